@@ -1,0 +1,102 @@
+"""Validation of user input, before anything is sent.
+
+The model's patterns are unanchored; here every rule must match the *whole* value, so that
+`../x`, `a/b` or a UUID with a suffix can never reach a URL.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from urllib.parse import urlsplit
+
+from gate.errors import InputError
+
+NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_NAME = re.compile(NAME_PATTERN)
+_UUID = re.compile(UUID_PATTERN)
+
+DEFAULT_ENDPOINT = "https://codecatalyst.global.api.aws"
+FIPS_ENDPOINT = "https://codecatalyst-fips.global.api.aws"
+MIN_INTERVAL = 0.1
+
+
+def _name(field: str, value: str, *, min_length: int, max_length: int | None) -> str:
+    if len(value) < min_length or (max_length is not None and len(value) > max_length):
+        bound = f"{min_length}-{max_length}" if max_length else f"at least {min_length}"
+        raise InputError(field, value, f"length must be {bound} characters (got {len(value)})")
+    if not _NAME.fullmatch(value):
+        raise InputError(
+            field, value,
+            f"must match {NAME_PATTERN} as a whole: letters and digits, "
+            "single '-', '_' or '.' between them",
+        )
+    return value
+
+
+def validate_space(value: str, *, field: str = "--space") -> str:
+    return _name(field, value, min_length=3, max_length=63)
+
+
+def validate_project(value: str, *, field: str = "--project") -> str:
+    return _name(field, value, min_length=1, max_length=None)
+
+
+def validate_run_id(value: str, *, field: str = "--run-id") -> str:
+    if not _UUID.fullmatch(value):
+        raise InputError(field, value, f"must be a UUID matching {UUID_PATTERN} as a whole")
+    return value
+
+
+def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN") -> str:
+    """Strip the trailing newline files carry; refuse what would break the Authorization header."""
+    token = value.strip()
+    if not token:
+        raise InputError(field, "", "a CodeCatalyst personal access token is required; set "
+                         "CODECATALYST_TOKEN or pass --token-file")
+    if any(ord(c) < 0x21 or ord(c) > 0x7E for c in token):
+        # The value is a secret: name the rule, never the value.
+        raise InputError(field, "<redacted>", "must be printable ASCII with no spaces or line breaks")
+    return token
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
+    """https everywhere; plain http only for loopback (the emulator). Returns it without a trailing '/'."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        raise InputError(field, value, f"must be a URL like {DEFAULT_ENDPOINT} ({e})") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise InputError(field, value, f"must be an https:// URL like {DEFAULT_ENDPOINT}")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise InputError(field, value, "plain http is allowed only for loopback hosts "
+                         "(127.0.0.0/8, ::1, localhost); use https")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InputError(field, value, "must not carry credentials, a query or a fragment")
+    return value.strip().rstrip("/")
+
+
+def validate_interval(value: float, *, field: str = "--interval") -> float:
+    if not math.isfinite(value) or value < MIN_INTERVAL:
+        raise InputError(field, value, f"must be a number of seconds >= {MIN_INTERVAL}")
+    return float(value)
+
+
+def validate_timeout(value: float, *, field: str = "--timeout") -> float | None:
+    """0 means no deadline."""
+    if not math.isfinite(value) or value < 0:
+        raise InputError(field, value, "must be a number of seconds >= 0 (0 means no timeout)")
+    return float(value) or None
