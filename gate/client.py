@@ -1,0 +1,156 @@
+"""The HTTP boundary: GetWorkflowRun and ListWorkflowRuns over one requests.Session.
+
+Foreign errors (requests, HTTP statuses, bodies) are translated here into the gate's own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from gate import __version__
+from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
+from gate.redact import Redactor
+from gate.schema import parse_document
+
+USER_AGENT = f"codecatalyst-gate/{__version__}"
+# Statuses the model documents as final answers about the request itself.
+REFUSED_STATUSES = {400, 401, 402, 403, 404, 409}
+_MAX_MESSAGE = 500
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def error_type(answer: HttpAnswer, document: Any) -> str:
+    """rest-json: the x-amzn-ErrorType header wins, then `__type` or `code` in the body."""
+    raw = answer.headers.get("x-amzn-errortype", "")
+    if not raw and isinstance(document, dict):
+        raw = str(document.get("__type") or document.get("code") or "")
+    # "ValidationException:http://internal..." and "aws.protocol#ValidationException" both name the type.
+    return raw.split(":", 1)[0].rsplit("#", 1)[-1].strip() or f"HTTP{answer.status}"
+
+
+def error_message(document: Any, fallback: str) -> str:
+    if isinstance(document, dict):
+        message = document.get("message") or document.get("Message")
+        if isinstance(message, str) and message:
+            return message
+    return fallback
+
+
+def classify_error(answer: HttpAnswer) -> GateError:
+    """What a non-2xx answer means for the gate (pure)."""
+    try:
+        document = parse_document(answer.body)
+    except InvalidResponse:
+        document = None
+    kind = error_type(answer, document)
+    text = answer.body.decode("utf-8", "replace").strip()
+    message = error_message(document, "(no message)" if not text else "(not a JSON error body)")
+    message = message[:_MAX_MESSAGE]
+    if answer.status == 429 or answer.status >= 500 or kind == "ThrottlingException":
+        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status)
+    if answer.status in REFUSED_STATUSES or 400 <= answer.status < 500:
+        return ApiRefused(status=answer.status, error_type=kind, message=message)
+    return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
+
+
+def parse_success(answer: HttpAnswer, *, what: str) -> Any:
+    if not 200 <= answer.status < 300:
+        raise classify_error(answer)
+    return parse_document(answer.body, source=what)
+
+
+class CodeCatalystClient:
+    """A thin, typed client for the two read operations the gate needs."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        token: str,
+        session: requests.Session | None = None,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._redactor = Redactor(token)
+        self._timeout = (connect_timeout, read_timeout)
+        self._session = session or requests.Session()
+        self._session.headers.update({
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        })
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _url(self, *segments: str) -> str:
+        return self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> HttpAnswer:
+        try:
+            response = self._session.request(
+                method, url, allow_redirects=False, **kwargs
+            )
+            return HttpAnswer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
+                              response.content)
+        except requests.Timeout as e:
+            raise TransientError(f"no answer in time ({type(e).__name__})") from None
+        except requests.ConnectionError as e:
+            raise TransientError(f"connection failed: {self._redactor.text(_first_line(e))}") from None
+        except requests.RequestException as e:
+            raise TransientError(f"request failed: {self._redactor.text(_first_line(e))}") from None
+
+    def _timeouts(self, remaining: float | None) -> tuple[float, float]:
+        """Never wait on the network much past the gate's deadline (one second of grace for a last poll)."""
+        if remaining is None:
+            return self._timeout
+        cap = max(remaining, 1.0)
+        return (min(self._timeout[0], cap), min(self._timeout[1], cap))
+
+    def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
+        answer = self._send(method, url, timeout=self._timeouts(remaining), **kwargs)
+        try:
+            return self._redactor.data(parse_success(answer, what=what))
+        except GateError as e:
+            raise _redacted(e, self._redactor) from None
+
+    def get_workflow_run(
+        self, *, space: str, project: str, run_id: str, remaining: float | None = None
+    ) -> Any:
+        """The parsed (not yet schema-checked) GetWorkflowRun body, token masked."""
+        url = self._url("spaces", space, "projects", project, "workflowRuns", run_id)
+        return self._call("GET", url, what="GetWorkflowRun response", remaining=remaining)
+
+    def list_workflow_runs(
+        self, *, space: str, project: str, workflow_id: str, max_results: int = 50
+    ) -> Any:
+        """One page of a workflow's runs, newest first (ListWorkflowRuns is a POST in the model)."""
+        url = self._url("spaces", space, "projects", project, "workflowRuns")
+        params = {"workflowId": workflow_id, "maxResults": str(max_results)}
+        return self._call("POST", url, what="ListWorkflowRuns response", params=params, json={})
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _redacted(error: GateError, redactor: Redactor) -> GateError:
+    """Masks the token in every text the error carries (a server may echo it back)."""
+    for attr in ("message", "reason", "error_type"):
+        if isinstance(getattr(error, attr, None), str):
+            setattr(error, attr, redactor.text(getattr(error, attr)))
+    if getattr(error, "violations", None):
+        error.violations = tuple(redactor.text(v) for v in error.violations)
+    error.args = tuple(redactor.text(a) if isinstance(a, str) else a for a in error.args)
+    return error

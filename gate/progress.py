@@ -1,0 +1,66 @@
+"""Progress reporting on stderr: the loop says what happened; a Progress decides how it looks."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from gate.redact import Redactor
+from gate.textsafe import one_line
+
+if TYPE_CHECKING:
+    from gate.result import Result
+
+PREFIX = "codecatalyst-gate:"
+
+
+class Progress(Protocol):
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None: ...
+    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None: ...
+    def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None: ...
+    def error(self, message: str) -> None: ...
+    def finished(self, result: Result) -> None: ...
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+class LineProgress:
+    """One line per event, each starting with our own prefix so server text never starts a line."""
+
+    def __init__(self, *, redactor: Redactor, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self._redactor = redactor
+        self._stream = stream if stream is not None else sys.stderr
+        self._quiet = quiet
+
+    def _line(self, text: str, *, always: bool = False) -> None:
+        if self._quiet and not always:
+            return
+        self._stream.write(f"{PREFIX} {one_line(self._redactor.text(text))}\n")
+        self._stream.flush()
+
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
+        self._line(f"[{format_elapsed(elapsed)}] status {status}")
+
+    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+        pass
+
+    def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
+        self._line(f"[{format_elapsed(elapsed)}] {reason}; retry {attempt} in {delay:.1f}s")
+
+    def error(self, message: str) -> None:
+        for line in message.splitlines() or [""]:
+            self._line(line, always=True)
+
+    def finished(self, result: Result) -> None:
+        data = result.to_dict()
+        summary = f"result {data['result']} (status {data['status'] or 'unknown'}, exit {data['exit-code']})"
+        if data["duration-seconds"] is not None:
+            summary += f", run took {format_elapsed(data['duration-seconds'])}"
+        self._line(summary)
+        if result.message and result.kind != "success":
+            self.error(result.message)

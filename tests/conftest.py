@@ -1,0 +1,77 @@
+"""Shared test doubles: a fake clock that records sleeps, a progress that records events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+TOKEN = "ccpat-SECRET-token-0123456789abcdef"
+SPACE = "ExampleCorp"
+PROJECT = "MyDemoProject"
+RUN_ID = "a1b2c3d4-5678-90ab-cdef-222222222222"
+WORKFLOW_ID = "a1b2c3d4-5678-90ab-cdef-111111111111"
+
+
+def run_document(status: str = "SUCCEEDED", **overrides: Any) -> dict[str, Any]:
+    """A valid GetWorkflowRun answer for the run the tests ask about."""
+    doc: dict[str, Any] = {
+        "spaceName": SPACE,
+        "projectName": PROJECT,
+        "id": RUN_ID,
+        "workflowId": WORKFLOW_ID,
+        "status": status,
+        "statusReasons": [],
+        "startTime": "2026-11-25T10:00:00.000Z",
+        "lastUpdatedTime": "2026-11-25T10:03:25.500Z",
+    }
+    if status in {"SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED", "CANCELLED", "NOT_RUN", "ABANDONED"}:
+        doc["endTime"] = "2026-11-25T10:03:25.500Z"
+    doc.update(overrides)
+    return doc
+
+
+@dataclass
+class FakeClock:
+    """Monotonic time that only moves when the code under test sleeps."""
+
+    t: float = 1000.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 6))
+        self.t += max(0.0, seconds)
+
+
+@dataclass
+class RecordingProgress:
+    events: list[tuple[str, Any]] = field(default_factory=list)
+
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
+        self.events.append(("status", status))
+
+    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+        self.events.append(("polled", next_delay))
+
+    def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
+        self.events.append(("retry", reason))
+
+    def error(self, message: str) -> None:
+        self.events.append(("error", message))
+
+    def finished(self, result: Any) -> None:
+        self.events.append(("finished", result.kind))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def progress() -> RecordingProgress:
+    return RecordingProgress()
