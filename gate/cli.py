@@ -144,7 +144,8 @@ def validate(file: Any) -> None:
     from gate.errors import InvalidResponse
     from gate.schema import parse_document, validate_response
 
-    source = "stdin" if file.name == "<stdin>" else file.name
+    name = getattr(file, "name", "-")
+    source = "stdin" if name in ("-", "<stdin>") or not isinstance(name, str) else name
     try:
         validate_response(parse_document(file.read(), source=source), source=source)
     except InvalidResponse as e:

@@ -1,0 +1,196 @@
+"""The CLI: flags and env vars into settings, no request on bad input, documented exit codes, no token leaks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import responses
+from click.testing import CliRunner
+
+from gate.cli import main
+from gate.errors import Cancelled, ExitCode
+from gate.result import RESULT_KEYS
+from gate.signals import cancel_on_signals
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+
+ENDPOINT = "https://codecatalyst.global.api.aws"
+URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
+ARGS = ["--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID]
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    for name in ("CODECATALYST_SPACE", "CODECATALYST_PROJECT", "CODECATALYST_RUN_ID", "CODECATALYST_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CODECATALYST_TOKEN", TOKEN)
+    return CliRunner()
+
+
+@pytest.fixture
+def wire():
+    """Any request not registered fails the test: bad input must send nothing."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def test_success_prints_result_json_and_exits_0(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, json=run_document("SUCCEEDED"))
+    outcome = runner.invoke(main, ["wait", *ARGS, "--json"])
+    assert outcome.exit_code == 0, outcome.output
+    result = json.loads(outcome.stdout)
+    assert list(result) == list(RESULT_KEYS)
+    assert (result["result"], result["status"], result["exit-code"], result["polls"]) == ("success", "SUCCEEDED", 0, 1)
+    assert result["duration-seconds"] == 205.5
+    assert "status SUCCEEDED" in outcome.stderr
+
+
+def test_failed_run_exits_1_and_output_file_is_written(runner: CliRunner, wire: responses.RequestsMock,
+                                                       tmp_path: Path) -> None:
+    wire.get(URL, json=run_document("FAILED", statusReasons=[{"message": "Build failed"}]))
+    out = tmp_path / "result.json"
+    outcome = runner.invoke(main, ["wait", *ARGS, "--output-file", str(out)])
+    assert outcome.exit_code == 1
+    assert outcome.stdout == ""
+    written = json.loads(out.read_text())
+    assert written["result"] == "failure" and written["status-reasons"] == [{"message": "Build failed"}]
+
+
+def test_success_status_option(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, json=run_document("SUPERSEDED"))
+    assert runner.invoke(main, ["wait", *ARGS, "--success-status", "succeeded,superseded"]).exit_code == 0
+    assert runner.invoke(main, ["wait", *ARGS]).exit_code == 1
+
+
+def test_env_vars_stand_in_for_flags(runner: CliRunner, wire: responses.RequestsMock,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODECATALYST_SPACE", SPACE)
+    monkeypatch.setenv("CODECATALYST_PROJECT", PROJECT)
+    monkeypatch.setenv("CODECATALYST_RUN_ID", RUN_ID)
+    monkeypatch.setenv("CODECATALYST_ENDPOINT", "http://127.0.0.1:9")
+    wire.get(f"http://127.0.0.1:9/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}",
+             json=run_document())
+    assert runner.invoke(main, ["wait"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--space", "../x", "--project", PROJECT, "--run-id", RUN_ID], "--space: '../x' is invalid: must match"),
+        (["--space", SPACE, "--project", "a/b", "--run-id", RUN_ID], "--project: 'a/b' is invalid: must match"),
+        (["--space", SPACE, "--project", PROJECT, "--run-id", "example-workflow-run-id-123abc"],
+         "--run-id: 'example-workflow-run-id-123abc' is invalid: must be a UUID"),
+        (["--space", SPACE, "--project", PROJECT], "--run-id: '' is invalid: is required"),
+        ([*ARGS, "--endpoint", "http://example.com"], "plain http is allowed only for loopback"),
+        ([*ARGS, "--fips", "--endpoint", ENDPOINT], "cannot be combined with --fips"),
+        ([*ARGS, "--interval", "0.01"], "--interval: 0.01 is invalid"),
+        ([*ARGS, "--timeout", "-5"], "--timeout: -5.0 is invalid"),
+        ([*ARGS, "--success-status", "IN_PROGRESS"], "--success-status: 'IN_PROGRESS' is invalid: must be a terminal"),
+    ],
+)
+def test_bad_input_exits_2_and_sends_nothing(runner: CliRunner, wire: responses.RequestsMock,
+                                             args: list[str], message: str) -> None:
+    outcome = runner.invoke(main, ["wait", *args])
+    assert outcome.exit_code == ExitCode.USAGE, outcome.output
+    assert message in outcome.stderr
+    assert len(wire.calls) == 0
+
+
+def test_missing_token_is_a_usage_error(runner: CliRunner, wire: responses.RequestsMock,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CODECATALYST_TOKEN")
+    outcome = runner.invoke(main, ["wait", *ARGS])
+    assert outcome.exit_code == 2 and "CODECATALYST_TOKEN" in outcome.stderr and len(wire.calls) == 0
+
+
+def test_token_file_is_read_and_wins(runner: CliRunner, wire: responses.RequestsMock, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("from-file-token\n")
+    wire.get(URL, json=run_document())
+    assert runner.invoke(main, ["wait", *ARGS, "--token-file", str(token_file)]).exit_code == 0
+    assert wire.calls[0].request.headers["Authorization"] == "Bearer from-file-token"
+
+
+def test_there_is_no_token_flag(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["wait", *ARGS, "--token", "x"]).exit_code == 2
+
+
+def test_api_refusal_exits_4_with_type_and_message(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, status=404, json={"message": "Workflow run not found"},
+             headers={"x-amzn-ErrorType": "ResourceNotFoundException"})
+    outcome = runner.invoke(main, ["wait", *ARGS, "--json"])
+    assert outcome.exit_code == ExitCode.API_REFUSED
+    assert "HTTP 404 ResourceNotFoundException: Workflow run not found" in outcome.stderr
+    assert json.loads(outcome.stdout)["result"] == "error"
+
+
+def test_schema_invalid_answer_exits_5_naming_the_path(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, json=run_document(status="DONE"))
+    outcome = runner.invoke(main, ["wait", *ARGS])
+    assert outcome.exit_code == ExitCode.INVALID_RESPONSE
+    assert "$.status: 'DONE' is not one of" in outcome.stderr
+
+
+def test_token_never_printed_even_when_echoed(runner: CliRunner, wire: responses.RequestsMock,
+                                             tmp_path: Path) -> None:
+    wire.get(URL, status=403, json={"message": f"bad token {TOKEN}"},
+             headers={"x-amzn-ErrorType": "AccessDeniedException"})
+    out = tmp_path / "r.json"
+    outcome = runner.invoke(main, ["wait", *ARGS, "--json", "--output-file", str(out)])
+    assert outcome.exit_code == 4
+    assert TOKEN not in outcome.output and TOKEN not in out.read_text()
+    assert "bad token ***" in outcome.stderr
+
+
+def test_server_text_cannot_start_a_line(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, status=400, json={"message": "x\n::error::owned\n##vso[task.complete result=Succeeded]"},
+             headers={"x-amzn-ErrorType": "ValidationException"})
+    outcome = runner.invoke(main, ["wait", *ARGS])
+    assert all(line.startswith("codecatalyst-gate: ") for line in outcome.stderr.splitlines())
+
+
+def test_get_prints_the_validated_answer(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, json=run_document("IN_PROGRESS"))
+    outcome = runner.invoke(main, ["get", *ARGS])
+    assert outcome.exit_code == 0 and json.loads(outcome.stdout)["status"] == "IN_PROGRESS"
+
+
+def test_schema_command_prints_the_schema(runner: CliRunner) -> None:
+    outcome = runner.invoke(main, ["schema"])
+    assert json.loads(outcome.stdout)["required"][0] == "spaceName"
+
+
+def test_validate_lists_every_violation(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(run_document(status="X", id="nope")))
+    outcome = runner.invoke(main, ["validate", str(bad)])
+    assert outcome.exit_code == 5
+    assert "$.id: 'nope'" in outcome.stderr and "$.status: 'X'" in outcome.stderr
+    good = runner.invoke(main, ["validate", "-"], input=json.dumps(run_document()))
+    assert good.exit_code == 0 and "valid GetWorkflowRun response" in good.stdout
+
+
+def test_validate_the_page_sample_says_not_json(runner: CliRunner) -> None:
+    from tests.unit.test_schema import page_sample_response
+
+    outcome = runner.invoke(main, ["validate", "-"], input=page_sample_response())
+    assert outcome.exit_code == 5 and "stdin: not valid JSON: Expecting ':' delimiter" in outcome.stderr
+
+
+def test_help_documents_every_exit_code(runner: CliRunner) -> None:
+    text = runner.invoke(main, ["wait", "--help"]).output
+    for code in ExitCode:
+        assert f" {int(code)}  " in text
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signal_raises_cancelled_inside_the_block_only(signum: signal.Signals) -> None:
+    before = signal.getsignal(signum)
+    with pytest.raises(Cancelled) as caught, cancel_on_signals():
+        signal.raise_signal(signum)
+        time.sleep(5)  # never reached: the handler raises first
+    assert caught.value.signal_name == signum.name
+    assert signal.getsignal(signum) is before

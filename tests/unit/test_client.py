@@ -1,0 +1,174 @@
+"""The HTTP boundary: the request on the wire, and every kind of answer translated into our errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from gate import __version__
+from gate.client import CodeCatalystClient
+from gate.errors import ApiRefused, ExitCode, InvalidResponse, TransientError
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, run_document
+
+ENDPOINT = "https://codecatalyst.global.api.aws"
+URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
+
+
+@pytest.fixture
+def client() -> CodeCatalystClient:
+    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+
+
+def get(client: CodeCatalystClient) -> object:
+    return client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID)
+
+
+@responses.activate
+def test_request_on_the_wire(client: CodeCatalystClient) -> None:
+    responses.get(URL, json=run_document(), match=[matchers.header_matcher({
+        "Authorization": f"Bearer {TOKEN}",
+        "Accept": "application/json",
+        "User-Agent": f"codecatalyst-gate/{__version__}",
+    })])
+    assert get(client) == run_document()
+
+
+@responses.activate
+def test_session_is_reused_across_calls(client: CodeCatalystClient) -> None:
+    responses.get(URL, json=run_document())
+    session = client._session
+    get(client)
+    get(client)
+    assert client._session is session and len(responses.calls) == 2
+
+
+@responses.activate
+def test_path_segments_are_percent_encoded() -> None:
+    # Validation refuses such names before the client is reached; encoding is the second wall.
+    client = CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+    responses.get(f"{ENDPOINT}/v1/spaces/a%2F..%2Fb/projects/p%3Fx/workflowRuns/{RUN_ID}", json={})
+    client.get_workflow_run(space="a/../b", project="p?x", run_id=RUN_ID)
+    assert responses.calls[0].request.url.endswith(f"/v1/spaces/a%2F..%2Fb/projects/p%3Fx/workflowRuns/{RUN_ID}")
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type"),
+    [
+        (400, "ValidationException"),
+        (401, "UnauthorizedException"),
+        (402, "ServiceQuotaExceededException"),
+        (403, "AccessDeniedException"),
+        (404, "ResourceNotFoundException"),
+        (409, "ConflictException"),
+    ],
+)
+@responses.activate
+def test_refusals_keep_type_and_message(client: CodeCatalystClient, status: int, error_type: str) -> None:
+    responses.get(URL, status=status, json={"message": "nope"}, headers={"x-amzn-ErrorType": error_type})
+    with pytest.raises(ApiRefused) as caught:
+        get(client)
+    assert (caught.value.status, caught.value.error_type, caught.value.message) == (status, error_type, "nope")
+    assert caught.value.exit_code == ExitCode.API_REFUSED
+    assert str(caught.value) == f"HTTP {status} {error_type}: nope"
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "expected"),
+    [
+        ({"x-amzn-ErrorType": "ValidationException:http://internal.amazon.com/coral/"}, {"message": "m"},
+         "ValidationException"),
+        ({}, {"__type": "com.amazonaws.codecatalyst#ResourceNotFoundException", "message": "m"},
+         "ResourceNotFoundException"),
+        ({}, {"code": "AccessDeniedException", "Message": "m"}, "AccessDeniedException"),
+        ({}, {"message": "m"}, "HTTP404"),
+    ],
+)
+@responses.activate
+def test_error_type_sources(client: CodeCatalystClient, headers: dict, body: dict, expected: str) -> None:
+    responses.get(URL, status=404, json=body, headers=headers)
+    with pytest.raises(ApiRefused) as caught:
+        get(client)
+    assert caught.value.error_type == expected and caught.value.message == "m"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers"),
+    [
+        (429, json.dumps({"message": "slow down"}), {"x-amzn-ErrorType": "ThrottlingException"}),
+        (500, json.dumps({"message": "boom"}), {}),
+        (502, "<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"}),
+        (503, "", {}),
+        (504, "upstream timeout", {}),
+    ],
+)
+@responses.activate
+def test_transient_answers(client: CodeCatalystClient, status: int, body: str, headers: dict) -> None:
+    responses.get(URL, status=status, body=body, headers=headers)
+    with pytest.raises(TransientError) as caught:
+        get(client)
+    assert caught.value.status == status
+    assert caught.value.reason.startswith(f"HTTP {status} ")
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [requests.ConnectionError("Connection aborted."), requests.ReadTimeout("read timed out"),
+     requests.ConnectTimeout("connect timed out")],
+)
+@responses.activate
+def test_network_failures_are_transient(client: CodeCatalystClient, exception: Exception) -> None:
+    responses.get(URL, body=exception)
+    with pytest.raises(TransientError):
+        get(client)
+
+
+@pytest.mark.parametrize("body", ["", "not json", "{\"status\": "])
+@responses.activate
+def test_bad_bodies_on_200_are_invalid(client: CodeCatalystClient, body: str) -> None:
+    responses.get(URL, status=200, body=body)
+    with pytest.raises(InvalidResponse):
+        get(client)
+
+
+@responses.activate
+def test_redirects_are_not_followed(client: CodeCatalystClient) -> None:
+    # Following one could carry the bearer token to another host.
+    responses.get(URL, status=302, headers={"Location": "https://elsewhere.example/steal"})
+    with pytest.raises(InvalidResponse, match="unexpected HTTP 302"):
+        get(client)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_token_echoed_by_the_server_is_masked_everywhere(client: CodeCatalystClient) -> None:
+    responses.get(URL, status=403, json={"message": f"token {TOKEN} is not allowed"},
+                  headers={"x-amzn-ErrorType": "AccessDeniedException"})
+    with pytest.raises(ApiRefused) as caught:
+        get(client)
+    assert TOKEN not in str(caught.value) and TOKEN not in caught.value.message
+    assert "token *** is not allowed" in str(caught.value)
+
+    responses.replace(responses.GET, URL, json=run_document(statusReasons=[{"message": TOKEN, TOKEN: 1}]))
+    assert TOKEN not in json.dumps(get(client))
+
+
+@responses.activate
+def test_list_workflow_runs_is_a_post_with_query(client: CodeCatalystClient) -> None:
+    url = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns"
+    responses.post(url, json={"items": []}, match=[
+        matchers.query_param_matcher({"workflowId": WORKFLOW_ID, "maxResults": "50"})])
+    assert client.list_workflow_runs(space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID) == {"items": []}
+
+
+@responses.activate
+def test_read_timeout_is_capped_by_the_deadline(client: CodeCatalystClient) -> None:
+    responses.get(URL, json=run_document())
+    client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID, remaining=2.5)
+    client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID, remaining=0.0)
+    client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID)
+    timeouts = [call.request.req_kwargs["timeout"] for call in responses.calls]
+    assert timeouts == [(2.5, 2.5), (1.0, 1.0), (5.0, 20.0)]

@@ -1,0 +1,151 @@
+"""The wait loop, driven by a fake clock: exact sleeps, outcomes and exit codes, no real waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
+from gate.policy import FixedInterval
+from gate.statuses import TERMINAL_STATUSES
+from gate.waiter import RunRef, outcome_for_status, wait_for_run
+from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, RecordingProgress, run_document
+
+REF = RunRef(space=SPACE, project=PROJECT, run_id=RUN_ID)
+
+
+class Script:
+    """Answers (documents or exceptions) in order; records the deadline budget each call was given."""
+
+    def __init__(self, answers: Iterable[Any]) -> None:
+        self.answers = list(answers)
+        self.remaining: list[float | None] = []
+
+    def __call__(self, remaining: float | None) -> dict[str, Any]:
+        self.remaining.append(remaining)
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+def run(script: Script, clock: FakeClock, progress: RecordingProgress, **kwargs: Any):
+    options: dict[str, Any] = dict(policy=FixedInterval(10), success_statuses=frozenset({"SUCCEEDED"}),
+                                   timeout=3600.0, retry_floor=10.0, max_retries=3,
+                                   uniform=lambda low, high: high)
+    options.update(kwargs)
+    return wait_for_run(ref=REF, fetch=script, clock=clock, progress=progress, **options)
+
+
+def statuses(*names: str) -> list[dict[str, Any]]:
+    return [run_document(name) for name in names]
+
+
+def test_polls_until_terminal_success(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script(statuses("VALIDATING", "PROVISIONING", "IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"))
+    result = run(script, clock, progress)
+    assert (result.kind, result.exit_code, result.polls) == ("success", ExitCode.SUCCESS, 5)
+    assert clock.sleeps == [10, 10, 10, 10]
+    assert [e for e in progress.events if e[0] == "status"] == [
+        ("status", "VALIDATING"), ("status", "PROVISIONING"), ("status", "IN_PROGRESS"), ("status", "SUCCEEDED")]
+    assert result.response["status"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("status", sorted(TERMINAL_STATUSES - {"SUCCEEDED"}))
+def test_every_other_terminal_status_fails_the_gate(status: str, clock: FakeClock,
+                                                    progress: RecordingProgress) -> None:
+    result = run(Script(statuses("IN_PROGRESS", status)), clock, progress)
+    assert (result.kind, result.exit_code) == ("failure", ExitCode.RUN_FAILED)
+    assert result.message == f"the run ended {status}"
+
+
+def test_success_set_is_configurable() -> None:
+    assert outcome_for_status("SUPERSEDED", frozenset({"SUCCEEDED", "SUPERSEDED"})) == ("success", ExitCode.SUCCESS)
+    assert outcome_for_status("SUCCEEDED", frozenset({"SUPERSEDED"})) == ("failure", ExitCode.RUN_FAILED)
+
+
+def test_timeout_never_sleeps_past_the_deadline(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script(statuses(*["IN_PROGRESS"] * 10))
+    result = run(script, clock, progress, timeout=25.0)
+    assert (result.kind, result.exit_code) == ("timeout", ExitCode.TIMEOUT)
+    # 10 + 10 + 5: the last sleep is cut to the deadline, then one last look at the run.
+    assert clock.sleeps == [10, 10, 5]
+    assert result.polls == 4
+    assert script.remaining == [25, 15, 5, 0]
+    assert "timed out after 25s; the run is still IN_PROGRESS" in result.message
+
+
+def test_run_ending_on_the_last_look_wins_over_the_deadline(clock: FakeClock, progress: RecordingProgress) -> None:
+    result = run(Script(statuses("IN_PROGRESS", "SUCCEEDED")), clock, progress, timeout=3.0)
+    assert result.kind == "success" and clock.sleeps == [3]
+
+
+def test_no_timeout_means_no_deadline(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script(statuses(*["IN_PROGRESS"] * 500, "SUCCEEDED"))
+    result = run(script, clock, progress, timeout=None)
+    assert result.kind == "success" and result.polls == 501 and script.remaining[-1] is None
+
+
+def test_transient_failures_are_retried_with_backoff(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script([TransientError("HTTP 429 ThrottlingException: slow down", status=429),
+                     TransientError("HTTP 503 HTTP503: (no message)", status=503),
+                     TransientError("connection failed: reset"),
+                     *statuses("SUCCEEDED")])
+    result = run(script, clock, progress, retry_floor=1.0)
+    assert result.kind == "success" and result.polls == 4
+    assert clock.sleeps == [2.0, 4.0, 8.0]  # full jitter with uniform() at its top: 2, 4, 8
+    assert [e[1] for e in progress.events if e[0] == "retry"][0].startswith("HTTP 429")
+
+
+def test_retry_delay_is_never_below_the_interval(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script([TransientError("x"), *statuses("SUCCEEDED")])
+    run(script, clock, progress, retry_floor=10.0, uniform=lambda low, high: low)
+    assert clock.sleeps == [10.0]
+
+
+def test_retries_running_out_is_exit_6(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script([TransientError(f"HTTP 500 boom {i}", status=500) for i in range(4)])
+    result = run(script, clock, progress, retry_floor=1.0, max_retries=3)
+    assert (result.kind, result.exit_code) == ("error", ExitCode.UNAVAILABLE)
+    assert "4 attempts in a row failed; last: HTTP 500 boom 3" in result.message
+
+
+def test_deadline_during_retries_is_exit_3(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script([TransientError("HTTP 503", status=503)] * 5)
+    result = run(script, clock, progress, timeout=5.0, retry_floor=1.0, max_retries=10)
+    assert (result.kind, result.exit_code) == ("timeout", ExitCode.TIMEOUT)
+    assert sum(clock.sleeps) == pytest.approx(5.0)
+
+
+def test_a_good_answer_resets_the_retry_count(clock: FakeClock, progress: RecordingProgress) -> None:
+    flaky = [TransientError("a"), TransientError("b"), run_document("IN_PROGRESS")]
+    script = Script([*flaky, *flaky, *statuses("SUCCEEDED")])
+    assert run(script, clock, progress, max_retries=2).kind == "success"
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (ApiRefused(status=404, error_type="ResourceNotFoundException", message="no run"), ExitCode.API_REFUSED),
+        (InvalidResponse("GetWorkflowRun response: not valid JSON"), ExitCode.INVALID_RESPONSE),
+    ],
+)
+def test_final_errors_stop_at_once(error: Exception, code: ExitCode, clock: FakeClock,
+                                   progress: RecordingProgress) -> None:
+    result = run(Script([run_document("IN_PROGRESS"), error]), clock, progress)
+    assert (result.kind, result.exit_code, result.polls) == ("error", code, 2)
+    assert result.response["status"] == "IN_PROGRESS"  # the last valid answer is kept
+    assert clock.sleeps == [10]
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGINT", ExitCode.SIGINT), ("SIGTERM", ExitCode.SIGTERM)])
+def test_signals_cancel_with_the_last_state(signal_name: str, code: ExitCode, progress: RecordingProgress) -> None:
+    class InterruptedClock(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            raise Cancelled(signal_name)
+
+    result = run(Script(statuses("IN_PROGRESS")), InterruptedClock(), progress)
+    assert (result.kind, result.exit_code, int(code)) == ("cancelled", code, {"SIGINT": 130, "SIGTERM": 143}[signal_name])
+    assert result.to_dict()["status"] == "IN_PROGRESS"
