@@ -1,0 +1,1 @@
+"""Formatters: each turns a Result into one CI system's native output. They format; they decide nothing."""
