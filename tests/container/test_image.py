@@ -1,0 +1,322 @@
+"""The image, built on a local stand-in base and run the way GitHub's runner and other CIs run it.
+
+The session fixture starts a Docker engine (scripts/container/ensure-docker.sh), builds the base and
+the image; with no engine the tests skip with the reason. Tests that need `gate.emulator` skip until
+it exists.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts" / "container"
+BASE = "codecatalyst-gate/base:bookworm"
+IMAGE = "codecatalyst-gate:test"
+OWN_LAYERS_LIMIT = 15 * 1024 * 1024
+RUN_PATH = f"/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
+
+# The first test pays for the engine, debootstrap and the build (about two minutes on a new machine).
+pytestmark = [pytest.mark.container, pytest.mark.timeout(1200)]
+
+
+def _script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=1100,
+                          check=False)
+
+
+def _tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def image() -> str:
+    missing = [name for name in ("entrypoint.py", "README.md") if not (ROOT / name).is_file()]
+    if missing:
+        pytest.skip(f"the image cannot be built yet: {', '.join(missing)} missing from the repository")
+    engine = _script("ensure-docker.sh")
+    if engine.returncode != 0:
+        reason = engine.stderr.strip().splitlines()[-1] if engine.stderr.strip() else f"exit {engine.returncode}"
+        pytest.skip(f"no container engine: {reason}")
+    for step, args in (("build-base.sh", (BASE,)), ("build-image.sh", ("--base", BASE, "--tag", IMAGE))):
+        done = _script(step, *args)
+        if done.returncode != 0:
+            pytest.fail(f"{step} failed (exit {done.returncode}):\n{_tail(done.stdout)}\n{_tail(done.stderr)}")
+    return IMAGE
+
+
+def docker(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, env=env, timeout=timeout, check=False)
+
+
+def inspect(ref: str) -> dict:
+    done = docker("image", "inspect", ref)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)[0]
+
+
+# --- running it as GitHub's runner does ---------------------------------------------------------------
+
+
+def parse_output_file(text: str) -> dict[str, str]:
+    """GITHUB_OUTPUT as the runner reads it: `name=value` lines and `name<<DELIM` … `DELIM` blocks."""
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            value: list[str] = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                value.append(inner)
+            else:
+                raise AssertionError(f"output {name!r}: delimiter {delimiter!r} never closes the block")
+            outputs[name] = "\n".join(value)
+        elif line:
+            name, value_text = line.split("=", 1)
+            outputs[name] = value_text
+    return outputs
+
+
+@dataclass(frozen=True)
+class ActionRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+
+
+def run_as_action(image: str, tmp_path: Path, inputs: Mapping[str, str], *,
+                  env: Mapping[str, str] | None = None, timeout: float = 120) -> ActionRun:
+    """`docker run` as actions/runner's ContainerActionHandler and DockerCommandManager do it.
+
+    Each input becomes INPUT_<NAME> with spaces as '_', upper-cased, hyphens kept (INPUT_RUN-ID); the
+    runner names every variable with `-e NAME` and hands the values through the docker client's own
+    environment, so no value (the token included) shows in the command line. It mounts its temp
+    folders at /github/{home,workflow,file_commands} and the workspace at /github/workspace, works
+    there, and points GITHUB_OUTPUT / GITHUB_STEP_SUMMARY at files it created under file_commands.
+    One difference: the runner attaches its own job network; here the host network, so the
+    container reaches test servers bound to 127.0.0.1.
+    """
+    host = {name: tmp_path / name for name in ("_github_home", "_github_workflow", "_runner_file_commands",
+                                               "workspace")}
+    for folder in host.values():
+        folder.mkdir(exist_ok=True)
+    step = uuid.uuid4()
+    output_file = host["_runner_file_commands"] / f"set_output_{step}"
+    summary_file = host["_runner_file_commands"] / f"step_summary_{step}"
+    output_file.touch()
+    summary_file.touch()
+    variables = {
+        **{f"INPUT_{name.replace(' ', '_').upper()}": value for name, value in inputs.items()},
+        "HOME": "/github/home",
+        "GITHUB_WORKSPACE": "/github/workspace",
+        "GITHUB_OUTPUT": f"/github/file_commands/{output_file.name}",
+        "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_file.name}",
+        **(env or {}),
+    }
+    args = ["run", "--rm", "--workdir", "/github/workspace", "--network", "host"]
+    for name in variables:
+        args += ["-e", name]
+    args += ["-e", "GITHUB_ACTIONS=true", "-e", "CI=true"]
+    for source, target in (("_github_home", "home"), ("_github_workflow", "workflow"),
+                           ("_runner_file_commands", "file_commands"), ("workspace", "workspace")):
+        args += ["-v", f"{host[source]}:/github/{target}"]
+    args.append(image)
+    done = docker(*args, env={**os.environ, **variables}, timeout=timeout)
+    return ActionRun(
+        exit_code=done.returncode,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        outputs=parse_output_file(output_file.read_text(encoding="utf-8")),
+        summary=summary_file.read_text(encoding="utf-8"),
+    )
+
+
+def run_cli(image: str, *args: str, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`docker run --rm -e CODECATALYST_TOKEN … IMAGE wait …` as another CI would, values via the environment."""
+    variables = dict(env or {})
+    names = [arg for name in variables for arg in ("-e", name)]
+    return docker("run", "--rm", "--network", "host", *names, image, *args,
+                  env={**os.environ, **variables}, timeout=timeout)
+
+
+class StubApi:
+    """A one-run GetWorkflowRun on 127.0.0.1 for exit-code checks that do not need the emulator."""
+
+    def __init__(self, document: dict) -> None:
+        self.document = document
+        self.authorizations: list[str] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                stub.authorizations.append(self.headers.get("Authorization", ""))
+                found = self.path.split("?", 1)[0] == RUN_PATH
+                body = json.dumps(stub.document if found else {"message": "not found"}).encode()
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StubApi:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def action_inputs(endpoint: str, **overrides: str) -> dict[str, str]:
+    return {"space": SPACE, "project": PROJECT, "run-id": RUN_ID, "token": TOKEN, "endpoint": endpoint,
+            "interval": "0.1", "timeout": "60", **overrides}
+
+
+# --- the engine behaves as the harness assumes ----------------------------------------------------
+
+
+def test_hyphenated_input_names_reach_the_container(image: str) -> None:
+    """The runner passes INPUT_RUN-ID with its hyphen; docker and the container's Python keep it."""
+    done = docker("run", "--rm", "--network", "host", "-e", "INPUT_RUN-ID", "--entrypoint", "/opt/gate/bin/python",
+                  image, "-c", "import os; print(os.environ['INPUT_RUN-ID'])",
+                  env={**os.environ, "INPUT_RUN-ID": RUN_ID})
+    assert (done.returncode, done.stdout.strip()) == (0, RUN_ID), done.stderr
+
+
+# --- the image itself ---------------------------------------------------------------------------------
+
+
+def test_our_layers_stay_small(image: str) -> None:
+    own = inspect(image)["Size"] - inspect(BASE)["Size"]
+    assert own <= OWN_LAYERS_LIMIT, f"our layers are {own / 2**20:.1f} MiB (limit 15 MiB)"
+
+
+def test_exec_form_entrypoint_as_root(image: str) -> None:
+    config = inspect(image)["Config"]
+    assert config["Entrypoint"] == ["/opt/gate/bin/python", "/opt/gate/entrypoint.py"]
+    assert config["User"] in ("", "root", "0")  # GitHub runs Docker actions as the image's user: root
+    env = dict(item.split("=", 1) for item in config["Env"])
+    assert env["PYTHONDONTWRITEBYTECODE"] == env["PYTHONUNBUFFERED"] == "1"
+
+
+def test_runtime_carries_no_pip_compiler_or_sources(image: str) -> None:
+    script = ("test ! -e /opt/gate/bin/pip && ! command -v gcc && ! command -v cc && test ! -e /src "
+              "&& ls /opt/gate")
+    done = docker("run", "--rm", "--network", "host", "--entrypoint", "sh", image, "-c", script)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tests" not in done.stdout.split()
+
+
+# --- as a CLI (`docker run IMAGE wait …`) ------------------------------------------------------------
+
+
+def test_cli_help(image: str) -> None:
+    done = run_cli(image, "wait", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "--run-id" in done.stdout
+
+
+def test_cli_bad_input_is_a_usage_error(image: str) -> None:
+    done = run_cli(image, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", "../../x",
+                   env={"CODECATALYST_TOKEN": TOKEN})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert TOKEN not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("status", "exit_code"), [("SUCCEEDED", 0), ("FAILED", 1)])
+def test_cli_waits_and_exits_by_status(image: str, status: str, exit_code: int) -> None:
+    with StubApi(run_document(status)) as api:
+        done = run_cli(image, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID,
+                       "--endpoint", api.base_url, env={"CODECATALYST_TOKEN": TOKEN})
+    assert done.returncode == exit_code, done.stdout + done.stderr
+    assert api.authorizations and set(api.authorizations) == {f"Bearer {TOKEN}"}
+    assert TOKEN not in done.stdout + done.stderr
+
+
+# --- as the GitHub Action (no arguments, INPUT_* variables) -------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "result", "exit_code"), [("SUCCEEDED", "success", 0), ("FAILED", "failure", 1)])
+def test_action_outputs_summary_and_exit_code(image: str, tmp_path: Path, status: str, result: str,
+                                              exit_code: int) -> None:
+    with StubApi(run_document(status)) as api:
+        run = run_as_action(image, tmp_path, action_inputs(api.base_url))
+    assert run.exit_code == exit_code, run.stdout + run.stderr
+    assert run.outputs["result"] == result
+    assert run.outputs["status"] == status
+    assert run.outputs["run-id"] == RUN_ID
+    assert run.outputs["exit-code"] == str(exit_code)
+    assert json.loads(run.outputs["response"])["status"] == status
+    assert status in run.summary
+    # The first line masks the token; it appears nowhere else.
+    first, *rest = run.stdout.splitlines()
+    assert first == f"::add-mask::{TOKEN}"
+    assert TOKEN not in "\n".join(rest) + run.stderr + run.summary + json.dumps(run.outputs)
+
+
+def test_action_bad_input_fails_before_any_request(image: str, tmp_path: Path) -> None:
+    with StubApi(run_document("SUCCEEDED")) as api:
+        run = run_as_action(image, tmp_path, action_inputs(api.base_url, **{"run-id": "not-a-uuid"}))
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert api.authorizations == []
+    assert "::error" in run.stdout and "run-id" in run.stdout
+
+
+def test_action_accepts_the_token_from_the_environment(image: str, tmp_path: Path) -> None:
+    """`env: CODECATALYST_TOKEN: ${{ secrets… }}` instead of the token input."""
+    inputs = action_inputs("")
+    del inputs["token"]
+    with StubApi(run_document("SUCCEEDED")) as api:
+        inputs["endpoint"] = api.base_url
+        run = run_as_action(image, tmp_path, inputs, env={"CODECATALYST_TOKEN": TOKEN})
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert api.authorizations and set(api.authorizations) == {f"Bearer {TOKEN}"}
+
+
+# --- against the bundled emulator (WAITS for gate.emulator) --------------------------------------------
+
+
+@pytest.fixture
+def emulator() -> Iterator[object]:
+    module = pytest.importorskip("gate.emulator", reason="waits for gate.emulator (being written)")
+    emulator = module.Emulator()
+    emulator.start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def test_action_against_the_emulator(image: str, tmp_path: Path, emulator: object) -> None:
+    """WAITS for gate.emulator: assumes its default run for the tests' ids ends in SUCCEEDED.
+
+    Once the emulator's scenario API is known, parametrize over its failing, throttling and
+    never-ending runs with the exit codes 1, 6 and 3.
+    """
+    run = run_as_action(image, tmp_path, action_inputs(emulator.base_url))  # type: ignore[attr-defined]
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.outputs["result"] == "success"
