@@ -61,9 +61,13 @@ if [[ ! -s $TARBALL ]]; then
     [[ $(id -u) == 0 ]] || die "debootstrap needs root; run as root or provide $TARBALL"
     if ! command -v debootstrap >/dev/null; then
         command -v apt-get >/dev/null || die "debootstrap is missing and there is no apt-get to install it"
-        log "installing debootstrap"
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
+        mkdir -p "$CACHE_DIR"
+        log "installing debootstrap (log: $CACHE_DIR/apt.log)"
+        if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 \
+            apt-get install -y -q debootstrap; } >"$CACHE_DIR/apt.log" 2>&1; then
+            tail -n 15 "$CACHE_DIR/apt.log" >&2
+            die "installing debootstrap failed; full log: $CACHE_DIR/apt.log"
+        fi
     fi
     mkdir -p "$CACHE_DIR"
     ROOT=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")

@@ -27,14 +27,24 @@ is_root() { [[ $(id -u) == 0 ]]; }
 if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
     is_root || die "no Docker engine answers and docker.io is not installed; installing it needs root"
     command -v apt-get >/dev/null || die "no Docker engine answers and there is no apt-get to install docker.io"
-    log "installing Debian's docker.io"
-    apt-get update -q >/dev/null || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/dev/null \
-        || die "apt-get install docker.io failed"
+    mkdir -p "$CACHE_DIR"
+    log "installing Debian's docker.io (log: $CACHE_DIR/apt.log)"
+    if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 \
+        apt-get install -y -q docker.io; } >"$CACHE_DIR/apt.log" 2>&1; then
+        tail -n 15 "$CACHE_DIR/apt.log" >&2
+        die "installing docker.io failed; full log: $CACHE_DIR/apt.log"
+    fi
 fi
 
-if ! pgrep -x dockerd >/dev/null; then
+PIDFILE=/var/run/docker.pid
+# A dockerd that is alive (not a zombie) may still be starting: give it time before starting our own.
+# shellcheck disable=SC2009 # pgrep also lists zombies
+dockerd_alive() { ps -C dockerd -o stat= 2>/dev/null | grep -qv '^Z'; }
+start_dockerd() {
     is_root || die "dockerd is installed but not running; starting it needs root (or start the docker service)"
+    # A dockerd that was killed leaves its pid file, and a new one refuses to start while that pid
+    # exists (even as a zombie or another program). No live dockerd is left here, so it is stale.
+    rm -f "$PIDFILE"
     mkdir -p "$(dirname "$LOG")"
     log "starting dockerd (log: $LOG)"
     # Containers here always use --network host, so dockerd creates no bridge (no private-range
@@ -42,18 +52,23 @@ if ! pgrep -x dockerd >/dev/null; then
     setsid nohup dockerd \
         --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
         >"$LOG" 2>&1 </dev/null &
-fi
+}
 
+started=0
 for ((waited = 0; waited < TIMEOUT * 2; waited++)); do
     if answers; then
         log "engine ready: $(docker version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null)"
         exit 0
     fi
-    if ! pgrep -x dockerd >/dev/null; then
-        tail -n 15 "$LOG" >&2 2>/dev/null || true
-        die "dockerd exited at start; full log: $LOG"
+    if ! dockerd_alive; then
+        if ((started)); then
+            tail -n 15 "$LOG" >&2 2>/dev/null || true
+            die "dockerd exited at start; full log: $LOG"
+        fi
+        start_dockerd
+        started=1
     fi
     sleep 0.5
 done
 tail -n 15 "$LOG" >&2 2>/dev/null || true
-die "dockerd runs but 'docker info' has not answered within ${TIMEOUT}s; log: $LOG"
+die "no engine answered 'docker info' within ${TIMEOUT}s; dockerd log: $LOG"

