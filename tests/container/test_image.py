@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -100,8 +102,23 @@ class ActionRun:
     summary: str
 
 
-def run_as_action(image: str, tmp_path: Path, inputs: Mapping[str, str], *,
-                  env: Mapping[str, str] | None = None, timeout: float = 120) -> ActionRun:
+@dataclass(frozen=True)
+class ActionInvocation:
+    """A prepared `docker run` of the image as a Docker action, with the runner's folders on the host."""
+
+    args: list[str]
+    env: dict[str, str]
+    output_file: Path
+    summary_file: Path
+
+    def finish(self, exit_code: int, stdout: str, stderr: str) -> ActionRun:
+        return ActionRun(exit_code=exit_code, stdout=stdout, stderr=stderr,
+                         outputs=parse_output_file(self.output_file.read_text(encoding="utf-8")),
+                         summary=self.summary_file.read_text(encoding="utf-8"))
+
+
+def action_invocation(image: str, tmp_path: Path, inputs: Mapping[str, str], *,
+                      env: Mapping[str, str] | None = None) -> ActionInvocation:
     """`docker run` as actions/runner's ContainerActionHandler and DockerCommandManager do it.
 
     Each input becomes INPUT_<NAME> with spaces as '_', upper-cased, hyphens kept (INPUT_RUN-ID); the
@@ -129,7 +146,7 @@ def run_as_action(image: str, tmp_path: Path, inputs: Mapping[str, str], *,
         "GITHUB_STEP_SUMMARY": f"/github/file_commands/{summary_file.name}",
         **(env or {}),
     }
-    args = ["run", "--rm", "--workdir", "/github/workspace", "--network", "host"]
+    args = ["docker", "run", "--rm", "--workdir", "/github/workspace", "--network", "host"]
     for name in variables:
         args += ["-e", name]
     args += ["-e", "GITHUB_ACTIONS=true", "-e", "CI=true"]
@@ -137,14 +154,16 @@ def run_as_action(image: str, tmp_path: Path, inputs: Mapping[str, str], *,
                            ("_runner_file_commands", "file_commands"), ("workspace", "workspace")):
         args += ["-v", f"{host[source]}:/github/{target}"]
     args.append(image)
-    done = docker(*args, env={**os.environ, **variables}, timeout=timeout)
-    return ActionRun(
-        exit_code=done.returncode,
-        stdout=done.stdout,
-        stderr=done.stderr,
-        outputs=parse_output_file(output_file.read_text(encoding="utf-8")),
-        summary=summary_file.read_text(encoding="utf-8"),
-    )
+    return ActionInvocation(args=args, env={**os.environ, **variables}, output_file=output_file,
+                            summary_file=summary_file)
+
+
+def run_as_action(image: str, tmp_path: Path, inputs: Mapping[str, str], *,
+                  env: Mapping[str, str] | None = None, timeout: float = 120) -> ActionRun:
+    invocation = action_invocation(image, tmp_path, inputs, env=env)
+    done = subprocess.run(invocation.args, env=invocation.env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    return invocation.finish(done.returncode, done.stdout, done.stderr)
 
 
 def run_cli(image: str, *args: str, env: Mapping[str, str] | None = None,
@@ -162,6 +181,7 @@ class StubApi:
     def __init__(self, document: dict) -> None:
         self.document = document
         self.authorizations: list[str] = []
+        self.asked = threading.Event()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -174,6 +194,7 @@ class StubApi:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+                stub.asked.set()
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
@@ -295,6 +316,27 @@ def test_action_accepts_the_token_from_the_environment(image: str, tmp_path: Pat
         run = run_as_action(image, tmp_path, inputs, env={"CODECATALYST_TOKEN": TOKEN})
     assert run.exit_code == 0, run.stdout + run.stderr
     assert api.authorizations and set(api.authorizations) == {f"Bearer {TOKEN}"}
+
+
+def test_cancelled_job_ends_the_wait_and_still_writes_outputs(image: str, tmp_path: Path) -> None:
+    """Cancelling a job signals `docker run`, which passes the signal on to PID 1: the gate itself."""
+    with StubApi(run_document("IN_PROGRESS")) as api:
+        invocation = action_invocation(image, tmp_path, action_inputs(api.base_url, interval="1"))
+        process = subprocess.Popen(invocation.args, env=invocation.env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            assert api.asked.wait(60), "the container never polled"
+            time.sleep(0.5)  # the first answer is read, and the gate sleeps until the next poll
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    run = invocation.finish(process.returncode, stdout, stderr)
+    assert run.exit_code == 143, run.stdout + run.stderr
+    assert run.outputs["result"] == "cancelled"
+    assert run.outputs["status"] == "IN_PROGRESS"
 
 
 # --- against the bundled emulator (WAITS for gate.emulator) --------------------------------------------
