@@ -1,0 +1,148 @@
+"""Faults: answers the real service (or the network before it) can give, for the first N matching requests.
+
+Faults are tried in order; the first that matches a request and still has uses left fires, so
+`[throttle x2, server-error x1]` on GetWorkflowRun answers 429, 429, 502, then normally.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from gate.emulator import checks
+from gate.emulator.model import ERROR_STATUS, OPERATION_NAMES, ApiError
+from gate.emulator.wire import Answer, error_answer
+
+# Kinds answered instead of the operation; the rest first run the operation, then spoil its answer.
+REFUSALS = ("throttle", "server-error", "access-denied", "error")
+SPOILERS = ("slow", "malformed-json", "empty-body", "schema-violation", "drop-connection")
+KINDS = REFUSALS + SPOILERS
+_KEYS = ("kind", "operation", "runId", "workflowId", "count", "after", "delay",
+         "status", "errorType", "message", "patch", "remove")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    operation: str | None = None
+    run_id: str | None = None
+    workflow_id: str | None = None
+    count: int | None = 1  # None: every matching request, forever
+    after: int = 0  # let this many matching requests through first
+    delay: float = 0.0  # seconds to wait before answering (or before dropping the connection)
+    status: int | None = None
+    error_type: str | None = None
+    message: str | None = None
+    patch: Mapping[str, Any] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+
+    def matches(self, *, operation: str, run_id: str | None, workflow_id: str | None) -> bool:
+        return ((self.operation is None or self.operation == operation)
+                and (self.run_id is None or self.run_id == run_id)
+                and (self.workflow_id is None or self.workflow_id == workflow_id))
+
+
+def parse_fault(raw: Any, path: str = "fault") -> Fault:
+    spec = checks.obj(raw, path, allowed=_KEYS, required=("kind",))
+    kind = checks.choice(spec["kind"], f"{path}.kind", KINDS)
+    count = spec.get("count", 1)
+    if count != "always":
+        count = checks.integer(count, f"{path}.count", minimum=1)
+    status, error_type = spec.get("status"), spec.get("errorType")
+    if kind == "server-error":
+        status = checks.integer(500 if status is None else status, f"{path}.status", minimum=500)
+        if status > 599:
+            raise checks.fail(f"{path}.status", "a server error is 500-599")
+    elif kind == "error":
+        error_type = checks.choice(error_type, f"{path}.errorType", ERROR_STATUS)
+        status = checks.integer(ERROR_STATUS[error_type] if status is None else status, f"{path}.status", minimum=400)
+    elif status is not None or error_type is not None:
+        raise checks.fail(path, "'status' and 'errorType' belong to kind 'server-error' or 'error'")
+    patch = spec.get("patch", {"status": "EXPLODED"} if kind == "schema-violation" else {})
+    return Fault(
+        kind=kind,
+        operation=None if spec.get("operation") is None
+        else checks.choice(spec["operation"], f"{path}.operation", OPERATION_NAMES),
+        run_id=None if spec.get("runId") is None else checks.uuid(spec["runId"], f"{path}.runId"),
+        workflow_id=None if spec.get("workflowId") is None
+        else checks.uuid(spec["workflowId"], f"{path}.workflowId"),
+        count=None if count == "always" else count,
+        after=checks.integer(spec.get("after", 0), f"{path}.after"),
+        delay=checks.number(spec.get("delay", 0), f"{path}.delay"),
+        status=status,
+        error_type=error_type,
+        message=None if spec.get("message") is None else checks.text(spec["message"], f"{path}.message"),
+        patch=checks.obj(patch, f"{path}.patch", allowed=patch if isinstance(patch, dict) else ()),
+        remove=tuple(checks.text(k, f"{path}.remove[{i}]") for i, k in enumerate(checks.items(
+            spec.get("remove", []), f"{path}.remove"))),
+    )
+
+
+class FaultBook:
+    """The faults still to fire; thread-safe, because the server answers on many threads."""
+
+    def __init__(self, faults: tuple[Fault, ...] = ()) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[list[Any]] = []  # [fault, matching requests seen, times fired]
+        for fault in faults:
+            self.add(fault)
+
+    def add(self, fault: Fault | Mapping[str, Any]) -> Fault:
+        fault = fault if isinstance(fault, Fault) else parse_fault(dict(fault))
+        with self._lock:
+            self._entries.append([fault, 0, 0])
+        return fault
+
+    def take(self, *, operation: str, run_id: str | None, workflow_id: str | None) -> Fault | None:
+        with self._lock:
+            for entry in self._entries:
+                fault, seen, fired = entry
+                if not fault.matches(operation=operation, run_id=run_id, workflow_id=workflow_id):
+                    continue
+                if fault.count is not None and fired >= fault.count:
+                    continue
+                entry[1] = seen + 1
+                if seen < fault.after:
+                    continue
+                entry[2] = fired + 1
+                return fault
+        return None
+
+    def fired(self) -> list[tuple[Fault, int]]:
+        with self._lock:
+            return [(fault, fired) for fault, _, fired in self._entries]
+
+
+def refusal(fault: Fault) -> Answer:
+    """The answer a refusal fault gives instead of running the operation."""
+    if fault.kind == "server-error":
+        phrase = HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else "Error"
+        page = (f"<html>\r\n<head><title>{fault.status} {phrase}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{fault.status} {phrase}</h1></center>\r\n</body>\r\n</html>\r\n")
+        return Answer(int(fault.status or 500), (("Content-Type", "text/html"),), page.encode())
+    if fault.kind == "throttle":
+        return error_answer(ApiError("ThrottlingException", fault.message or "Rate exceeded"))
+    if fault.kind == "access-denied":
+        return error_answer(ApiError("AccessDeniedException", fault.message or (
+            "You do not have sufficient access to perform this action.")))
+    return error_answer(ApiError(str(fault.error_type), fault.message or f"Injected {fault.error_type}.",
+                                 status=fault.status))
+
+
+def spoil(fault: Fault, answer: Answer, document: Any) -> Answer | None:
+    """The operation's real answer, spoiled as the fault says; None means: drop the connection."""
+    if fault.kind == "drop-connection":
+        return None
+    if fault.kind == "empty-body":
+        return Answer(answer.status, answer.headers, b"")
+    if fault.kind == "malformed-json":
+        # A truncated document: what a cut-off proxy buffer looks like.
+        return Answer(answer.status, answer.headers, answer.body[: max(1, len(answer.body) // 2)])
+    if fault.kind == "schema-violation" and isinstance(document, dict):
+        spoiled = {k: v for k, v in document.items() if k not in fault.remove} | dict(fault.patch)
+        return Answer(answer.status, answer.headers, json.dumps(spoiled).encode())
+    return answer

@@ -1,0 +1,99 @@
+"""The five operations over the emulated project: a checked Call in, a response document out."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any
+
+from gate.emulator.documents import run_document, run_summary, start_document, workflow_document, workflow_summary
+from gate.emulator.model import ApiError
+from gate.emulator.state import EmulatorState
+from gate.emulator.wire import Call
+
+DEFAULT_PAGE_SIZE = 50
+
+
+def encode_token(cursor: dict[str, Any]) -> str:
+    """Opaque to clients, like the service's: base64url JSON."""
+    return base64.urlsafe_b64encode(json.dumps(cursor, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str, *, kind: str, scope: str | None) -> dict[str, Any]:
+    """A token only works for the listing (and filter) that issued it."""
+    try:
+        cursor = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        cursor = None
+    if not isinstance(cursor, dict) or cursor.get("kind") != kind or cursor.get("scope") != scope:
+        raise ApiError("ValidationException", "The nextToken is not valid for this request.")
+    return cursor
+
+
+def list_workflows(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    """By name; the model's sortBy criteria have no members, so there is nothing to choose."""
+    workflows = sorted(state.scenario.workflows, key=lambda w: w.name)
+    offset = 0
+    if "nextToken" in params:
+        offset = decode_token(params["nextToken"], kind="workflows", scope=None).get("offset", 0)
+        if not isinstance(offset, int) or offset < 0:
+            raise ApiError("ValidationException", "The nextToken is not valid for this request.")
+    size = params.get("maxResults", DEFAULT_PAGE_SIZE)
+    page = workflows[offset:offset + size]
+    answer: dict[str, Any] = {"items": [workflow_summary(w, epoch=state.epoch) for w in page]}
+    if offset + size < len(workflows):
+        answer["nextToken"] = encode_token({"kind": "workflows", "scope": None, "offset": offset + size})
+    return answer
+
+
+def get_workflow(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    workflow = state.workflow(params["id"], by_name=False)
+    return workflow_document(workflow, space=state.space, project=state.project, epoch=state.epoch)
+
+
+def start_workflow_run(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    run = state.start_run(workflow=params["workflowId"], client_token=params.get("clientToken"), by_name=False)
+    return start_document(run, space=state.space, project=state.project)
+
+
+def get_workflow_run(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    run = state.run(params["id"])
+    workflow = state.workflow(run.workflow_id, by_name=False)
+    return run_document(run, state.phase(run), workflow, space=state.space, project=state.project)
+
+
+def list_workflow_runs(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
+    """Newest first. The cursor is the last run returned, so runs started meanwhile never shift a page."""
+    workflow_id = params.get("workflowId")
+    if workflow_id is not None:
+        workflow_id = state.workflow(workflow_id, by_name=False).id
+    runs = state.runs(workflow_id=workflow_id)
+    if "nextToken" in params:
+        after = decode_token(params["nextToken"], kind="runs", scope=workflow_id).get("after")
+        if not (isinstance(after, list) and len(after) == 2 and all(isinstance(x, int | float) for x in after)):
+            raise ApiError("ValidationException", "The nextToken is not valid for this request.")
+        runs = [r for r in runs if (r.started, r.seq) < tuple(after)]
+    size = params.get("maxResults", DEFAULT_PAGE_SIZE)
+    page = runs[:size]
+    items = [run_summary(r, state.phase(r), state.workflow(r.workflow_id, by_name=False)) for r in page]
+    answer: dict[str, Any] = {"items": items}
+    if len(runs) > size:
+        last = page[-1]
+        answer["nextToken"] = encode_token({"kind": "runs", "scope": workflow_id, "after": [last.started, last.seq]})
+    return answer
+
+
+HANDLERS: dict[str, Callable[[EmulatorState, dict[str, Any]], dict[str, Any]]] = {
+    "ListWorkflows": list_workflows,
+    "GetWorkflow": get_workflow,
+    "StartWorkflowRun": start_workflow_run,
+    "GetWorkflowRun": get_workflow_run,
+    "ListWorkflowRuns": list_workflow_runs,
+}
+
+
+def dispatch(state: EmulatorState, call: Call) -> dict[str, Any]:
+    state.check_project(space=call.params["spaceName"], project=call.params["projectName"])
+    return HANDLERS[call.operation](state, call.params)

@@ -1,0 +1,67 @@
+"""The state every emulator starts with, written in the scenario format (so it doubles as an example).
+
+Fixed ids, so tests, the demo and docs can name them:
+
+    space ExampleCorp, project MyDemoProject
+    MyDemoWorkflow  c0dec47a-0000-4000-8000-000000000001  VALIDATING 1s, PROVISIONING 1s, IN_PROGRESS 2s -> SUCCEEDED
+    BrokenWorkflow  c0dec47a-0000-4000-8000-000000000002  VALIDATING 1s, PROVISIONING 1s, IN_PROGRESS 1s -> FAILED
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+SPACE = "ExampleCorp"
+PROJECT = "MyDemoProject"
+MY_DEMO_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000001"
+BROKEN_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000002"
+# The pinned runs of the built-in scenarios (see scenario-*.json next to this module).
+HOSTILE_RUN_ID = "c0dec47a-0000-4000-8000-00000000bad1"
+STUCK_RUN_ID = "c0dec47a-0000-4000-8000-00000000f0e1"
+# Workflows without an "id" get uuid5(NAMESPACE, name); history runs get uuid5(NAMESPACE, "<workflow id>/history/<n>").
+NAMESPACE = uuid.UUID("c0dec47a-0000-4000-8000-000000000000")
+
+BUILD_FAILED = {"message": "Action Build failed: exit code 1"}
+_HOUR = 3600.0
+_DAY = 24 * _HOUR
+
+SEED: dict[str, Any] = {
+    "space": SPACE,
+    "project": PROJECT,
+    "workflows": [
+        {
+            "name": "MyDemoWorkflow",
+            "id": MY_DEMO_WORKFLOW_ID,
+            "timeline": [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 2]],
+            "final": {"status": "SUCCEEDED", "statusReasons": []},
+            "history": [
+                {"status": "SUCCEEDED", "startedAgo": 3 * _HOUR, "duration": 205.436},
+                {"status": "FAILED", "startedAgo": 26 * _HOUR, "duration": 97.12,
+                 "statusReasons": [{"message": "Action Test failed: 3 of 212 tests failed"}]},
+                {"status": "SUCCEEDED", "startedAgo": 2 * _DAY + 1800, "duration": 188.907},
+                {"status": "STOPPED", "startedAgo": 4 * _DAY, "duration": 41.5,
+                 "statusReasons": [{"message": "Stopped by a user"}]},
+            ],
+        },
+        {
+            "name": "BrokenWorkflow",
+            "id": BROKEN_WORKFLOW_ID,
+            "timeline": [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 1]],
+            "final": {"status": "FAILED", "statusReasons": [BUILD_FAILED]},
+            "history": [
+                {"status": "FAILED", "startedAgo": 5 * _HOUR, "duration": 64.25, "statusReasons": [BUILD_FAILED]},
+                {"status": "FAILED", "startedAgo": 30 * _HOUR, "duration": 71.8, "statusReasons": [BUILD_FAILED]},
+                {"status": "FAILED", "startedAgo": 3 * _DAY, "duration": 58.002, "statusReasons": [BUILD_FAILED]},
+            ],
+        },
+    ],
+}
+
+
+def default_workflow_id(name: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, name))
+
+
+def history_run_id(workflow_id: str, index: int) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{workflow_id}/history/{index}"))

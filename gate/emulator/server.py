@@ -1,0 +1,207 @@
+"""The Emulator: a stdlib ThreadingHTTPServer that serves the Service, started and stopped in-process."""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gate.emulator.clock import Clock, system_clock
+from gate.emulator.documents import Run
+from gate.emulator.faults import Fault, FaultBook
+from gate.emulator.model import ApiError
+from gate.emulator.scenario import Scenario, load_scenario, resolve_fault
+from gate.emulator.service import Reply, Service
+from gate.emulator.state import EmulatorState
+from gate.emulator.wire import error_answer
+
+MAX_BODY = 1 << 20
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """What the emulator saw and did; never the Authorization header."""
+
+    method: str
+    path: str
+    operation: str | None
+    status: int | None  # None: the connection was dropped without an answer
+    fault: str | None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # server_close() joins the handler threads: nothing outlives stop()
+    block_on_close = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.emulator = emulator
+        self.stopping = threading.Event()
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall; we don't need it.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def close_connections(self) -> None:
+        """Wakes handler threads parked on idle keep-alive connections, so they end."""
+        with self.connections_lock:
+            for connection in list(self.open_connections):
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "codecatalyst-emulator"
+    timeout = 60  # idle keep-alive connections close after this
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.open_connections.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.server.connections_lock:
+                self.server.open_connections.discard(self.connection)
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        """Silenced: the Emulator records and logs each request itself, without headers."""
+
+    def _body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                if sum(map(len, chunks)) + size > MAX_BODY:
+                    raise ValueError("body too large")
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if not 0 <= length <= MAX_BODY:
+            raise ValueError("bad Content-Length")
+        return self.rfile.read(length)
+
+    def _serve(self) -> None:
+        emulator = self.server.emulator
+        try:
+            body = self._body()
+        except ValueError:
+            self.close_connection = True
+            reply = Reply(error_answer(ApiError("ValidationException", "The request body could not be read.")))
+        else:
+            reply = emulator.service.respond(method=self.command, target=self.path,
+                                             authorization=self.headers.get("Authorization"), body=body)
+        if reply.delay and self.server.stopping.wait(reply.delay):
+            reply = Reply(None, reply.operation, reply.fault)  # stopping: don't hold the shutdown up
+        emulator.record(RequestRecord(self.command, self.path, reply.operation,
+                                      reply.answer.status if reply.answer else None, reply.fault))
+        if reply.answer is None:
+            self.close_connection = True
+            return
+        self.send_response(reply.answer.status)
+        for name, value in reply.answer.headers:
+            self.send_header(name, value)
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("Content-Length", str(len(reply.answer.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.answer.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+
+class Emulator:
+    """A local CodeCatalyst workflow-run API: `with Emulator() as emu: requests.get(emu.base_url + ...)`."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+                 scenario: Scenario | Mapping[str, Any] | str | Path | None = None, clock: Clock | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        if token is not None and (not token or any(c.isspace() for c in token)):
+            raise ValueError("token must be non-empty and contain no whitespace")
+        self.host, self.port = host, port
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.clock = clock or system_clock
+        self.state = EmulatorState(scenario=self.scenario, clock=self.clock)
+        self.faults = FaultBook(self.scenario.faults)
+        self.service = Service(state=self.state, faults=self.faults, token=token)
+        self.requests: list[RequestRecord] = []
+        self._log = log
+        self._records_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Emulator:
+        if self._server is None:
+            self._server = _Server((self.host, self.port), self)
+            self.port = int(self._server.server_address[1])
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name=f"codecatalyst-emulator:{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        """Stops accepting, ends open connections and pending delays, and joins every thread."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start_run(self, **kwargs: Any) -> Run:
+        """EmulatorState.start_run, for fixtures: `emu.start_run(workflow="BrokenWorkflow").id`."""
+        return self.state.start_run(**kwargs)
+
+    def add_fault(self, spec: Fault | Mapping[str, Any]) -> Fault:
+        """Adds a fault (scenario syntax, "workflow" may be a name) behind the ones already queued."""
+        if isinstance(spec, Fault):
+            return self.faults.add(spec)
+        return self.faults.add(resolve_fault(dict(spec), "fault", self.scenario.workflows))
+
+    def record(self, entry: RequestRecord) -> None:
+        with self._records_lock:
+            self.requests.append(entry)
+        if self._log is not None:
+            path = "".join(c if c.isprintable() else "?" for c in entry.path)
+            status = "dropped" if entry.status is None else str(entry.status)
+            fault = f" [fault: {entry.fault}]" if entry.fault else ""
+            self._log(f"{entry.method} {path} -> {status} {entry.operation or '-'}{fault}")
