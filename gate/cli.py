@@ -23,10 +23,10 @@ EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
 def fail(error: GateError) -> None:
     """The one place an error becomes a process exit."""
     from gate.progress import PREFIX
-    from gate.textsafe import one_line
+    from gate.textsafe import inert_line
 
     for line in str(error).splitlines():
-        click.echo(f"{PREFIX} error: {one_line(line)}", err=True)
+        click.echo(f"{PREFIX} error: {inert_line(line)}", err=True)
     sys.exit(int(error.exit_code))
 
 
@@ -79,7 +79,9 @@ def build_target(*, space: str | None, project: str | None, run_id: str | None, 
     return run_target(space=space, project=project, run_id=run_id, token=token, endpoint=endpoint, fips=fips)
 
 
-@main.command(epilog=EXIT_CODES_HELP + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS))
+@main.command(epilog=EXIT_CODES_HELP + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS)
+              + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
+                "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
 @click.option("--interval", type=float, help="Seconds between polls, fixed (minimum 0.1) [default 10].")
 @click.option("--timeout", type=float, help="Give up after this many seconds; 0 means never [default 3600].")
@@ -89,12 +91,26 @@ def build_target(*, space: str | None, project: str | None, run_id: str | None, 
 @click.option("--json", "json_stdout", is_flag=True, help="Print the result object as JSON on stdout.")
 @click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the result object as JSON to this file.")
+@click.option("--dotenv", "dotenv_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every result key as CODECATALYST_<KEY>=value to this file, one a line "
+                   "(GitLab artifacts:reports:dotenv, Jenkins readProperties).")
+@click.option("--heartbeat", type=float, default=60.0, show_default=True,
+              help="When stderr is not a terminal, print a line after this many seconds without one, so CI "
+                   "systems that stop silent jobs don't; 0 turns it off.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only (outputs and exit codes are unchanged).")
 def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint: str | None, fips: bool,
          token_file: str | None, interval: float | None, timeout: float | None,
-         success_statuses: tuple[str, ...], json_stdout: bool, output_file: Path | None) -> None:
+         success_statuses: tuple[str, ...], json_stdout: bool, output_file: Path | None,
+         dotenv_file: Path | None, heartbeat: float, quiet: bool) -> None:
     """Poll a workflow run until it ends; exit 0 only if it ended in a success status."""
+    import math
+    import os
+
     from gate.app import run_wait
-    from gate.progress import LineProgress
+    from gate.clock import SystemClock
+    from gate.display import DisplayClock, make_display
+    from gate.errors import InputError
+    from gate.formats import azure
     from gate.redact import Redactor
     from gate.reporting import OutputTargets, emit
     from gate.settings import wait_settings
@@ -104,12 +120,21 @@ def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint
                               fips=fips, token_file=token_file)
         settings = wait_settings(target=target, interval=interval, timeout=timeout,
                                  success_statuses=success_statuses)
+        if heartbeat != 0 and not (math.isfinite(heartbeat) and heartbeat >= 1):
+            raise InputError("--heartbeat", heartbeat, "must be 0 (off) or at least 1 second")
+        for flag, path in (("--output-file", output_file), ("--dotenv", dotenv_file)):
+            if path is not None and not path.absolute().parent.is_dir():
+                raise InputError(flag, str(path), "its folder must exist: the file is written when the wait ends")
     except GateError as e:
         fail(e)
-    progress = LineProgress(redactor=Redactor(target.token))
-    result = run_wait(settings, progress=progress)
-    progress.finished(result)
-    emit(result, OutputTargets(json_stdout=json_stdout, output_file=output_file))
+    redactor = Redactor(target.token)
+    clock = SystemClock()
+    display = make_display(redactor=redactor, clock=clock, quiet=quiet, heartbeat=heartbeat)
+    display.tick(clock.now())  # the first frame, before the first request
+    result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
+    display.finished(result)
+    emit(result, OutputTargets(json_stdout=json_stdout, output_file=output_file, dotenv_file=dotenv_file,
+                               azure=azure.detected(os.environ)), redactor=redactor)
     sys.exit(int(result.exit_code))
 
 

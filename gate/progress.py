@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from gate.redact import Redactor
-from gate.textsafe import one_line
+from gate.textsafe import inert_line
 
 if TYPE_CHECKING:
     from gate.result import Result
@@ -29,8 +30,16 @@ def format_elapsed(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+def describe_reason(reason: Any) -> str:
+    """A status reason as text: its `message` when it has one, else compact JSON (the model gives it no members)."""
+    if isinstance(reason, dict) and isinstance(reason.get("message"), str):
+        return reason["message"]
+    return json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
+
+
 class LineProgress:
-    """One line per event, each starting with our own prefix so server text never starts a line."""
+    """One line per event, each starting with our own prefix so server text never starts a line,
+    and made inert (`inert_line`) so none can hold a CI logging command anywhere in it."""
 
     def __init__(self, *, redactor: Redactor, stream: TextIO | None = None, quiet: bool = False) -> None:
         self._redactor = redactor
@@ -40,7 +49,7 @@ class LineProgress:
     def _line(self, text: str, *, always: bool = False) -> None:
         if self._quiet and not always:
             return
-        self._stream.write(f"{PREFIX} {one_line(self._redactor.text(text))}\n")
+        self._stream.write(f"{PREFIX} {inert_line(self._redactor.text(text))}\n")
         self._stream.flush()
 
     def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
@@ -62,5 +71,10 @@ class LineProgress:
         if data["duration-seconds"] is not None:
             summary += f", run took {format_elapsed(data['duration-seconds'])}"
         self._line(summary)
-        if result.message and result.kind != "success":
+        failed = result.kind != "success"
+        if result.message and failed:
             self.error(result.message)
+        for reason in data["status-reasons"]:
+            self._line(f"reason: {describe_reason(reason)}", always=failed)
+        if data["status"] is not None:
+            self._line(f"run: {data['run-url']}", always=failed)

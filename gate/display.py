@@ -1,0 +1,315 @@
+"""What a person watching sees: a live status line on a terminal; elsewhere plain lines and a heartbeat.
+
+The wait loop only calls `Progress` methods and `clock.sleep`. `DisplayClock` wraps the clock and cuts each
+sleep at the moments the display asks for (`due_in`), calling `tick` after each piece: the spinner turns and
+the heartbeat prints while the loop waits, and neither the loop nor the clock has to know.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from gate.clock import Clock
+from gate.progress import LineProgress, Progress, describe_reason, format_elapsed
+from gate.redact import Redactor
+from gate.statuses import ACTIVE_STATUSES
+from gate.textsafe import inert_line
+
+if TYPE_CHECKING:
+    from gate.result import Result
+
+DEFAULT_HEARTBEAT = 60.0
+FRAME_SECONDS = 0.1  # spinner speed
+MIN_SLICE = 0.05  # never cut a sleep finer than this, whatever a display asks
+MAX_REASONS = 5  # in the terminal summary; the outputs keep them all
+EPSILON = 1e-6  # float slack when comparing clock readings
+
+CLEAR_LINE = "\r\x1b[2K"  # back to column 0, erase the whole line (ECMA-48 EL 2)
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+ASCII_SPINNER = "|/-\\"
+BOLD, DIM, RED, GREEN, YELLOW, CYAN = "1", "2", "31", "32", "33", "36"
+
+
+class Ticker(Protocol):
+    def due_in(self, now: float) -> float | None:
+        """Seconds until the display wants a tick; None when it wants none."""
+
+    def tick(self, now: float) -> None:
+        """Time passed while the loop slept: animate, or print a heartbeat."""
+
+
+class Display(Progress, Ticker, Protocol):
+    """A Progress that also wants ticks while the loop sleeps."""
+
+
+class DisplayClock:
+    """The loop's clock, its sleeps cut into pieces so that the display gets its ticks."""
+
+    def __init__(self, clock: Clock, ticker: Ticker, *, min_slice: float = MIN_SLICE) -> None:
+        self._clock, self._ticker, self._min_slice = clock, ticker, min_slice
+
+    def now(self) -> float:
+        return self._clock.now()
+
+    def sleep(self, seconds: float) -> None:
+        end = self._clock.now() + max(0.0, seconds)
+        while (left := end - self._clock.now()) > EPSILON:
+            due = self._ticker.due_in(self._clock.now())
+            self._clock.sleep(left if due is None else min(left, max(due, self._min_slice)))
+            self._ticker.tick(self._clock.now())
+
+
+@dataclass
+class _Watch:
+    """What the displays know between events: the status, and when the loop acts next."""
+
+    origin: float | None = None  # clock reading at which the gate's elapsed time was 0
+    status: str | None = None
+    next_at: float | None = None
+    retry: int = 0  # the attempt the loop is waiting to make, 0 when the next act is a normal poll
+
+    def anchor(self, now: float, elapsed: float) -> None:
+        self.origin = now - elapsed
+
+    def elapsed(self, now: float) -> float:
+        if self.origin is None:
+            self.origin = now
+        return now - self.origin
+
+    def countdown(self, now: float, *, ellipsis: str) -> str:
+        if self.next_at is None:
+            return "" if self.status else f"waiting for the first answer{ellipsis}"
+        left = self.next_at - now
+        if left <= EPSILON:
+            return f"retrying{ellipsis}" if self.retry else f"polling{ellipsis}"
+        return f"{f'retry {self.retry}' if self.retry else 'next poll'} in {math.ceil(left - EPSILON)}s"
+
+
+class PlainDisplay(LineProgress):
+    """For logs: a line per status change, and a heartbeat after `heartbeat` seconds without one."""
+
+    def __init__(self, *, redactor: Redactor, clock: Clock, stream: TextIO | None = None, quiet: bool = False,
+                 heartbeat: float | None = DEFAULT_HEARTBEAT) -> None:
+        super().__init__(redactor=redactor, stream=stream, quiet=quiet)
+        self._clock = clock
+        self._heartbeat = heartbeat if heartbeat and not quiet else None
+        self._watch = _Watch()
+        self._last_line: float | None = None
+        self._done = False
+
+    def _line(self, text: str, *, always: bool = False) -> None:
+        super()._line(text, always=always)
+        self._last_line = self._clock.now()
+
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
+        self._watch.anchor(self._clock.now(), elapsed)
+        self._watch.status, self._watch.next_at, self._watch.retry = status, None, 0
+        super().status_changed(status=status, previous=previous, elapsed=elapsed)
+
+    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+        now = self._clock.now()
+        self._watch.anchor(now, elapsed)
+        self._watch.next_at, self._watch.retry = now + next_delay, 0
+
+    def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
+        now = self._clock.now()
+        self._watch.anchor(now, elapsed)
+        self._watch.next_at, self._watch.retry = now + delay, attempt
+        super().retrying(reason=reason, attempt=attempt, delay=delay, elapsed=elapsed)
+
+    def finished(self, result: Result) -> None:
+        self._done = True
+        super().finished(result)
+
+    def due_in(self, now: float) -> float | None:
+        if self._heartbeat is None or self._done:
+            return None
+        if self._last_line is None:
+            self._last_line = now
+        return max(0.0, self._last_line + self._heartbeat - now)
+
+    def tick(self, now: float) -> None:
+        elapsed = self._watch.elapsed(now)
+        if self._last_line is None:
+            self._last_line = now
+        if self._heartbeat is None or self._done or now - self._last_line < self._heartbeat - EPSILON:
+            return
+        status = self._watch.status
+        countdown = self._watch.countdown(now, ellipsis="")
+        what = f"still {status}" + (f"; {countdown}" if countdown else "") if status else f"still {countdown}"
+        self._line(f"[{format_elapsed(elapsed)}] {what}")
+
+
+def _terminal_width(stream: TextIO) -> int:
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        return 80
+
+
+def _status_colour(status: str | None) -> str:
+    if status == "SUCCEEDED":
+        return GREEN
+    if status == "FAILED":
+        return RED
+    return CYAN if status in ACTIVE_STATUSES or status is None else YELLOW
+
+
+KIND_COLOURS = {"success": GREEN, "failure": RED, "error": RED, "timeout": YELLOW, "cancelled": YELLOW}
+KIND_ICONS = {"success": "✔", "failure": "✘", "error": "✘", "timeout": "⏱", "cancelled": "■"}
+KIND_WORDS = {"success": "[ok]", "failure": "[failed]", "error": "[error]", "timeout": "[timeout]",
+              "cancelled": "[cancelled]"}
+
+
+class TtyDisplay:
+    """For a person at a terminal: one live line redrawn in place, history above it, a summary at the end."""
+
+    def __init__(self, *, redactor: Redactor, clock: Clock, stream: TextIO, colour: bool, unicode: bool = True,
+                 width: Callable[[], int] | None = None, frame_seconds: float = FRAME_SECONDS) -> None:
+        self._redactor, self._clock, self._stream = redactor, clock, stream
+        self._colour, self._unicode = colour, unicode
+        self._width = width or (lambda: _terminal_width(stream))
+        self._frame_seconds = frame_seconds
+        self._spinner = SPINNER if unicode else ASCII_SPINNER
+        self._ellipsis = "…" if unicode else "..."
+        self._watch = _Watch()
+        self._frame = 0
+        self._last_frame: float | None = None
+        self._live = False  # the live line is on screen
+        self._done = False
+
+    # -- drawing ---------------------------------------------------------------------------------------------
+
+    def _style(self, text: str, *codes: str) -> str:
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if self._colour and codes and text else text
+
+    def _safe(self, text: str) -> str:
+        return inert_line(self._redactor.text(text))
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text)
+        self._stream.flush()
+
+    def _fit(self, parts: list[tuple[str, tuple[str, ...]]]) -> str:
+        """The parts, styled, cut to the terminal's width less one column (so the line never wraps)."""
+        room = max(1, self._width() - 1)
+        out = []
+        for text, codes in parts:
+            if room <= 0:
+                break
+            piece = text[:room]
+            room -= len(piece)
+            out.append(self._style(piece, *codes))
+        return "".join(out)
+
+    def _draw(self, now: float) -> None:
+        watch = self._watch
+        status = self._safe(watch.status) if watch.status else ""
+        countdown = watch.countdown(now, ellipsis=self._ellipsis)
+        parts: list[tuple[str, tuple[str, ...]]] = [(self._spinner[self._frame % len(self._spinner)], (CYAN,))]
+        if status:
+            parts.append((" " + status, (BOLD, _status_colour(watch.status))))
+        parts.append(("  " + format_elapsed(watch.elapsed(now)), (DIM,)))
+        if countdown:
+            parts.append(("  " + countdown, (DIM,)))
+        self._write(CLEAR_LINE + self._fit(parts))
+        self._live = True
+
+    def _print(self, lines: list[str]) -> None:
+        """Permanent lines above the live one; each starts with our own text, never a server's."""
+        self._write((CLEAR_LINE if self._live else "") + "".join(line + "\n" for line in lines))
+        self._live = False
+        if not self._done:
+            self._draw(self._clock.now())
+
+    # -- Progress --------------------------------------------------------------------------------------------
+
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
+        self._watch.anchor(self._clock.now(), elapsed)
+        self._watch.status, self._watch.next_at, self._watch.retry = status, None, 0
+        self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
+                     f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
+
+    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+        now = self._clock.now()
+        self._watch.anchor(now, elapsed)
+        self._watch.next_at, self._watch.retry = now + next_delay, 0
+        self._draw(now)
+
+    def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
+        now = self._clock.now()
+        self._watch.anchor(now, elapsed)
+        self._watch.next_at, self._watch.retry = now + delay, attempt
+        self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
+                     f"{self._style(f'{self._safe(reason)}; retry {attempt} in {delay:.1f}s', YELLOW)}"])
+
+    def error(self, message: str) -> None:
+        self._print([f"{self._style('error:', BOLD, RED)} {self._safe(line)}" for line in message.splitlines() or [""]])
+
+    def finished(self, result: Result) -> None:
+        self._done = True
+        data = result.to_dict()
+        colour = KIND_COLOURS.get(result.kind, RED)
+        icon = (KIND_ICONS if self._unicode else KIND_WORDS).get(result.kind, "!")
+        dot = " · " if self._unicode else ", "
+        head = [self._style(f"{icon} {self._safe(data['status'] or result.kind)}", BOLD, colour)]
+        if data["duration-seconds"] is not None:
+            head.append(f"run took {format_elapsed(data['duration-seconds'])}")
+        head.append(f"waited {format_elapsed(self._watch.elapsed(self._clock.now()))}")
+        head.append(f"exit {data['exit-code']}")
+        lines = [dot.join(head)]
+        if result.message and result.kind not in ("success", "failure"):
+            lines.extend(f"  {self._style(self._safe(line), colour)}" for line in result.message.splitlines())
+        reasons = data["status-reasons"]
+        lines.extend(f"  reason: {self._safe(describe_reason(r))}" for r in reasons[:MAX_REASONS])
+        if len(reasons) > MAX_REASONS:
+            lines.append(f"  {self._ellipsis} and {len(reasons) - MAX_REASONS} more (see the result's status-reasons)")
+        if data["status"] is not None:
+            lines.append(f"  {self._style(data['run-url'], DIM)}")
+        self._print(lines)
+
+    # -- Ticker ----------------------------------------------------------------------------------------------
+
+    def due_in(self, now: float) -> float | None:
+        if self._done:
+            return None
+        return 0.0 if self._last_frame is None else max(0.0, self._last_frame + self._frame_seconds - now)
+
+    def tick(self, now: float) -> None:
+        if self._done:
+            return
+        if self._last_frame is not None:
+            self._frame += 1
+        self._last_frame = now
+        self._draw(now)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _can_encode(stream: TextIO, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def make_display(*, redactor: Redactor, clock: Clock, stream: TextIO | None = None, quiet: bool = False,
+                 heartbeat: float | None = DEFAULT_HEARTBEAT, env: Mapping[str, str] | None = None) -> Display:
+    """A live line on a terminal (colour unless NO_COLOR is set and not empty); plain lines anywhere else."""
+    stream = stream if stream is not None else sys.stderr
+    env = os.environ if env is None else env
+    if not quiet and _is_tty(stream) and env.get("TERM") != "dumb":
+        return TtyDisplay(redactor=redactor, clock=clock, stream=stream, colour=not env.get("NO_COLOR"),
+                          unicode=_can_encode(stream, SPINNER + "".join(KIND_ICONS.values()) + "·…"))
+    return PlainDisplay(redactor=redactor, clock=clock, stream=stream, quiet=quiet, heartbeat=heartbeat)

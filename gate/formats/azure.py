@@ -1,0 +1,94 @@
+"""Azure Pipelines: every result key as an output variable, and an error issue when the gate fails.
+
+What the agent does with a line (microsoft/azure-pipelines-agent, read in its source):
+
+- `Command.TryParse` looks for `##vso[` with `IndexOf`, anywhere in the line, not only at its start; the
+  command info runs to the first `]` after it, properties split on `;`, each at its first `=`. Handlers read
+  stdout and stderr alike (`StepHost.ErrorDataReceived += OnDataReceived`), a line at a time (`ReadLine`, so
+  `\\r` ends a line as well as `\\n`). Only the first `##vso[` of a line is parsed.
+- `CommandStringConvertor.Unescape`, for properties and data alike: `%3B` → `;`, `%0D` → CR, `%0A` → LF,
+  `%5D` → `]`, then `%AZP25` → `%` (unless a job sets DECODE_PERCENTS=false).
+- Its own neutraliser, `StringUtil.DeactivateVsoCommands`: `##vso` → `**vso`, case-insensitive.
+
+We escape as microsoft/azure-pipelines-task-lib's `node/taskcommand.ts` does: data (`escapeData`) `%` → `%AZP25`,
+CR → `%0D`, LF → `%0A`; properties (`escape`) also `]` → `%5D` and `;` → `%3B`. Our own `##vso[` starts each
+line, so server text in a value can never start a command of its own; the JSON-valued keys also get their
+invisible characters and any `##vso` written as JSON `\\uXXXX` escapes (the same JSON value), so a later step
+that prints a variable cannot run a command hidden in it either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from gate.formats.dotenv import variable_name
+from gate.progress import describe_reason
+from gate.result import Result
+from gate.textsafe import inert_line, invisible
+
+PREFIX = "##vso["
+_JSON_UNSAFE = re.compile(r"[^\x20-\x7e]|#(?=#vso)", re.IGNORECASE)  # checked one by one in inert_json
+
+
+def detected(env: Mapping[str, str]) -> bool:
+    """Azure Pipelines sets TF_BUILD=True in every step."""
+    return env.get("TF_BUILD", "").strip().lower() == "true"
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace("]", "%5D").replace(";", "%3B")
+
+
+def command(name: str, data: str = "", **properties: str) -> str:
+    props = "".join(f"{key}={escape_property(value)};" for key, value in properties.items())
+    return f"{PREFIX}{name}{' ' + props if props else ''}]{escape_data(data)}"
+
+
+def inert_json(text: str) -> str:
+    """The same JSON value, with every invisible character and the `#` of any `##vso` as a `\\uXXXX` escape.
+
+    Both can only be inside JSON strings (JSON's own syntax is ASCII and has no `#`), where an escape means the
+    character itself.
+    """
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if char != "#" and not invisible(char):
+            return char
+        data = char.encode("utf-16-be")
+        return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
+
+    return _JSON_UNSAFE.sub(escape, text)
+
+
+def set_variables(result: Result) -> list[str]:
+    """`task.setvariable` for every result key, as an output variable (`$(stepName.CODECATALYST_STATUS)`)."""
+    kinds = result.to_dict()
+    return [
+        command("task.setvariable", inert_json(text) if isinstance(kinds[key], (dict, list)) else text,
+                variable=variable_name(key), isOutput="true")
+        for key, text in result.to_strings().items()
+    ]
+
+
+def failure_issue(result: Result) -> str | None:
+    """A `task.logissue` error naming why the gate failed; None when it succeeded."""
+    if result.kind == "success":
+        return None
+    data = result.to_dict()
+    title = f"CodeCatalyst gate: {result.kind}" + (f" ({data['status']})" if data["status"] else "")
+    reasons = "; ".join(describe_reason(r) for r in data["status-reasons"])
+    detail = result.message + (f": {reasons}" if reasons else "")
+    return command("task.logissue", inert_line(f"{title}: {detail}" if detail else title), type="error")
+
+
+def commands_text(result: Result) -> str:
+    lines = set_variables(result)
+    issue = failure_issue(result)
+    if issue:
+        lines.append(issue)
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,90 @@
+"""dotenv / Java properties: every result key as one `CODECATALYST_<KEY>=value` line.
+
+Who reads the file, and how (read in their sources):
+
+- GitLab `artifacts:reports:dotenv` (`app/services/ci/parse_dotenv_artifact_service.rb`): lines split on `\\n`,
+  each must match `^(.*?)=(.*)$` (the key is the text before the first `=`), both sides are stripped, nothing
+  is unquoted or unescaped; no blank lines or comments; keys `[A-Za-z0-9_]`; UTF-8; the file under 5 KB
+  (`dotenv_size` 5120); at most 20 variables by default on Self-Managed (50 or more on GitLab.com); the last of
+  a repeated key wins.
+- Jenkins `readProperties file:` (pipeline-utility-steps `ReadPropertiesStepExecution`): `Properties.load`
+  on the file's InputStream, so ISO-8859-1. A line ends at `\\n`, `\\r` or `\\r\\n`; one ending in an odd number
+  of backslashes goes on into the next; `#` or `!` first makes a comment; the key ends at the first unescaped
+  `=`, `:` or blank; `\\uXXXX`, `\\t`, `\\n`, `\\r`, `\\f` are decoded, any other `\\x` means `x`, and a `\\u` without
+  four hex digits makes the whole load fail.
+
+The encoding chosen, so both read it back:
+
+- Scalar keys: every backslash, every character outside printable ASCII and a leading blank become `\\uXXXX`
+  (UTF-16 units).
+  Java decodes any scalar exactly; GitLab reads the realistic ones exactly (enums, UUIDs, names, RFC 3339
+  times, numbers and the console URL are printable ASCII without backslashes).
+- JSON keys (`status-reasons`, `response`): compact JSON in which every non-ASCII character is a JSON
+  `\\uXXXX` escape. GitLab keeps the text as it is, and it decodes to the same JSON value; Java turns those
+  escapes into the characters themselves, still the same value. Java also decodes JSON's own escapes
+  (`\\"`, `\\\\`, `\\n`), so in Jenkins a reason holding a quote, backslash or control character is no longer
+  valid JSON: read those two from `--output-file` with `readJSON`.
+- So the file is pure ASCII with one line per key: no value can end its line, start another, run on into the
+  next (Java) or repeat a key, in either reader.
+- To stay under GitLab's limit, `response` and then `status-reasons` are left empty when the file would pass
+  MAX_BYTES (well under 5120, whether GitLab counts the file before or after the runner gzips it).
+"""
+
+from __future__ import annotations
+
+import re
+
+from gate.result import Result
+
+PREFIX = "CODECATALYST_"
+MAX_BYTES = 5000
+SHED_FIRST = ("response", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
+
+_SCALAR_ESCAPE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")  # outside printable ASCII, or a backslash
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def variable_name(key: str) -> str:
+    """`run-id` → `CODECATALYST_RUN_ID`."""
+    return PREFIX + key.upper().replace("-", "_")
+
+
+def _utf16_escapes(char: str) -> str:
+    data = char.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
+
+
+def encode_scalar(value: str) -> str:
+    """Backslashes and everything outside printable ASCII as `\\uXXXX`; a leading blank too (Java skips it)."""
+    value = _SCALAR_ESCAPE.sub(lambda m: _utf16_escapes(m.group()), value)
+    return "\\u0020" + value[1:] if value.startswith(" ") else value
+
+
+def encode_json(value: str) -> str:
+    """JSON text stays the same JSON value: a non-ASCII character inside a string becomes its `\\uXXXX` escape."""
+    return _NON_ASCII.sub(lambda m: _utf16_escapes(m.group()), value)
+
+
+def dotenv_lines(result: Result) -> dict[str, str]:
+    """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order."""
+    kinds = result.to_dict()
+    return {
+        variable_name(key): encode_json(text) if isinstance(kinds[key], (dict, list)) else encode_scalar(text)
+        for key, text in result.to_strings().items()
+    }
+
+
+def dotenv_text(result: Result, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
+    """The file's text, and the variables left empty to fit `max_bytes`."""
+    lines = dotenv_lines(result)
+    emptied: list[str] = []
+
+    def render() -> str:
+        return "".join(f"{name}={value}\n" for name, value in lines.items())
+
+    for key in SHED_FIRST:
+        if len(render()) <= max_bytes:
+            break
+        lines[variable_name(key)] = ""
+        emptied.append(variable_name(key))
+    return render(), emptied
