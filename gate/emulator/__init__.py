@@ -17,6 +17,7 @@ from gate.emulator.scenario import BUILTIN_SCENARIOS, Scenario, load_scenario
 from gate.emulator.seed import (
     BROKEN_WORKFLOW_ID,
     HOSTILE_RUN_ID,
+    HOSTILE_WORKFLOW_ID,
     MY_DEMO_WORKFLOW_ID,
     PROJECT,
     SPACE,
@@ -25,7 +26,7 @@ from gate.emulator.seed import (
 from gate.emulator.server import Emulator, RequestRecord
 
 __all__ = [
-    "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "HOSTILE_RUN_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "SPACE",
+    "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "SPACE",
     "STUCK_RUN_ID", "Emulator", "Fault", "ManualClock", "RequestRecord", "Scenario", "ScenarioError",
     "load_scenario", "rfc3339",
 ]

@@ -17,6 +17,7 @@ PROJECT = "MyDemoProject"
 MY_DEMO_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000001"
 BROKEN_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000002"
 # The pinned runs of the built-in scenarios (see scenario-*.json next to this module).
+HOSTILE_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000bad"
 HOSTILE_RUN_ID = "c0dec47a-0000-4000-8000-00000000bad1"
 STUCK_RUN_ID = "c0dec47a-0000-4000-8000-00000000f0e1"
 # Workflows without an "id" get uuid5(NAMESPACE, name); history runs get uuid5(NAMESPACE, "<workflow id>/history/<n>").
