@@ -158,7 +158,8 @@ class Emulator:
         if self._server is None:
             self._server = _Server((self.host, self.port), self)
             self.port = int(self._server.server_address[1])
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            # stop() waits up to one poll interval for serve_forever to notice; keep it short for tests.
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                             name=f"codecatalyst-emulator:{self.port}", daemon=True)
             self._thread.start()
         return self
