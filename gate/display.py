@@ -146,8 +146,9 @@ class PlainDisplay(LineProgress):
 
 
 def _terminal_width(stream: TextIO) -> int:
+    """The terminal's columns; 80 when it does not say (a pty with no size reports 0)."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        return os.get_terminal_size(stream.fileno()).columns or 80
     except (AttributeError, OSError, ValueError):
         return 80
 

@@ -20,8 +20,9 @@ _IGNORABLE = re.compile(
     "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Azure's agent runs a logging command found anywhere in a line of stdout or stderr (`IndexOf("##vso[")`).
-_AZURE_COMMAND = re.compile("##vso", re.IGNORECASE)
+# Azure's agent runs a logging command found anywhere in a line of stdout or stderr (`IndexOf("##vso[")`),
+# and its log viewer formats `##[error]`, `##[group]`... lines (the agent's logger checks `Contains("##[group]")`).
+_AZURE_COMMAND = re.compile(r"##(?=vso|\[)", re.IGNORECASE)
 
 
 def invisible(char: str) -> bool:
@@ -37,7 +38,7 @@ def _visible(char: str) -> str:
 
 
 def inert_line(text: str) -> str:
-    """`one_line`, invisible characters made visible, and `##vso` broken as the Azure agent's own
+    """`one_line`, invisible characters made visible, and `##vso` (and `##[`) broken as the Azure agent's own
     `StringUtil.DeactivateVsoCommands` does (`**vso`): no CI system finds a command anywhere in it."""
     text = _NON_ASCII.sub(lambda m: _visible(m.group()) if invisible(m.group()) else m.group(), one_line(text))
-    return _AZURE_COMMAND.sub("**vso", text)
+    return _AZURE_COMMAND.sub("**", text)

@@ -13,7 +13,7 @@ What the agent does with a line (microsoft/azure-pipelines-agent, read in its so
 We escape as microsoft/azure-pipelines-task-lib's `node/taskcommand.ts` does: data (`escapeData`) `%` → `%AZP25`,
 CR → `%0D`, LF → `%0A`; properties (`escape`) also `]` → `%5D` and `;` → `%3B`. Our own `##vso[` starts each
 line, so server text in a value can never start a command of its own; the JSON-valued keys also get their
-invisible characters and any `##vso` written as JSON `\\uXXXX` escapes (the same JSON value), so a later step
+invisible characters and any `##vso` or `##[` written as JSON `\\uXXXX` escapes (the same JSON value), so a later step
 that prints a variable cannot run a command hidden in it either.
 """
 
@@ -28,7 +28,7 @@ from gate.result import Result
 from gate.textsafe import inert_line, invisible
 
 PREFIX = "##vso["
-_JSON_UNSAFE = re.compile(r"[^\x20-\x7e]|#(?=#vso)", re.IGNORECASE)  # checked one by one in inert_json
+_JSON_UNSAFE = re.compile(r"[^\x20-\x7e]|#(?=#(?:vso|\[))", re.IGNORECASE)  # checked one by one in inert_json
 
 
 def detected(env: Mapping[str, str]) -> bool:
@@ -50,7 +50,7 @@ def command(name: str, data: str = "", **properties: str) -> str:
 
 
 def inert_json(text: str) -> str:
-    """The same JSON value, with every invisible character and the `#` of any `##vso` as a `\\uXXXX` escape.
+    """The same JSON value, with every invisible character and the `#` of any `##vso` or `##[` as a `\\uXXXX` escape.
 
     Both can only be inside JSON strings (JSON's own syntax is ASCII and has no `#`), where an escape means the
     character itself.

@@ -19,7 +19,7 @@ The encoding chosen, so both read it back:
   (UTF-16 units).
   Java decodes any scalar exactly; GitLab reads the realistic ones exactly (enums, UUIDs, names, RFC 3339
   times, numbers and the console URL are printable ASCII without backslashes).
-- JSON keys (`status-reasons`, `response`): compact JSON in which every non-ASCII character is a JSON
+- JSON keys (`status-reasons`, `response`): compact JSON in which every non-ASCII character (and DEL) is a JSON
   `\\uXXXX` escape. GitLab keeps the text as it is, and it decodes to the same JSON value; Java turns those
   escapes into the characters themselves, still the same value. Java also decodes JSON's own escapes
   (`\\"`, `\\\\`, `\\n`), so in Jenkins a reason holding a quote, backslash or control character is no longer
@@ -41,7 +41,7 @@ MAX_BYTES = 5000
 SHED_FIRST = ("response", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 
 _SCALAR_ESCAPE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")  # outside printable ASCII, or a backslash
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")  # in JSON text: non-ASCII, or DEL
 
 
 def variable_name(key: str) -> str:
@@ -61,8 +61,9 @@ def encode_scalar(value: str) -> str:
 
 
 def encode_json(value: str) -> str:
-    """JSON text stays the same JSON value: a non-ASCII character inside a string becomes its `\\uXXXX` escape."""
-    return _NON_ASCII.sub(lambda m: _utf16_escapes(m.group()), value)
+    """JSON text stays the same JSON value: a non-ASCII character (or DEL) inside a string becomes its `\\uXXXX`
+    escape (json.dumps already escapes the other control characters)."""
+    return _NON_PRINTABLE.sub(lambda m: _utf16_escapes(m.group()), value)
 
 
 def dotenv_lines(result: Result) -> dict[str, str]:

@@ -1,0 +1,152 @@
+"""Azure Pipelines: output variables and the failure issue, read back the way the agent reads them."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from gate.errors import ExitCode
+from gate.formats import azure
+from gate.formats.dotenv import variable_name
+from gate.result import RESULT_KEYS, Result
+from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
+
+NAMES = [variable_name(key) for key in RESULT_KEYS]
+JSON_KEYS = {"status-reasons", "response"}
+
+
+@dataclass
+class AgentCommand:
+    area: str
+    event: str
+    properties: dict[str, str] = field(default_factory=dict)
+    data: str = ""
+
+
+def agent_unescape(text: str) -> str:
+    """CommandStringConvertor.Unescape with DecodePercents on (the default since 2021)."""
+    for token, replacement in ((";", "%3B"), ("\r", "%0D"), ("\n", "%0A"), ("]", "%5D")):
+        text = text.replace(replacement, token)
+    return text.replace("%AZP25", "%")
+
+
+def agent_lines(output: str) -> list[str]:
+    """What the agent's ProcessInvoker hands on: .NET ReadLine ends a line at \\r, \\n or \\r\\n."""
+    return re.split(r"\r\n|\r|\n", output.removesuffix("\n"))
+
+
+def agent_parse(line: str) -> AgentCommand | None:
+    """Port of the agent's Command.TryParse: the first `##vso[` anywhere in the line, info up to the next `]`."""
+    start = line.find("##vso[")
+    if start < 0:
+        return None
+    end = line.find("]", start)
+    if end < 0:
+        return None
+    info = line[start + len("##vso["):end]
+    name, _, props = info.partition(" ")
+    area_event = [part for part in name.split(".") if part]
+    if len(area_event) != 2:
+        return None
+    command = AgentCommand(*area_event)
+    for prop in (p for p in props.split(";") if p):
+        pair = [part for part in prop.split("=", 1) if part]
+        if len(pair) == 2:
+            command.properties[pair[0]] = agent_unescape(pair[1])
+    command.data = agent_unescape(line[end + 1:])
+    return command
+
+
+def run_agent(output: str) -> list[AgentCommand]:
+    commands = [agent_parse(line) for line in agent_lines(output)]
+    assert all(c is not None for c in commands), "a line the agent would only log"
+    return commands  # type: ignore[return-value]
+
+
+def make_result(kind: str = "failure", exit_code: ExitCode = ExitCode.RUN_FAILED, **doc: Any) -> Result:
+    status = doc.pop("status", "FAILED")
+    response = run_document(status, **({"statusReasons": [{"message": "Action Build failed: exit code 1"}]} | doc))
+    return Result(kind=kind, exit_code=exit_code, space=SPACE, project=PROJECT, run_id=RUN_ID, polls=3,  # type: ignore[arg-type]
+                  response=response, message=f"the run ended {status}")
+
+
+HOSTILE_REASONS = [
+    "x\n##vso[task.complete result=Succeeded;]done",
+    "x\r##vso[task.setvariable variable=CODECATALYST_RESULT;isOutput=true]success",
+    "literal %0A, %0D, %3B, %5D, %AZP25, %25 and 100%",
+    "semi;colon ] bracket [ ##VSO[task.logissue type=warning]case",
+    "##[error]fake error line",
+    "#\u200b#vso[task.complete]  \u2028 \u2029 \u0085 \x7f café 🚀",
+]
+
+
+def test_detected_only_when_tf_build_is_true() -> None:
+    assert azure.detected({"TF_BUILD": "True"}) and azure.detected({"TF_BUILD": "true"})
+    assert azure.detected({"TF_BUILD": " TRUE "})
+    assert not azure.detected({}) and not azure.detected({"TF_BUILD": ""}) and not azure.detected({"TF_BUILD": "False"})
+
+
+def test_every_key_is_an_output_variable_read_back_exactly() -> None:
+    result = make_result("success", ExitCode.SUCCESS, status="SUCCEEDED", statusReasons=[])
+    commands = run_agent(azure.commands_text(result))
+    assert [(c.area, c.event) for c in commands] == [("task", "setvariable")] * len(RESULT_KEYS)
+    assert [c.properties for c in commands] == [{"variable": n, "isOutput": "true"} for n in NAMES]
+    assert {c.properties["variable"]: c.data for c in commands} == {
+        variable_name(k): v for k, v in result.to_strings().items()}
+
+
+def test_hostile_text_starts_no_command_and_round_trips() -> None:
+    reasons = [{"message": text} for text in HOSTILE_REASONS]
+    # A scalar the schema would refuse, as if it got through: escaping alone must hold it.
+    result = make_result(status="FAILED\n##vso[task.complete result=Succeeded]%0A;]%AZP25\r\n", statusReasons=reasons)
+    output = azure.commands_text(result)
+    commands = run_agent(output)
+    assert len(commands) == len(RESULT_KEYS) + 1
+    assert [c.properties.get("variable") for c in commands[:-1]] == NAMES
+    assert (commands[-1].area, commands[-1].event, commands[-1].properties) == ("task", "logissue", {"type": "error"})
+    values = {c.properties["variable"]: c.data for c in commands[:-1]}
+    strings = result.to_strings()
+    for key in RESULT_KEYS:
+        if key in JSON_KEYS:
+            assert json.loads(values[variable_name(key)]) == result.to_dict()[key]  # the same JSON value
+        else:
+            assert values[variable_name(key)] == strings[key]  # byte for byte, even hostile
+    # A later step that prints a JSON variable prints no command either.
+    for key in JSON_KEYS:
+        assert not re.search("##vso|##\\[|\u200b|\u2028", values[variable_name(key)], re.IGNORECASE)
+
+
+def test_failure_issue_names_the_status_and_reasons_on_one_line() -> None:
+    reasons = [{"message": "Build failed"}, {"message": "x\n##vso[task.complete result=Succeeded]"}]
+    issue = azure.failure_issue(make_result(statusReasons=reasons))
+    assert issue is not None
+    [command] = run_agent(issue)
+    assert (command.event, command.properties) == ("logissue", {"type": "error"})
+    assert command.data.startswith("CodeCatalyst gate: failure (FAILED): the run ended FAILED: Build failed; x\\n")
+    assert "##vso" not in command.data.lower() and "**vso[task.complete" in command.data
+
+
+def test_no_issue_on_success() -> None:
+    result = make_result("success", ExitCode.SUCCESS, status="SUCCEEDED", statusReasons=[])
+    assert azure.failure_issue(result) is None
+    assert "logissue" not in azure.commands_text(result)
+
+
+@pytest.mark.parametrize(("raw", "data", "prop"), [
+    ("100%", "100%AZP25", "100%AZP25"),
+    ("a\r\nb", "a%0D%0Ab", "a%0D%0Ab"),
+    ("a;b]c", "a;b]c", "a%3Bb%5Dc"),
+])
+def test_escapes_are_the_task_libs(raw: str, data: str, prop: str) -> None:
+    assert azure.escape_data(raw) == data and azure.escape_property(raw) == prop
+    assert agent_unescape(azure.escape_data(raw)) == raw and agent_unescape(azure.escape_property(raw)) == raw
+
+
+def test_the_agent_port_finds_commands_anywhere_in_a_line() -> None:
+    """Why stderr lines matter too: text before `##vso[` does not stop the agent."""
+    command = agent_parse("codecatalyst-gate: reason ##vso[task.complete result=Succeeded;]done")
+    assert command is not None and (command.event, command.properties) == ("complete", {"result": "Succeeded"})
