@@ -81,13 +81,16 @@ class _Watch:
             self.origin = now
         return now - self.origin
 
+    def next_in(self, now: float) -> str | None:
+        """`next poll in 7s` or `retry 2 in 3s`; None when nothing is scheduled or it is due."""
+        if self.next_at is None or self.next_at - now <= EPSILON:
+            return None
+        return f"{f'retry {self.retry}' if self.retry else 'next poll'} in {math.ceil(self.next_at - now - EPSILON)}s"
+
     def countdown(self, now: float, *, ellipsis: str) -> str:
         if self.next_at is None:
             return "" if self.status else f"waiting for the first answer{ellipsis}"
-        left = self.next_at - now
-        if left <= EPSILON:
-            return f"retrying{ellipsis}" if self.retry else f"polling{ellipsis}"
-        return f"{f'retry {self.retry}' if self.retry else 'next poll'} in {math.ceil(left - EPSILON)}s"
+        return self.next_in(now) or (f"retrying{ellipsis}" if self.retry else f"polling{ellipsis}")
 
 
 class PlainDisplay(LineProgress):
@@ -139,10 +142,9 @@ class PlainDisplay(LineProgress):
             self._last_line = now
         if self._heartbeat is None or self._done or now - self._last_line < self._heartbeat - EPSILON:
             return
-        status = self._watch.status
-        countdown = self._watch.countdown(now, ellipsis="")
-        what = f"still {status}" + (f"; {countdown}" if countdown else "") if status else f"still {countdown}"
-        self._line(f"[{format_elapsed(elapsed)}] {what}")
+        what = f"still {self._watch.status or 'waiting for the first answer'}"
+        upcoming = self._watch.next_in(now)
+        self._line(f"[{format_elapsed(elapsed)}] {what}" + (f"; {upcoming}" if upcoming else ""))
 
 
 def _terminal_width(stream: TextIO) -> int:
@@ -279,7 +281,9 @@ class TtyDisplay:
     def due_in(self, now: float) -> float | None:
         if self._done:
             return None
-        return 0.0 if self._last_frame is None else max(0.0, self._last_frame + self._frame_seconds - now)
+        if self._last_frame is None:
+            return self._frame_seconds
+        return max(0.0, self._last_frame + self._frame_seconds - now)
 
     def tick(self, now: float) -> None:
         if self._done:
