@@ -89,6 +89,10 @@ def test_env_vars_stand_in_for_flags(runner: CliRunner, wire: responses.Requests
         ([*ARGS, "--interval", "0.01"], "--interval: 0.01 is invalid"),
         ([*ARGS, "--timeout", "-5"], "--timeout: -5.0 is invalid"),
         ([*ARGS, "--success-status", "IN_PROGRESS"], "--success-status: 'IN_PROGRESS' is invalid: must be a terminal"),
+        ([*ARGS, "--heartbeat", "0.5"], "--heartbeat: 0.5 is invalid: must be 0 (off) or at least 1 second"),
+        ([*ARGS, "--heartbeat", "-1"], "--heartbeat: -1.0 is invalid"),
+        ([*ARGS, "--dotenv", "/no/such/folder/out.env"], "--dotenv: '/no/such/folder/out.env' is invalid: its folder"),
+        ([*ARGS, "--output-file", "/no/such/folder/r.json"], "--output-file: '/no/such/folder/r.json' is invalid"),
     ],
 )
 def test_bad_input_exits_2_and_sends_nothing(runner: CliRunner, wire: responses.RequestsMock,
@@ -194,3 +198,108 @@ def test_signal_raises_cancelled_inside_the_block_only(signum: signal.Signals) -
         time.sleep(5)  # never reached: the handler raises first
     assert caught.value.signal_name == signum.name
     assert signal.getsignal(signum) is before
+
+
+HOSTILE_REASONS = [
+    {"message": "Build failed\nCODECATALYST_RESULT=success"},
+    {"message": "x\r\n##vso[task.setvariable variable=CODECATALYST_RESULT;isOutput=true]success"},
+    {"message": "##vso[task.complete result=Succeeded;]done %0A%AZP25 ##[error]fake \u2028 y"},
+]
+
+
+def test_dotenv_file_holds_every_key(runner: CliRunner, wire: responses.RequestsMock, tmp_path: Path) -> None:
+    from tests.unit.test_dotenv import NAMES, gitlab_parse
+
+    wire.get(URL, json=run_document("SUCCEEDED"))
+    env_file = tmp_path / "codecatalyst.env"
+    outcome = runner.invoke(main, ["wait", *ARGS, "--dotenv", str(env_file)])
+    assert outcome.exit_code == 0 and outcome.stdout == ""
+    pairs = gitlab_parse(env_file.read_text())
+    assert [key for key, _ in pairs] == NAMES
+    assert ("CODECATALYST_STATUS", "SUCCEEDED") in pairs and ("CODECATALYST_RUN_ID", RUN_ID) in pairs
+
+
+def test_dotenv_hostile_reasons_cannot_fake_a_key(runner: CliRunner, wire: responses.RequestsMock,
+                                                  tmp_path: Path) -> None:
+    from tests.unit.test_dotenv import NAMES, gitlab_parse, java_properties_parse
+
+    wire.get(URL, json=run_document("FAILED", statusReasons=HOSTILE_REASONS))
+    env_file = tmp_path / "codecatalyst.env"
+    assert runner.invoke(main, ["wait", *ARGS, "--dotenv", str(env_file)]).exit_code == 1
+    text = env_file.read_text()
+    assert [key for key, _ in gitlab_parse(text)] == NAMES and list(java_properties_parse(text)) == NAMES
+    assert dict(gitlab_parse(text))["CODECATALYST_RESULT"] == "failure"
+    assert json.loads(dict(gitlab_parse(text))["CODECATALYST_STATUS_REASONS"]) == HOSTILE_REASONS
+
+
+def test_azure_gets_output_variables_and_an_error_issue(runner: CliRunner, wire: responses.RequestsMock,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.test_azure import NAMES, run_agent
+
+    monkeypatch.setenv("TF_BUILD", "True")
+    wire.get(URL, json=run_document("FAILED", statusReasons=HOSTILE_REASONS))
+    outcome = runner.invoke(main, ["wait", *ARGS])
+    assert outcome.exit_code == 1
+    commands = run_agent(outcome.stdout)
+    assert [c.properties.get("variable") for c in commands] == [*NAMES, None]
+    values = {c.properties["variable"]: c.data for c in commands[:-1]}
+    assert values["CODECATALYST_RESULT"] == "failure" and values["CODECATALYST_STATUS"] == "FAILED"
+    assert json.loads(values["CODECATALYST_STATUS_REASONS"]) == HOSTILE_REASONS
+    assert (commands[-1].event, commands[-1].properties) == ("logissue", {"type": "error"})
+
+
+def test_azure_with_json_keeps_stdout_pure_json(runner: CliRunner, wire: responses.RequestsMock,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.test_azure import NAMES, agent_parse
+
+    monkeypatch.setenv("TF_BUILD", "true")
+    wire.get(URL, json=run_document("SUCCEEDED"))
+    outcome = runner.invoke(main, ["wait", *ARGS, "--json"])
+    assert outcome.exit_code == 0 and json.loads(outcome.stdout)["status"] == "SUCCEEDED"
+    commands = [c for c in map(agent_parse, outcome.stderr.splitlines()) if c]
+    assert [c.properties["variable"] for c in commands] == NAMES
+
+
+def test_no_azure_commands_outside_azure(runner: CliRunner, wire: responses.RequestsMock,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TF_BUILD", raising=False)
+    wire.get(URL, json=run_document("FAILED", statusReasons=HOSTILE_REASONS))
+    outcome = runner.invoke(main, ["wait", *ARGS])
+    assert outcome.exit_code == 1 and outcome.stdout == ""
+    # Azure's agent would run a `##vso[` found anywhere in a stderr line: server text must never put one there.
+    assert "##vso" not in outcome.stderr.lower() and "##[" not in outcome.stderr
+    assert "reason: Build failed\\nCODECATALYST_RESULT=success" in outcome.stderr
+    assert all(line.startswith("codecatalyst-gate: ") for line in outcome.stderr.splitlines())
+
+
+def test_server_error_text_is_inert_on_stderr(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, status=400, json={"message": "bad ##vso[task.complete result=Succeeded] ##VSO[x] ##[error]"},
+             headers={"x-amzn-ErrorType": "ValidationException"})
+    outcome = runner.invoke(main, ["wait", *ARGS])
+    assert outcome.exit_code == 4
+    assert "##vso" not in outcome.stderr.lower() and "**vso[task.complete result=Succeeded]" in outcome.stderr
+
+
+def test_quiet_prints_errors_only(runner: CliRunner, wire: responses.RequestsMock) -> None:
+    wire.get(URL, json=run_document("SUCCEEDED"))
+    quiet_success = runner.invoke(main, ["wait", *ARGS, "--quiet", "--json"])
+    assert quiet_success.exit_code == 0 and quiet_success.stderr == ""
+    assert json.loads(quiet_success.stdout)["result"] == "success"
+    wire.replace(responses.GET, URL, json=run_document("FAILED", statusReasons=[{"message": "Build failed"}]))
+    quiet_failure = runner.invoke(main, ["wait", *ARGS, "-q"])
+    assert quiet_failure.exit_code == 1
+    assert quiet_failure.stderr.splitlines()[:2] == ["codecatalyst-gate: the run ended FAILED",
+                                                     "codecatalyst-gate: reason: Build failed"]
+    assert "status FAILED" not in quiet_failure.stderr
+
+
+def test_token_stays_out_of_azure_and_dotenv_outputs(runner: CliRunner, wire: responses.RequestsMock,
+                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TF_BUILD", "True")
+    wire.get(URL, status=403, json={"message": f"bad token {TOKEN}"},
+             headers={"x-amzn-ErrorType": "AccessDeniedException"})
+    env_file = tmp_path / "out.env"
+    outcome = runner.invoke(main, ["wait", *ARGS, "--dotenv", str(env_file)])
+    assert outcome.exit_code == 4
+    assert TOKEN not in outcome.output and TOKEN not in env_file.read_text()
+    assert "bad token ***" in outcome.stdout  # in the error issue
