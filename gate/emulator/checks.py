@@ -32,6 +32,13 @@ def obj(value: Any, path: str, *, allowed: Iterable[str], required: Iterable[str
     return value
 
 
+def fields(value: Any, path: str) -> dict[str, Any]:
+    """Free-form document fields (overrides, patches): any keys, any JSON values."""
+    if not isinstance(value, dict):
+        raise fail(path, f"must be a JSON object of fields, got {type(value).__name__}")
+    return value
+
+
 def text(value: Any, path: str, *, pattern: str | None = None) -> str:
     if not isinstance(value, str) or not value:
         raise fail(path, "must be a non-empty string")

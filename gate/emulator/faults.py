@@ -76,7 +76,7 @@ def parse_fault(raw: Any, path: str = "fault") -> Fault:
         status=status,
         error_type=error_type,
         message=None if spec.get("message") is None else checks.text(spec["message"], f"{path}.message"),
-        patch=checks.obj(patch, f"{path}.patch", allowed=patch if isinstance(patch, dict) else ()),
+        patch=checks.fields(patch, f"{path}.patch"),
         remove=tuple(checks.text(k, f"{path}.remove[{i}]") for i, k in enumerate(checks.items(
             spec.get("remove", []), f"{path}.remove"))),
     )

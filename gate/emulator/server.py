@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import sys
 import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +54,13 @@ class _Server(ThreadingHTTPServer):
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall; we don't need it.
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer is routine (timeouts, dropped faults); anything else is logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        self.emulator.report(f"error while answering {client_address[0]}: {type(error).__name__}: {error}")
 
     def close_connections(self) -> None:
         """Wakes handler threads parked on idle keep-alive connections, so they end."""
@@ -148,7 +157,7 @@ class Emulator:
         self.state = EmulatorState(scenario=self.scenario, clock=self.clock)
         self.faults = FaultBook(self.scenario.faults)
         self.service = Service(state=self.state, faults=self.faults, token=token)
-        self.requests: list[RequestRecord] = []
+        self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # bounded: the CLI may serve for days
         self._log = log
         self._records_lock = threading.Lock()
         self._server: _Server | None = None
@@ -200,11 +209,14 @@ class Emulator:
             return self.faults.add(spec)
         return self.faults.add(resolve_fault(dict(spec), "fault", self.scenario.workflows))
 
+    def report(self, line: str) -> None:
+        if self._log is not None:
+            self._log(line)
+
     def record(self, entry: RequestRecord) -> None:
         with self._records_lock:
             self.requests.append(entry)
-        if self._log is not None:
-            path = "".join(c if c.isprintable() else "?" for c in entry.path)
-            status = "dropped" if entry.status is None else str(entry.status)
-            fault = f" [fault: {entry.fault}]" if entry.fault else ""
-            self._log(f"{entry.method} {path} -> {status} {entry.operation or '-'}{fault}")
+        path = "".join(c if c.isprintable() else "?" for c in entry.path)
+        status = "dropped" if entry.status is None else str(entry.status)
+        fault = f" [fault: {entry.fault}]" if entry.fault else ""
+        self.report(f"{entry.method} {path} -> {status} {entry.operation or '-'}{fault}")

@@ -70,7 +70,7 @@ def route(method: str, target: str) -> tuple[Operation, dict[str, str], str]:
 
 def authorize(header: str | None, *, expected: str | None) -> None:
     """A bearer token is required; the emulator never says which token it wanted or got."""
-    match = re.fullmatch(r"[Bb][Ee][Aa][Rr][Ee][Rr] +(\S+) *", header or "")
+    match = re.fullmatch(r"bearer +(\S+) *", header or "", re.IGNORECASE)
     if match is None:
         raise ApiError("AccessDeniedException", "Missing bearer token: send Authorization: Bearer <token>.")
     if expected is not None and not hmac.compare_digest(match.group(1).encode(), expected.encode()):
