@@ -12,7 +12,7 @@ import pytest
 from gate.errors import ExitCode
 from gate.formats import azure
 from gate.formats.dotenv import variable_name
-from gate.result import RESULT_KEYS, Result
+from gate.result import RESULT_KEYS, Result, ResultKind
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 
 NAMES = [variable_name(key) for key in RESULT_KEYS]
@@ -67,10 +67,10 @@ def run_agent(output: str) -> list[AgentCommand]:
     return commands  # type: ignore[return-value]
 
 
-def make_result(kind: str = "failure", exit_code: ExitCode = ExitCode.RUN_FAILED, **doc: Any) -> Result:
+def make_result(kind: ResultKind = "failure", exit_code: ExitCode = ExitCode.RUN_FAILED, **doc: Any) -> Result:
     status = doc.pop("status", "FAILED")
     response = run_document(status, **({"statusReasons": [{"message": "Action Build failed: exit code 1"}]} | doc))
-    return Result(kind=kind, exit_code=exit_code, space=SPACE, project=PROJECT, run_id=RUN_ID, polls=3,  # type: ignore[arg-type]
+    return Result(kind=kind, exit_code=exit_code, space=SPACE, project=PROJECT, run_id=RUN_ID, polls=3,
                   response=response, message=f"the run ended {status}")
 
 

@@ -137,7 +137,8 @@ def real_java_parse(paths: list[Path], tmp_path: Path) -> list[dict[str, str]]:
 
 
 def make_result(**fields: Any) -> Result:
-    doc = fields.pop("response", run_document("FAILED", statusReasons=[{"message": "Action Build failed: exit code 1"}]))
+    reasons = [{"message": "Action Build failed: exit code 1"}]
+    doc = fields.pop("response", run_document("FAILED", statusReasons=reasons))
     base = {"kind": "failure", "exit_code": ExitCode.RUN_FAILED, "space": SPACE, "project": PROJECT,
             "run_id": RUN_ID, "polls": 7, "response": doc}
     return Result(**{**base, **fields})
