@@ -94,9 +94,9 @@ def build_target(*, space: str | None, project: str | None, run_id: str | None, 
 @click.option("--dotenv", "dotenv_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every result key as CODECATALYST_<KEY>=value to this file, one a line "
                    "(GitLab artifacts:reports:dotenv, Jenkins readProperties).")
-@click.option("--heartbeat", type=float, default=60.0, show_default=True,
+@click.option("--heartbeat", type=float, default=60.0,
               help="When stderr is not a terminal, print a line after this many seconds without one, so CI "
-                   "systems that stop silent jobs don't; 0 turns it off.")
+                   "systems that stop silent jobs don't; 0 turns it off [default 60].")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only (outputs and exit codes are unchanged).")
 def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint: str | None, fips: bool,
          token_file: str | None, interval: float | None, timeout: float | None,
