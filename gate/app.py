@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gate.client import CodeCatalystClient
 from gate.clock import Clock, SystemClock
-from gate.policy import FixedInterval, PollPolicy
+from gate.history import History, LearnsHistory, fetch_history
+from gate.policy import Adaptive, FixedInterval, PollPolicy
 from gate.progress import Progress
 from gate.result import Result
 from gate.schema import validate_response
-from gate.settings import DEFAULT_INTERVAL, RunTarget, WaitSettings
+from gate.settings import RunTarget, WaitSettings
 from gate.signals import cancel_on_signals
 from gate.waiter import RunRef, wait_for_run
 
@@ -31,8 +33,18 @@ def get_run(target: RunTarget, *, client: CodeCatalystClient | None = None,
     return validate_response(document, space=target.space, project=target.project, run_id=target.run_id)
 
 
-def choose_policy(settings: WaitSettings) -> PollPolicy:
-    return FixedInterval(DEFAULT_INTERVAL if settings.interval is None else settings.interval)
+def choose_policy(settings: WaitSettings, *, load_history: Callable[[str], History] | None = None) -> PollPolicy:
+    """`--interval` is a fixed interval; without it, the adaptive policy learns the workflow's history."""
+    if settings.interval is not None:
+        return FixedInterval(settings.interval)
+    if load_history is None:
+        return Adaptive()
+    return LearnsHistory(load_history)
+
+
+def history_loader(target: RunTarget, client: CodeCatalystClient) -> Callable[[str], History]:
+    return lambda workflow_id: fetch_history(client, space=target.space, project=target.project,
+                                             workflow_id=workflow_id, run_id=target.run_id)
 
 
 def run_wait(settings: WaitSettings, *, progress: Progress, clock: Clock | None = None,
@@ -45,7 +57,7 @@ def run_wait(settings: WaitSettings, *, progress: Progress, clock: Clock | None 
             return wait_for_run(
                 ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
                 fetch=lambda remaining: get_run(target, client=client, remaining=remaining),
-                policy=choose_policy(settings),
+                policy=choose_policy(settings, load_history=history_loader(target, client)),
                 success_statuses=settings.success_statuses,
                 timeout=settings.timeout,
                 retry_floor=settings.interval or MIN_POLL_FLOOR,

@@ -52,11 +52,15 @@ def outcome_for_error(error: GateError) -> tuple[ResultKind, ExitCode]:
     return "error", error.exit_code
 
 
-def _run_age(response: dict[str, Any]) -> float | None:
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _run_age(response: dict[str, Any], now: datetime) -> float | None:
     try:
         started = datetime.fromisoformat(str(response.get("startTime")).replace("Z", "+00:00"))
-        return max(0.0, (datetime.now(timezone.utc) - started).total_seconds())
-    except ValueError:
+        return max(0.0, (now - started).total_seconds())
+    except (ValueError, TypeError):
         return None
 
 
@@ -89,6 +93,7 @@ def wait_for_run(
     progress: Progress,
     max_retries: int = DEFAULT_MAX_RETRIES,
     uniform: Callable[[float, float], float] = random.uniform,
+    utc_now: Callable[[], datetime] = _utc_now,
 ) -> Result:
     """Poll until something decides the gate; always returns a Result, never raises a GateError."""
     started = clock.now()
@@ -130,7 +135,10 @@ def wait_for_run(
                 return result(kind, code, "" if kind == "success" else f"the run ended {status}")
             if deadline.passed():
                 raise DeadlineExceeded(f"timed out after {timeout:g}s; the run is still {status}")
-            delay = policy(PollContext(elapsed=elapsed, polls=polls, status=status, run_age=_run_age(response)))
+            workflow_id = response.get("workflowId")
+            delay = policy(PollContext(elapsed=elapsed, polls=polls, status=status,
+                                       run_age=_run_age(response, utc_now()),
+                                       workflow_id=workflow_id if isinstance(workflow_id, str) else None))
             progress.polled(status=status, elapsed=elapsed, next_delay=delay)
             deadline.sleep(delay)
     except GateError as e:

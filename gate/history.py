@@ -1,0 +1,98 @@
+"""A workflow's recent history, for the adaptive policy: one ListWorkflowRuns call, read loosely.
+
+History only tunes the polling; it never decides the gate. So any failure (refused, throttled, down,
+malformed) means "no history", and items that are not well-formed finished runs are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gate.errors import ApiRefused, InvalidResponse, TransientError
+from gate.policy import Adaptive, PollContext
+
+HISTORY_PAGE = 50  # one page, the most ListWorkflowRuns gives at once
+# Runs that ended on their own: a STOPPED or CANCELLED run's duration says when someone stepped in.
+FINISHED = frozenset({"SUCCEEDED", "FAILED"})
+MAX_DURATION = 7 * 24 * 3600.0  # longer than any workflow may run: a clock error, not a duration
+
+
+@dataclass(frozen=True)
+class History:
+    durations: tuple[float, ...]  # seconds, newest first
+    note: str = ""  # why there is none, when there is none
+
+    def __bool__(self) -> bool:
+        return bool(self.durations)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo is not None else None
+
+
+def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> float | None:
+    """endTime − startTime of one finished run of this workflow; None for anything else."""
+    if not isinstance(item, dict) or item.get("status") not in FINISHED:
+        return None
+    if run_id is not None and str(item.get("id", "")).lower() == run_id.lower():
+        return None
+    found = item.get("workflowId")
+    if workflow_id is not None and isinstance(found, str) and found.lower() != workflow_id.lower():
+        return None
+    started, ended = _timestamp(item.get("startTime")), _timestamp(item.get("endTime"))
+    if started is None or ended is None:
+        return None
+    seconds = (ended - started).total_seconds()
+    return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_DURATION else None
+
+
+def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> History:
+    """The durations in one ListWorkflowRuns answer, in its order (newest first)."""
+    items = document.get("items") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        return History((), "the ListWorkflowRuns answer has no items list")
+    durations = [item_duration(i, workflow_id=workflow_id, run_id=run_id) for i in items[:HISTORY_PAGE]]
+    kept = tuple(d for d in durations if d is not None)
+    return History(kept, "" if kept else "no finished runs in the workflow's history")
+
+
+def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str) -> History:
+    """One ListWorkflowRuns call; every failure of it is just no history (signals still stop the gate)."""
+    try:
+        document = client.list_workflow_runs(space=space, project=project, workflow_id=workflow_id,
+                                             max_results=HISTORY_PAGE)
+    except (ApiRefused, TransientError, InvalidResponse) as e:
+        return History((), f"ListWorkflowRuns failed ({type(e).__name__})")
+    return durations_from(document, workflow_id=workflow_id, run_id=run_id)
+
+
+class LearnsHistory:
+    """The adaptive policy, with history loaded once, on the first call (after the first poll: a run that
+    is over at once costs no history call). Everything after that is `Adaptive`, pure."""
+
+    def __init__(self, load: Callable[[str], History], **tuning: float) -> None:
+        self._load = load
+        self._tuning = tuning
+        self.history: History | None = None  # None: not asked yet
+        self.policy: Adaptive | None = None
+        self.calls = 0  # ListWorkflowRuns calls made: 0 or 1
+
+    def __call__(self, context: PollContext) -> float:
+        if self.policy is None:
+            if context.workflow_id:
+                self.calls += 1
+                self.history = self._load(context.workflow_id)
+            else:
+                self.history = History((), "no workflowId in the answer")
+            self.policy = Adaptive(durations=self.history.durations, **self._tuning)
+        return self.policy(context)
