@@ -4,6 +4,7 @@
 #   hadolint (Dockerfile), actionlint and zizmor (.github/workflows, action.yml), check-jsonschema
 #   (action.yml and workflows against SchemaStore's schemas), shellcheck (scripts/container).
 # Env: LINT_VENV (default $XDG_CACHE_HOME/codecatalyst-gate/lint-venv). Exit 0 only when all pass.
+# `lint.sh --install-only` installs the checkers and prints the venv's path, for tests that run one.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,6 +20,10 @@ if [[ ! -x $VENV/bin/python || $(cat "$STAMP" 2>/dev/null) != "$want" ]]; then
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
         --requirement "$REQS"
     echo "$want" >"$STAMP"
+fi
+if [[ ${1:-} == --install-only ]]; then
+    echo "$VENV"
+    exit 0
 fi
 export PATH=$VENV/bin:$PATH  # actionlint finds shellcheck here for `run:` scripts
 cd "$ROOT"
