@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,22 +57,29 @@ def start_run(*, base_url: str, workflow_id: str) -> str:
     return answer.json()["id"]
 
 
-def run_gate(*, base_url: str, run_id: str) -> tuple[int | None, dict | None, str]:
-    """(exit code or None on timeout, the --json result, stderr)."""
+def run_gate(*, base_url: str, run_id: str) -> tuple[int | None, dict | None]:
+    """(exit code or None on timeout, the --json result); the gate's log is shown line by line as it comes."""
     command = [*gate_command(), "wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id,
                "--endpoint", base_url, "--interval", "1", "--json"]
     env = {**os.environ, "CODECATALYST_TOKEN": TOKEN}
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as gate:
+        killer = threading.Timer(GATE_TIMEOUT, gate.kill)
+        killer.start()
+        try:
+            for line in gate.stderr:  # type: ignore[union-attr]
+                print(f"    gate| {line.rstrip()}", flush=True)
+            stdout = gate.stdout.read()  # type: ignore[union-attr]
+            code = gate.wait()
+        finally:
+            killer.cancel()
+            if gate.poll() is None:
+                gate.kill()
+    if code < 0:  # killed by the timer
+        return None, None
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=GATE_TIMEOUT)
-    except subprocess.TimeoutExpired as e:  # subprocess.run has already killed and reaped it
-        # TimeoutExpired carries bytes even with text=True.
-        stderr = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
-        return None, None, stderr
-    try:
-        result = json.loads(done.stdout)
+        return code, json.loads(stdout)
     except json.JSONDecodeError:
-        result = None
-    return done.returncode, result, done.stderr
+        return code, None
 
 
 def main() -> int:
@@ -82,9 +91,10 @@ def main() -> int:
             run_id = start_run(base_url=emulator.base_url, workflow_id=case.workflow_id)
             print(f"\n[{number}/{len(CASES)}] started a {case.workflow} run {run_id}; "
                   f"waiting with codecatalyst-gate (expect exit {case.expected_exit})")
-            code, result, stderr = run_gate(base_url=emulator.base_url, run_id=run_id)
-            for line in stderr.strip().splitlines():
-                print(f"    gate| {line}")
+            code, result = run_gate(base_url=emulator.base_url, run_id=run_id)
+            if result is not None:
+                print("    the result object (--json):")
+                print(textwrap.indent(json.dumps(result, indent=2), "      "))
             status = result.get("status") if isinstance(result, dict) else None
             reasons = result.get("status-reasons") if isinstance(result, dict) else None
             behaved = code == case.expected_exit

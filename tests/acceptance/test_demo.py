@@ -1,0 +1,34 @@
+"""`make demo` as a newcomer runs it: both runs shown live, both result objects, exit 0, nothing left behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
+
+
+@pytest.mark.e2e
+def test_demo_shows_both_runs_and_exits_0_within_a_minute() -> None:
+    started = time.monotonic()
+    # Its own session, so that whatever it starts can be found afterwards by session id (= its pid).
+    demo = subprocess.Popen([sys.executable, str(DEMO)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    try:
+        output, _ = demo.communicate(timeout=90)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    elapsed = time.monotonic() - started
+    assert demo.returncode == 0, output
+    assert elapsed < 60
+    for status in ("VALIDATING", "PROVISIONING", "IN_PROGRESS", "SUCCEEDED", "FAILED"):
+        assert f"status {status}" in output
+    assert '"result": "success"' in output and '"result": "failure"' in output
+    assert "exit 1, run status FAILED" in output
+    left = subprocess.run(["pgrep", "-s", str(demo.pid)], capture_output=True, text=True, check=False)
+    assert left.returncode == 1, f"processes left behind: {left.stdout}"
