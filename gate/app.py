@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.client import CodeCatalystClient
 from gate.clock import Clock, SystemClock
-from gate.history import History, LearnsHistory, fetch_history
-from gate.policy import Adaptive, FixedInterval, PollPolicy
 from gate.progress import Progress
 from gate.result import Result
 from gate.schema import validate_response
 from gate.settings import RunTarget, WaitSettings
 from gate.signals import cancel_on_signals
 from gate.waiter import RunRef, wait_for_run
+
+if TYPE_CHECKING:
+    from gate.history import History
+    from gate.policy import PollPolicy
 
 MIN_POLL_FLOOR = 1.0
 
@@ -35,6 +37,9 @@ def get_run(target: RunTarget, *, client: CodeCatalystClient | None = None,
 
 def choose_policy(settings: WaitSettings, *, load_history: Callable[[str], History] | None = None) -> PollPolicy:
     """`--interval` is a fixed interval; without it, the adaptive policy learns the workflow's history."""
+    from gate.history import LearnsHistory  # only `wait` needs these: `get` never loads them
+    from gate.policy import Adaptive, FixedInterval
+
     if settings.interval is not None:
         return FixedInterval(settings.interval)
     if load_history is None:
@@ -43,6 +48,9 @@ def choose_policy(settings: WaitSettings, *, load_history: Callable[[str], Histo
 
 
 def history_loader(target: RunTarget, client: CodeCatalystClient) -> Callable[[str], History]:
+    """The workflow's past durations, asked for at most once, by `LearnsHistory`."""
+    from gate.history import fetch_history
+
     return lambda workflow_id: fetch_history(client, space=target.space, project=target.project,
                                              workflow_id=workflow_id, run_id=target.run_id)
 

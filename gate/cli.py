@@ -83,7 +83,10 @@ def build_target(*, space: str | None, project: str | None, run_id: str | None, 
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
-@click.option("--interval", type=float, help="Seconds between polls, fixed (minimum 0.1) [default 10].")
+@click.option("--interval", type=float,
+              help="Seconds between polls, fixed (minimum 0.1) [default: adaptive when omitted: sparse while "
+                   "the run is far from the workflow's usual duration, dense around it, never more often "
+                   "than every second].")
 @click.option("--timeout", type=float, help="Give up after this many seconds; 0 means never [default 3600].")
 @click.option("--success-status", "success_statuses", multiple=True,
               help="Terminal status that counts as success; repeat or comma-separate [default SUCCEEDED]. "

@@ -71,7 +71,9 @@ def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, ru
     try:
         document = client.list_workflow_runs(space=space, project=project, workflow_id=workflow_id,
                                              max_results=HISTORY_PAGE)
-    except (ApiRefused, TransientError, InvalidResponse) as e:
+    except ApiRefused as e:  # e.g. a token without the right to list runs
+        return History((), f"ListWorkflowRuns refused: HTTP {e.status} {e.error_type}")
+    except (TransientError, InvalidResponse) as e:  # throttled or down: no retry, the quota is shared
         return History((), f"ListWorkflowRuns failed ({type(e).__name__})")
     return durations_from(document, workflow_id=workflow_id, run_id=run_id)
 

@@ -1,38 +1,43 @@
 """Polling policies: what the gate knows now → how long to wait before the next poll (pure).
 
-`Adaptive` spends polls where the run is likely to end. From the workflow's past durations it estimates
-the hazard h(a): the chance per second that a run which has lasted `a` seconds ends now. Waiting d
-seconds costs about h·d·d/2 seconds of expected detection delay; one poll costs PRICE seconds. Their
-sum per second of waiting is least at d = sqrt(2·PRICE / h) (the square-root law), so the gate polls
-densely around the predicted end and sparsely where runs seldom end. Then three guards: never more often
-than FLOOR, never longer than a tenth of the run's age past the floor (runs fail in their first seconds,
-in VALIDATING or PROVISIONING), never longer than CAP.
+`Adaptive` treats each wait as a bet. From the workflow's past durations it predicts when the run ends
+(a survival curve), and picks the wait with the least expected cost per second waited, where one poll
+costs PRICE, each second between the end and its notice costs 1, and a notice more than TAIL seconds
+late costs PENALTY more. That polls densely around the predicted end and sparsely far from it. Where the
+prediction rests on too little (no history, a short one, or a run older than nearly every past run) it
+cannot bet, so it bounds the worst case instead: never more than TAIL seconds between polls. Two guards
+hold throughout: never more often than FLOOR, and never longer than FLOOR + RAMP × the run's age (runs
+fail in their first seconds, in VALIDATING or PROVISIONING).
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-FLOOR = 1.0  # seconds: never poll more often, whatever the estimate says
-CAP = 60.0  # seconds: never wait longer, so an estimate that is far off costs at most this
-RAMP = 0.1  # the wait is at most FLOOR + RAMP × run age: dense in the first seconds, where runs fail
-PRICE = 0.15  # seconds of expected detection delay that one poll is worth (the trade-off's one knob)
+FLOOR = 1.0  # seconds: never poll more often, whatever the prediction says
+CAP = 60.0  # seconds: never wait longer, so a prediction that is far off costs at most this
+RAMP = 0.15  # a wait is at most FLOOR + RAMP × run age: a run that fails at 20 s is noticed by 24 s
 STOPPING_DELAY = 2.0  # a run that is being stopped ends within seconds
-# What the gate believes before it has seen any history: a run ends with hazard 1/(PRIOR_SCALE + age)
-# (a Lomax law with shape 1: median PRIOR_SCALE, long tail). It also keeps a little belief in runs
-# that end far from every past duration, worth PRIOR_WEIGHT past runs.
+# The objective, in seconds of detection delay: what a poll is worth, when a notice is late, and what a
+# late notice costs on top of its delay. See `Adaptive`; chosen on simulation seeds other than the bench's.
+PRICE = 0.15
+TAIL = 5.0
+PENALTY = 60.0
+# Below this many past runs still ahead of the run's age, a hazard estimate is noise: bound the wait.
+MIN_AHEAD = 3.0
+# What the gate believes beyond its history: a Lomax law (shape 1, median PRIOR_SCALE) worth PRIOR_WEIGHT
+# past runs, so that a run may end far from every past duration.
 PRIOR_SCALE = 300.0
 PRIOR_WEIGHT = 1.0
-# Each past duration is smoothed into a log-normal bump: width in log-seconds, from the spread of the
-# sample (Silverman's rule), but never narrower than MIN_WIDTH (2%: clocks, queues, caches).
+# Each past duration is smoothed into a log-normal bump, in log-seconds as wide as the gap to its
+# NEIGHBOURS-th nearest past run, but never narrower than the sample's Silverman width, nor MIN_WIDTH (2%).
+NEIGHBOURS = 3
 MIN_WIDTH = 0.02
 MAX_HISTORY = 50
-LOOKAHEAD_POINTS = 8  # hazard samples across a proposed wait
-LOOKAHEAD_ROUNDS = 8  # shortenings tried; each one at least halves the excess in practice
+WAIT_STEP = 1.25  # candidate waits: FLOOR × WAIT_STEP^k, and the limit itself
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +67,8 @@ class FixedInterval:
 
 def kernel_width(durations: Sequence[float]) -> float:
     """Silverman's rule of thumb in log-seconds, with MIN_WIDTH as its floor."""
+    import statistics  # here, not at the top: `get` imports this module but never learns a history
+
     if len(durations) < 2:
         return max(MIN_WIDTH, 0.1)
     logs = sorted(math.log(d) for d in durations)
@@ -70,54 +77,111 @@ def kernel_width(durations: Sequence[float]) -> float:
     return max(MIN_WIDTH, 0.9 * spread * len(logs) ** -0.2)
 
 
-def hazard(age: float, durations: Sequence[float], *, width: float,
-           prior_scale: float = PRIOR_SCALE, prior_weight: float = PRIOR_WEIGHT) -> float:
-    """Per-second chance that a run of this age ends now: density over survival of the mixture."""
-    age = max(age, 1e-3)
-    density = prior_weight / (prior_scale + age) ** 2 * prior_scale  # Lomax(1, scale): f = s/(s+a)²
-    survival = prior_weight * prior_scale / (prior_scale + age)  # S = s/(s+a)
-    for d in durations:
-        z = (math.log(age) - math.log(d)) / width
-        density += math.exp(-z * z / 2) / (width * age * math.sqrt(2 * math.pi))
-        survival += math.erfc(z / math.sqrt(2)) / 2
-    return density / survival if survival > 0 else math.inf
+def kernel_widths(durations: Sequence[float], *, neighbours: int = NEIGHBOURS) -> tuple[float, ...]:
+    """One bump width per past run: a lone failure at 40% of the usual time speaks for the gap it sits
+    in, while runs in the usual cluster stay sharp (an adaptive kernel density estimate)."""
+    base = kernel_width(durations)
+    logs = [math.log(d) for d in durations]
+    k = min(neighbours, len(logs) - 1)
+    if k < 1:
+        return (base,) * len(logs)
+    return tuple(max(base, sorted(abs(x - y) for y in logs)[k]) for x in logs)
+
+
+def runs_ahead(age: float, durations: Sequence[float], widths: Sequence[float]) -> float:
+    """How many past runs (each smoothed) lasted longer than `age`."""
+    log_age = math.log(max(age, 1e-3))
+    return sum(math.erfc((log_age - math.log(d)) / (w * math.sqrt(2))) / 2 for d, w in zip(durations, widths))
+
+
+def survival(age: float, durations: Sequence[float], widths: Sequence[float], *,
+             prior_scale: float = PRIOR_SCALE, prior_weight: float = PRIOR_WEIGHT) -> float:
+    """Unnormalised chance that a run lasts longer than `age`: the prior plus the smoothed past runs."""
+    return prior_weight * prior_scale / (prior_scale + max(age, 0.0)) + runs_ahead(age, durations, widths)
+
+
+def wait_cost_rate(wait: float, ends: Sequence[tuple[float, float]], *, price: float, penalty: float,
+                   tail: float) -> float:
+    """Expected cost per second of one wait, given `ends`: (x, chance the run ends within x seconds).
+
+    The poll costs `price`; a run that ends x seconds into the wait is noticed wait − x late, so the
+    expected delay is the integral of that chance over the wait; it is late when it ends in the first
+    wait − tail seconds.
+    """
+    delay, previous = 0.0, (0.0, 0.0)
+    for x, chance in ends:
+        if x > wait:
+            break
+        delay += (x - previous[0]) * (chance + previous[1]) / 2
+        previous = (x, chance)
+    late = _interpolate(ends, wait - tail) if wait > tail else 0.0
+    return (price + delay + penalty * late) / wait
+
+
+def _interpolate(points: Sequence[tuple[float, float]], x: float) -> float:
+    """Piecewise-linear through (0, 0) and `points` (sorted by x), flat past the last one."""
+    below = (0.0, 0.0)
+    for point in points:
+        if point[0] >= x:
+            span = point[0] - below[0]
+            return below[1] + (point[1] - below[1]) * ((x - below[0]) / span if span else 1.0)
+        below = point
+    return below[1]
+
+
+def candidate_waits(floor: float, limit: float, *, tail: float) -> list[float]:
+    """Waits worth comparing: a geometric ladder from the floor, the limit, and the tail itself."""
+    waits, wait = [], floor
+    while wait < limit:
+        waits.append(wait)
+        wait *= WAIT_STEP
+    waits.append(limit)
+    if floor < tail < limit:
+        waits.append(tail)
+    return sorted(set(waits))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Adaptive:
-    """The default policy: the square-root law over the workflow's past durations (pure)."""
+    """The default policy: the cheapest expected wait over the workflow's past durations (pure)."""
 
     durations: tuple[float, ...] = ()  # past runs' endTime − startTime, seconds, newest first
     floor: float = FLOOR
     cap: float = CAP
     ramp: float = RAMP
     price: float = PRICE
+    tail: float = TAIL
+    penalty: float = PENALTY
+    min_ahead: float = MIN_AHEAD
     prior_scale: float = PRIOR_SCALE
     prior_weight: float = PRIOR_WEIGHT
-    power: float = 1.0
-    width: float = field(init=False)
+    neighbours: int = NEIGHBOURS
+    widths: tuple[float, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         kept = tuple(d for d in self.durations if math.isfinite(d) and d > 0)[:MAX_HISTORY]
         object.__setattr__(self, "durations", kept)
-        object.__setattr__(self, "width", kernel_width(kept))
+        object.__setattr__(self, "widths", kernel_widths(kept, neighbours=self.neighbours))
 
-    def _hazard(self, age: float) -> float:
-        return hazard(age, self.durations, width=self.width,
-                      prior_scale=self.prior_scale, prior_weight=self.prior_weight)
+    def _survival(self, age: float) -> float:
+        return survival(age, self.durations, self.widths,
+                        prior_scale=self.prior_scale, prior_weight=self.prior_weight)
 
     def __call__(self, context: PollContext) -> float:
         age = context.elapsed if context.run_age is None else context.run_age
-        delay = min(self.cap, self.floor + self.ramp * age)
+        limit = max(self.floor, min(self.cap, self.floor + self.ramp * age))
         if context.status == "STOPPING":
-            delay = min(delay, STOPPING_DELAY)
-        # The law must hold across the whole wait, not just at its start: a long wait that would run into
-        # the likely end is cut to what the highest hazard inside it allows, until it fits.
-        for _ in range(LOOKAHEAD_ROUNDS):
-            peak = max(self._hazard(age + delay * k / LOOKAHEAD_POINTS) for k in range(LOOKAHEAD_POINTS + 1))
-            fits = ((self.power + 1) * self.price / (self.power * peak)) ** (1 / (self.power + 1)) if peak > 0 else math.inf
-            if fits >= delay or delay <= self.floor:
-                break
-            delay = max(self.floor, fits)
+            limit = min(limit, max(self.floor, STOPPING_DELAY))
         # Tenths of a second: the schedule is exact to state and to test.
-        return round(max(self.floor, delay), 1)
+        return max(self.floor, round(self.best_wait(age, limit), 1))
+
+    def best_wait(self, age: float, limit: float) -> float:
+        """The wait in [floor, limit] with the least expected cost per second (TAIL where it can't tell)."""
+        if runs_ahead(age, self.durations, self.widths) < self.min_ahead:
+            return max(self.floor, min(limit, self.tail))
+        waits = candidate_waits(self.floor, limit, tail=self.tail)
+        now = self._survival(age)
+        grid = sorted({*waits, *(w - self.tail for w in waits if w > self.tail)})
+        ends = [(x, 1.0 - self._survival(age + x) / now) for x in grid]
+        return min(waits, key=lambda w: wait_cost_rate(w, ends, price=self.price, penalty=self.penalty,
+                                                        tail=self.tail))

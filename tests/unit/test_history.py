@@ -1,0 +1,168 @@
+"""The workflow's history for the adaptive policy: one ListWorkflowRuns call, read loosely, any failure none."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from gate.client import CodeCatalystClient
+from gate.errors import Cancelled
+from gate.history import History, LearnsHistory, durations_from, fetch_history, item_duration
+from gate.policy import TAIL, PollContext
+from gate.waiter import RunRef, wait_for_run
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
+
+ENDPOINT = "https://codecatalyst.global.api.aws"
+LIST_URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns"
+OTHER_WORKFLOW = "a1b2c3d4-5678-90ab-cdef-333333333333"
+
+
+def past_run(seconds: float, *, status: str = "SUCCEEDED", number: int = 0, **overrides: Any) -> dict[str, Any]:
+    minute, second = divmod(seconds, 60)
+    item = {"id": f"a1b2c3d4-5678-90ab-cdef-{number:012d}", "workflowId": WORKFLOW_ID, "workflowName": "Build",
+            "status": status, "startTime": "2026-11-25T09:00:00.000Z",
+            "endTime": f"2026-11-25T09:{int(minute):02d}:{second:06.3f}Z",
+            "lastUpdatedTime": "2026-11-25T09:59:00.000Z"}
+    item.update(overrides)
+    return item
+
+
+@pytest.fixture
+def client() -> CodeCatalystClient:
+    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+
+
+def fetch(client: CodeCatalystClient) -> History:
+    return fetch_history(client, space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
+
+
+@responses.activate
+def test_one_call_for_one_page_of_the_workflow_newest_first(client: CodeCatalystClient) -> None:
+    responses.post(LIST_URL, json={"items": [past_run(300), past_run(330.5, status="FAILED"), past_run(290)]},
+                   match=[matchers.query_param_matcher({"workflowId": WORKFLOW_ID, "maxResults": "50"})])
+    history = fetch(client)
+    assert history.durations == (300.0, 330.5, 290.0)
+    assert bool(history) and history.note == ""
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize("item", [
+    "not an object",
+    past_run(300, status="IN_PROGRESS"),  # not over
+    past_run(300, status="STOPPED"),  # someone stepped in: says nothing about the workflow
+    past_run(300, status="CANCELLED"),
+    past_run(300, workflowId=OTHER_WORKFLOW),
+    past_run(300, id=RUN_ID.upper()),  # the run the gate waits on
+    past_run(300, endTime=None),
+    past_run(300, endTime="yesterday"),
+    past_run(300, endTime="2026-11-25T09:05:00"),  # no zone: not a point in time
+    past_run(300, startTime="2026-11-25T09:10:00.000Z"),  # ends before it starts
+    past_run(300, endTime="2026-12-25T09:00:00.000Z"),  # a month: a clock error, not a duration
+    past_run(300, startTime=12345),
+])
+def test_items_that_are_not_finished_runs_of_this_workflow_are_skipped(item: Any) -> None:
+    assert item_duration(item, workflow_id=WORKFLOW_ID, run_id=RUN_ID) is None
+    history = durations_from({"items": [item, past_run(120)]}, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
+    assert history.durations == (120.0,)
+
+
+@pytest.mark.parametrize(("answer", "note"), [
+    ({"json": {"items": []}}, "no finished runs"),
+    ({"json": {"items": "many"}}, "no items list"),
+    ({"json": ["items"]}, "no items list"),
+    ({"body": "<html>gateway</html>"}, "InvalidResponse"),
+    ({"status": 403, "json": {"message": "no rights"}, "headers": {"x-amzn-ErrorType": "AccessDeniedException"}},
+     "refused: HTTP 403 AccessDeniedException"),
+    ({"status": 429, "json": {"message": "slow down"}}, "TransientError"),
+    ({"status": 503, "body": ""}, "TransientError"),
+    ({"body": requests.ConnectionError("refused")}, "TransientError"),
+])
+@responses.activate
+def test_missing_refused_or_malformed_history_is_no_history(client: CodeCatalystClient, answer: dict[str, Any],
+                                                             note: str) -> None:
+    responses.post(LIST_URL, **answer)
+    history = fetch(client)
+    assert history.durations == () and not history
+    assert note in history.note
+    assert len(responses.calls) == 1  # never retried: history is not worth more of the shared quota
+
+
+@responses.activate
+def test_the_token_never_reaches_a_note(client: CodeCatalystClient) -> None:
+    responses.post(LIST_URL, status=403, json={"message": f"bad token {TOKEN}"},
+                   headers={"x-amzn-ErrorType": f"AccessDenied{TOKEN}"})
+    history = fetch(client)
+    assert history.note.startswith("ListWorkflowRuns refused: HTTP 403")
+    assert TOKEN not in history.note
+
+
+def test_a_signal_during_the_history_call_still_stops_the_gate() -> None:
+    class Interrupted:
+        def list_workflow_runs(self, **_: Any) -> Any:
+            raise Cancelled("SIGTERM")
+
+    with pytest.raises(Cancelled):
+        fetch_history(Interrupted(), space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
+
+
+class Loads:
+    """A history loader that counts its calls."""
+
+    def __init__(self, history: History) -> None:
+        self.history, self.asked = history, []
+
+    def __call__(self, workflow_id: str) -> History:
+        self.asked.append(workflow_id)
+        return self.history
+
+
+def context(age: float, *, workflow_id: str | None = WORKFLOW_ID) -> PollContext:
+    return PollContext(elapsed=age, polls=1, status="IN_PROGRESS", run_age=age, workflow_id=workflow_id)
+
+
+def test_history_is_loaded_once_for_the_whole_wait() -> None:
+    load = Loads(History(tuple(600.0 + i for i in range(20))))
+    policy = LearnsHistory(load)
+    for age in (1.0, 30.0, 300.0, 600.0):
+        policy(context(age))
+    assert load.asked == [WORKFLOW_ID] and policy.calls == 1
+
+
+def test_no_workflow_id_means_no_history_call() -> None:
+    load = Loads(History((600.0,) * 20))
+    policy = LearnsHistory(load)
+    assert policy(context(600.0, workflow_id=None)) == TAIL
+    assert load.asked == [] and policy.calls == 0
+    assert policy.history is not None and "no workflowId" in policy.history.note
+
+
+RUN_START = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # run_document's startTime
+
+
+def wait(answers: list[dict[str, Any]], load: Loads, clock: FakeClock) -> Any:
+    fetches, gate_start = iter(answers), clock.t
+    return wait_for_run(ref=RunRef(space=SPACE, project=PROJECT, run_id=RUN_ID), fetch=lambda _: next(fetches),
+                        policy=LearnsHistory(load), success_statuses=frozenset({"SUCCEEDED"}), timeout=3600.0,
+                        retry_floor=1.0, clock=clock, progress=RecordingProgress(),
+                        utc_now=lambda: RUN_START + timedelta(seconds=clock.t - gate_start))
+
+
+def test_a_run_over_on_the_first_poll_costs_no_history_call(clock: FakeClock) -> None:
+    load = Loads(History((600.0,) * 20))
+    result = wait([run_document("SUCCEEDED")], load, clock)
+    assert (result.kind, result.polls) == ("success", 1)
+    assert load.asked == [] and clock.sleeps == []
+
+
+def test_the_real_loop_asks_for_history_once(clock: FakeClock) -> None:
+    load = Loads(History((), "ListWorkflowRuns refused: HTTP 403 AccessDeniedException"))
+    result = wait([run_document("IN_PROGRESS")] * 5 + [run_document("FAILED")], load, clock)
+    assert (result.kind, result.polls) == ("failure", 6)
+    assert load.asked == [WORKFLOW_ID]
+    # Refused history: the gate still waits, densely in the run's first seconds (floor + a tenth of its age).
+    assert clock.sleeps == [1.0, 1.1, 1.3, 1.5, 1.7]
