@@ -15,12 +15,18 @@ HANDLED = (signal.SIGINT, signal.SIGTERM)
 
 @contextmanager
 def cancel_on_signals() -> Iterator[None]:
-    """Inside the block a signal raises Cancelled; outside it, the previous handlers are back."""
+    """Inside the block the first signal raises Cancelled. Afterwards the previous handlers are back, unless a
+    signal cancelled the wait: then the process is ending and later signals are ignored, so that a second one
+    (the runner's SIGTERM after its SIGINT, Ctrl-C twice) cannot kill it before its result is written."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    cancelled: list[int] = []
 
     def _raise(signum: int, _frame: FrameType | None) -> None:
+        if cancelled:
+            return  # already cancelling: a second Cancelled would escape the handling of the first
+        cancelled.append(signum)
         raise Cancelled(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, _raise) for sig in HANDLED}
@@ -28,7 +34,8 @@ def cancel_on_signals() -> Iterator[None]:
         yield
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            # SIG_IGN rather than a Python no-op: the interpreter resets Python handlers to SIG_DFL as it exits.
+            signal.signal(sig, signal.SIG_IGN if cancelled else handler)
 
 
 @contextmanager

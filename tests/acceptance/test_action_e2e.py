@@ -313,10 +313,30 @@ def test_the_runners_cancellation_ends_the_step_with_outputs_written(start_emula
     done = gate.finish(timeout=10)
     action = finished(env, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
     assert action.returncode == 130, action.stdout + action.stderr
-    assert action.seconds < 2  # the SIGINT alone ended it, at once
+    assert action.seconds < 2, action.stdout  # the SIGINT alone ended it, at once
     outputs = action.outputs
     assert (outputs["result"], outputs["status"], outputs["exit-code"]) == ("cancelled", "IN_PROGRESS", "130")
     commands, _ = our_commands(action.stdout)
     assert commands[-1].name == "error"
     assert commands[-1].properties["title"] == "CodeCatalyst gate: cancelled (IN_PROGRESS)"
     assert requests_seen(emulator) == [200]
+
+
+@pytest.mark.parametrize("gap", [0.002, 0.02], ids=["2ms", "20ms"])
+def test_sigint_then_sigterm_close_together_still_write_the_outputs(start_emulator, start_gate, tmp_path: Path,
+                                                                    gap: float) -> None:
+    """The runner's two signals, 7.5 s apart, arriving close together (a slow step, a busy machine): the second must
+    not kill the entrypoint before it has written its outputs and exited 130 or 143."""
+    emulator = start_emulator(scenario="stuck")
+    env = runner_env(emulator, tmp_path, STUCK_RUN_ID, interval="30")
+    gate = start_gate(ENTRYPOINT, env=env)
+    gate.wait_for("stdout", "status IN_PROGRESS")
+    gate.signal(signal.SIGINT)
+    time.sleep(gap)
+    gate.signal(signal.SIGTERM)
+    done = gate.finish(timeout=10)
+    action = finished(env, done.returncode, done.stdout, done.stderr, done.seconds)
+    written = bool(action.outputs_text)
+    assert action.returncode in (130, 143), f"exit {action.returncode}; outputs written: {written}"
+    outputs = action.outputs
+    assert (outputs["result"], outputs["exit-code"]) == ("cancelled", str(action.returncode))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -190,14 +191,39 @@ def test_help_documents_every_exit_code(runner: CliRunner) -> None:
         assert f" {int(code)}  " in text
 
 
+@pytest.fixture
+def restore_signal_handlers() -> Iterator[None]:
+    """A cancellation leaves SIGINT and SIGTERM ignored (the process is ending); pytest's process is not."""
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in before.items():
+        signal.signal(sig, handler)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_signal_raises_cancelled_inside_the_block_only(signum: signal.Signals) -> None:
-    before = signal.getsignal(signum)
+def test_signal_raises_cancelled_inside_the_block_only(signum: signal.Signals, restore_signal_handlers: None) -> None:
     with pytest.raises(Cancelled) as caught, cancel_on_signals():
         signal.raise_signal(signum)
         time.sleep(5)  # never reached: the handler raises first
     assert caught.value.signal_name == signum.name
-    assert signal.getsignal(signum) is before
+    # The gate is ending: a second signal (the runner's SIGTERM after its SIGINT) must not kill it mid-write.
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN and signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+
+
+def test_a_second_signal_while_cancelling_raises_nothing(restore_signal_handlers: None) -> None:
+    with pytest.raises(Cancelled) as caught, cancel_on_signals():
+        try:
+            signal.raise_signal(signal.SIGINT)
+        finally:
+            signal.raise_signal(signal.SIGTERM)  # would replace the first Cancelled, from inside its handling
+    assert caught.value.signal_name == "SIGINT"
+
+
+def test_without_a_signal_the_previous_handlers_are_back() -> None:
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    with cancel_on_signals():
+        assert signal.getsignal(signal.SIGTERM) is not before[signal.SIGTERM]
+    assert {sig: signal.getsignal(sig) for sig in before} == before
 
 
 HOSTILE_REASONS = [
