@@ -164,5 +164,5 @@ def test_the_real_loop_asks_for_history_once(clock: FakeClock) -> None:
     result = wait([run_document("IN_PROGRESS")] * 5 + [run_document("FAILED")], load, clock)
     assert (result.kind, result.polls) == ("failure", 6)
     assert load.asked == [WORKFLOW_ID]
-    # Refused history: the gate still waits, densely in the run's first seconds (floor + a tenth of its age).
-    assert clock.sleeps == [1.0, 1.1, 1.3, 1.5, 1.7]
+    # Refused history: the gate still waits, densely in the run's first seconds (the floor + a fifth of its age).
+    assert clock.sleeps == [1.0, 1.2, 1.4, 1.7, 2.1]
