@@ -117,6 +117,7 @@ def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint
     from gate.redact import Redactor
     from gate.reporting import OutputTargets, emit
     from gate.settings import wait_settings
+    from gate.signals import deferred_signals
 
     try:
         target = build_target(space=space, project=project, run_id=run_id, endpoint=endpoint,
@@ -134,10 +135,11 @@ def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint
     clock = SystemClock()
     display = make_display(redactor=redactor, clock=clock, quiet=quiet, heartbeat=heartbeat)
     display.tick(clock.now())  # the first frame, before the first request
-    result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
-    display.finished(result)
-    emit(result, OutputTargets(json_stdout=json_stdout, output_file=output_file, dotenv_file=dotenv_file,
-                               azure=azure.detected(os.environ)), redactor=redactor)
+    with deferred_signals():  # between the wait's end and the written result, no signal can cut in
+        result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
+        display.finished(result)
+        emit(result, OutputTargets(json_stdout=json_stdout, output_file=output_file, dotenv_file=dotenv_file,
+                                   azure=azure.detected(os.environ)), redactor=redactor)
     sys.exit(int(result.exit_code))
 
 

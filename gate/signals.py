@@ -45,9 +45,15 @@ def deferred_signals() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield received
         return
-    previous = {sig: signal.signal(sig, lambda signum, _f: received.append(signum)) for sig in HANDLED}
+
+    def _remember(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, _remember) for sig in HANDLED}
     try:
         yield received
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            # A cancelled wait inside set SIG_IGN for the rest of the process's life: keep it.
+            if signal.getsignal(sig) is _remember:
+                signal.signal(sig, handler)
