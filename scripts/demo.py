@@ -60,7 +60,7 @@ def start_run(*, base_url: str, workflow_id: str) -> str:
 def run_gate(*, base_url: str, run_id: str) -> tuple[int | None, dict | None]:
     """(exit code or None on timeout, the --json result); the gate's log is shown line by line as it comes."""
     command = [*gate_command(), "wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id,
-               "--endpoint", base_url, "--interval", "1", "--json"]
+               "--endpoint", base_url, "--json"]
     env = {**os.environ, "CODECATALYST_TOKEN": TOKEN}
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as gate:
         killer = threading.Timer(GATE_TIMEOUT, gate.kill)
