@@ -120,13 +120,13 @@ def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
         return int(e.exit_code)
 
     with deferred_signals():  # between the wait's end and the written outputs, no signal can cut in
-        return _wait_and_report(settings, env=env, redactor=redactor, out=out, err=err)
+        return _wait_and_report(settings, env=env, in_actions=in_actions, redactor=redactor, out=out, err=err)
 
 
-def _wait_and_report(settings: WaitSettings, *, env: Mapping[str, str], redactor: Redactor, out: TextIO,
-                     err: TextIO) -> int:
+def _wait_and_report(settings: WaitSettings, *, env: Mapping[str, str], in_actions: bool, redactor: Redactor,
+                     out: TextIO, err: TextIO) -> int:
     clock = SystemClock()
-    if not env.get("GITHUB_OUTPUT"):
+    if not in_actions:
         result = _wait(settings, make_display(redactor=redactor, clock=clock, stream=err), clock)
         emit(result, OutputTargets(json_stdout=True, azure=azure.detected(env)), stdout=out, stderr=err,
              redactor=redactor)
