@@ -184,7 +184,7 @@ def runner_env(emulator: Emulator, tmp_path: Path, run_id: str, **inputs: str) -
     fresh, empty file-command files."""
     values = {"space": SPACE, "project": PROJECT, "run-id": run_id, "token": TOKEN, "endpoint": emulator.base_url,
               "interval": "0.1", "timeout": "", "success-statuses": "", **inputs}
-    env = clean_env(**{f"INPUT_{name.upper()}": value for name, value in values.items()})
+    env = clean_env(GITHUB_ACTIONS="true", **{f"INPUT_{name.upper()}": value for name, value in values.items()})
     for variable, name in (("GITHUB_OUTPUT", "set_output"), ("GITHUB_STEP_SUMMARY", "step_summary")):
         path = tmp_path / name
         path.write_text("")

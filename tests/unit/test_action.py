@@ -31,6 +31,7 @@ def runner_env(tmp_path: Path, **inputs: str) -> dict[str, str]:
     values = {"space": SPACE, "project": PROJECT, "run-id": RUN_ID, "token": TOKEN, "endpoint": ENDPOINT,
               "interval": "", "timeout": "", "success-statuses": "", **inputs}
     env = {f"INPUT_{name.upper()}": value for name, value in values.items()}
+    env["GITHUB_ACTIONS"] = "true"
     env["GITHUB_OUTPUT"] = str(tmp_path / "output")
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary")
     return env
@@ -156,5 +157,18 @@ def test_without_github_output_it_behaves_like_the_cli(api: responses.RequestsMo
     code, out, err = run_action(env)
     assert code == 1
     assert json.loads(out)["result"] == "failure"  # stdout is the result object, and nothing else
-    assert "::" not in err and "status FAILED" in err
+    assert err.splitlines()[0] == f"::add-mask::{TOKEN}"  # still a runner's step: masked, on stderr
+    assert "::" not in "\n".join(err.splitlines()[1:]) and "status FAILED" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_the_token_is_printed_for_masking_only_to_the_actions_runner(api: responses.RequestsMock,
+                                                                    tmp_path: Path) -> None:
+    """GITHUB_OUTPUT alone (another tool that mimics the file commands) is not the runner: no add-mask line."""
+    api.get(RUN_URL, json=run_document("SUCCEEDED"))
+    env = runner_env(tmp_path)
+    del env["GITHUB_ACTIONS"]
+    code, log, err = run_action(env)
+    assert code == 0 and outputs(tmp_path)["result"] == "success"
+    assert TOKEN not in log + err
+    assert TOKEN not in (tmp_path / "output").read_text(encoding="utf-8")
