@@ -30,7 +30,8 @@ def run_console_url(*, space: str, project: str, workflow_id: str | None, run_id
     return f"{base}/runs/{seg(run_id)}"
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp from an answer, or None for anything else."""
     if not isinstance(value, str):
         return None
     try:
@@ -40,7 +41,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def duration_seconds(start: Any, end: Any) -> float | None:
-    started, ended = _parse_time(start), _parse_time(end)
+    started, ended = parse_time(start), parse_time(end)
     if started is None or ended is None:
         return None
     return round((ended - started).total_seconds(), 3)

@@ -23,7 +23,7 @@ from gate.errors import (
 )
 from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
-from gate.result import Result, ResultKind
+from gate.result import Result, ResultKind, parse_time
 from gate.statuses import is_terminal
 
 Fetch = Callable[[float | None], dict[str, Any]]  # (seconds left before the deadline) -> valid response
@@ -57,11 +57,10 @@ def _utc_now() -> datetime:
 
 
 def _run_age(response: dict[str, Any], now: datetime) -> float | None:
-    try:
-        started = datetime.fromisoformat(str(response.get("startTime")).replace("Z", "+00:00"))
-        return max(0.0, (now - started).total_seconds())
-    except (ValueError, TypeError):
+    started = parse_time(response.get("startTime"))
+    if started is None or started.tzinfo is None:
         return None
+    return max(0.0, (now - started).total_seconds())
 
 
 class _Deadline:

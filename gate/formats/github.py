@@ -6,12 +6,11 @@ References: the runner's file commands (`GITHUB_OUTPUT` heredoc form) and workfl
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from typing import Any
 
-from gate.progress import format_elapsed
+from gate.progress import describe_reason, format_elapsed
 from gate.result import Result
 from gate.textsafe import inert_line
 
@@ -51,12 +50,6 @@ def md(text: Any) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", inert_line(str(text)))
 
 
-def _reason_text(reason: Any) -> str:
-    if isinstance(reason, dict) and isinstance(reason.get("message"), str):
-        return reason["message"]
-    return json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
-
-
 def step_summary(result: Result) -> str:
     data = result.to_dict()
     icon = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}.get(result.kind, "⚠️")
@@ -74,7 +67,7 @@ def step_summary(result: Result) -> str:
     lines = [f"### {icon} CodeCatalyst workflow run: {md(data['status'] or result.kind)}", "",
              "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
     if data["status-reasons"]:
-        lines += ["", "**Status reasons**", "", *(f"- {md(_reason_text(r))}" for r in data["status-reasons"])]
+        lines += ["", "**Status reasons**", "", *(f"- {md(describe_reason(r))}" for r in data["status-reasons"])]
     if result.message and result.kind != "success":
         lines += ["", md(result.message)]
     return "\n".join(lines) + "\n"
@@ -86,5 +79,5 @@ def failure_annotation(result: Result) -> str | None:
     data = result.to_dict()
     title = f"CodeCatalyst gate: {result.kind}" + (f" ({data['status']})" if data["status"] else "")
     # One line per reason (the runner shows %0A as a line break); each reason kept to its one line.
-    lines = [inert_line(result.message or title), *(inert_line(_reason_text(r)) for r in data["status-reasons"])]
+    lines = [inert_line(result.message or title), *(inert_line(describe_reason(r)) for r in data["status-reasons"])]
     return command("error", "\n".join(lines), title=title)
