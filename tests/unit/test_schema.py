@@ -25,6 +25,15 @@ def page_sample_response() -> str:
     return body[body.index("{"):body.rindex("}") + 1]
 
 
+def test_the_shipped_schema_is_a_valid_2020_12_schema() -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(SHIPPED)  # raises SchemaError naming the broken keyword
+    broken = {**SHIPPED, "required": "status"}
+    with pytest.raises(jsonschema.SchemaError):
+        jsonschema.Draft202012Validator.check_schema(broken)
+
+
 def test_valid_answer_passes() -> None:
     assert schema.violations(run_document()) == []
 
