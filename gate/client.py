@@ -56,8 +56,9 @@ def classify_error(answer: HttpAnswer) -> GateError:
     text = answer.body.decode("utf-8", "replace").strip()
     message = error_message(document, "(no message)" if not text else "(not a JSON error body)")
     message = message[:_MAX_MESSAGE]
-    if answer.status == 429 or answer.status >= 500 or kind == "ThrottlingException":
-        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status)
+    throttled = answer.status == 429 or kind == "ThrottlingException"
+    if throttled or answer.status >= 500:
+        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled)
     if answer.status in REFUSED_STATUSES or 400 <= answer.status < 500:
         return ApiRefused(status=answer.status, error_type=kind, message=message)
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")

@@ -81,8 +81,9 @@ class TransientError(GateError):
 
     exit_code = ExitCode.UNAVAILABLE
 
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
+    def __init__(self, reason: str, *, status: int | None = None, throttled: bool = False) -> None:
         self.reason, self.status = reason, status
+        self.throttled = throttled  # the service said "slow down" (HTTP 429, ThrottlingException)
         super().__init__(reason)
 
 

@@ -98,7 +98,8 @@ def wait_for_run(
     started = clock.now()
     deadline = _Deadline(clock, timeout)
     polls = 0
-    failures = 0
+    failures = 0  # transient failures in a row
+    throttled = 0  # "slow down" answers in the whole wait: the policy stays wider after them
     last: dict[str, Any] | None = None
 
     def result(kind: ResultKind, code: ExitCode, message: str = "") -> Result:
@@ -112,6 +113,7 @@ def wait_for_run(
                 response = fetch(deadline.remaining())
             except TransientError as e:
                 failures += 1
+                throttled += e.throttled
                 if failures > max_retries:
                     raise ServiceUnavailable(
                         f"the service is unavailable: {failures} attempts in a row failed; last: {e.reason}"
@@ -137,7 +139,8 @@ def wait_for_run(
             workflow_id = response.get("workflowId")
             delay = policy(PollContext(elapsed=elapsed, polls=polls, status=status,
                                        run_age=_run_age(response, utc_now()),
-                                       workflow_id=workflow_id if isinstance(workflow_id, str) else None))
+                                       workflow_id=workflow_id if isinstance(workflow_id, str) else None,
+                                       throttled=throttled))
             progress.polled(status=status, elapsed=elapsed, next_delay=delay)
             deadline.sleep(delay)
     except GateError as e:

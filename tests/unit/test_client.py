@@ -96,22 +96,26 @@ def test_error_type_sources(client: CodeCatalystClient, headers: dict, body: dic
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "headers"),
+    ("status", "body", "headers", "throttled"),
     [
-        (429, json.dumps({"message": "slow down"}), {"x-amzn-ErrorType": "ThrottlingException"}),
-        (500, json.dumps({"message": "boom"}), {}),
-        (502, "<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"}),
-        (503, "", {}),
-        (504, "upstream timeout", {}),
+        (429, json.dumps({"message": "slow down"}), {"x-amzn-ErrorType": "ThrottlingException"}, True),
+        (429, "", {}, True),
+        (400, json.dumps({"__type": "ThrottlingException", "message": "rate exceeded"}), {}, True),
+        (500, json.dumps({"message": "boom"}), {}, False),
+        (502, "<html><body>502 Bad Gateway</body></html>", {"Content-Type": "text/html"}, False),
+        (503, "", {}, False),
+        (504, "upstream timeout", {}, False),
     ],
 )
 @responses.activate
-def test_transient_answers(client: CodeCatalystClient, status: int, body: str, headers: dict) -> None:
+def test_transient_answers(client: CodeCatalystClient, status: int, body: str, headers: dict,
+                           throttled: bool) -> None:
     responses.get(URL, status=status, body=body, headers=headers)
     with pytest.raises(TransientError) as caught:
         get(client)
     assert caught.value.status == status
     assert caught.value.reason.startswith(f"HTTP {status} ")
+    assert caught.value.throttled is throttled  # only a "slow down" widens the polling afterwards
 
 
 @pytest.mark.parametrize(

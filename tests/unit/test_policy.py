@@ -52,6 +52,27 @@ def test_never_below_the_floor_nor_above_the_cap(durations: tuple[float, ...], a
     assert FLOOR <= wait <= CAP
 
 
+@pytest.mark.parametrize("throttled", [1, 2, 3, 5])
+@pytest.mark.parametrize("durations", [(), AROUND_600, TIGHT])
+@pytest.mark.parametrize("age", [0.0, 5.0, 599.0, 600.0, 5000.0])
+@pytest.mark.parametrize("status", ["IN_PROGRESS", "STOPPING"])
+def test_after_throttling_the_floor_doubles_each_time(durations: tuple[float, ...], age: float, throttled: int,
+                                                      status: str) -> None:
+    policy = Adaptive(durations=durations)
+    widened = policy(PollContext(elapsed=age, polls=9, status=status, run_age=age, throttled=throttled))
+    assert min(CAP, FLOOR * 2 ** throttled) <= widened <= CAP
+    assert widened >= policy(at(age, status))
+
+
+def test_throttling_widens_no_further_than_the_cap() -> None:
+    assert Adaptive(durations=TIGHT)(PollContext(elapsed=600.0, polls=9, status="IN_PROGRESS", run_age=600.0,
+                                                 throttled=1000)) == CAP
+
+
+def test_an_explicit_interval_stays_fixed_after_throttling() -> None:
+    assert FixedInterval(3.0)(PollContext(elapsed=60.0, polls=9, status="IN_PROGRESS", throttled=4)) == 3.0
+
+
 @pytest.mark.parametrize("durations", [(), AROUND_600, SPREAD, TIGHT])
 @pytest.mark.parametrize("age", [0.0, 1.0, 5.0, 10.0, 20.0, 30.0])
 def test_dense_in_the_first_seconds_whatever_the_history(durations: tuple[float, ...], age: float) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
-from gate.policy import FixedInterval
+from gate.policy import FixedInterval, PollContext
 from gate.statuses import TERMINAL_STATUSES
 from gate.waiter import RunRef, outcome_for_status, wait_for_run
 from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, RecordingProgress, run_document
@@ -97,6 +97,32 @@ def test_transient_failures_are_retried_with_backoff(clock: FakeClock, progress:
     assert result.kind == "success" and result.polls == 4
     assert clock.sleeps == [2.0, 4.0, 8.0]  # full jitter with uniform() at its top: 2, 4, 8
     assert [e[1] for e in progress.events if e[0] == "retry"][0].startswith("HTTP 429")
+
+
+class RecordingPolicy:
+    """FixedInterval(10) that keeps every context it was asked about."""
+
+    def __init__(self) -> None:
+        self.contexts: list[PollContext] = []
+
+    def __call__(self, context: PollContext) -> float:
+        self.contexts.append(context)
+        return 10.0
+
+
+def test_the_policy_is_told_how_often_the_service_throttled(clock: FakeClock, progress: RecordingProgress) -> None:
+    policy = RecordingPolicy()
+    script = Script([*statuses("IN_PROGRESS"),
+                     TransientError("HTTP 429 ThrottlingException: slow down", status=429, throttled=True),
+                     *statuses("IN_PROGRESS"),
+                     TransientError("HTTP 503 HTTP503: (no message)", status=503),
+                     *statuses("IN_PROGRESS"),
+                     TransientError("HTTP 429 ThrottlingException: slow down", status=429, throttled=True),
+                     *statuses("IN_PROGRESS", "SUCCEEDED")])
+    result = run(script, clock, progress, policy=policy, retry_floor=1.0)
+    assert result.kind == "success"
+    # Counted over the whole wait, not reset by a good answer; a 503 is trouble, not a "slow down".
+    assert [c.throttled for c in policy.contexts] == [0, 1, 1, 2]
 
 
 def test_retry_delay_is_never_below_the_interval(clock: FakeClock, progress: RecordingProgress) -> None:
