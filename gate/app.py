@@ -47,12 +47,17 @@ def choose_policy(settings: WaitSettings, *, load_history: Callable[[str], Histo
     return LearnsHistory(load_history)
 
 
-def history_loader(target: RunTarget, client: CodeCatalystClient) -> Callable[[str], History]:
-    """The workflow's past durations, asked for at most once, by `LearnsHistory`."""
+def history_loader(target: RunTarget, client: CodeCatalystClient, progress: Progress) -> Callable[[str], History]:
+    """The workflow's past durations, asked for at most once, by `LearnsHistory`, and told to the user."""
     from gate.history import fetch_history
 
-    return lambda workflow_id: fetch_history(client, space=target.space, project=target.project,
-                                             workflow_id=workflow_id, run_id=target.run_id)
+    def load(workflow_id: str) -> History:
+        history = fetch_history(client, space=target.space, project=target.project,
+                                workflow_id=workflow_id, run_id=target.run_id)
+        progress.history_learned(durations=history.durations, note=history.note)
+        return history
+
+    return load
 
 
 def run_wait(settings: WaitSettings, *, progress: Progress, clock: Clock | None = None,
@@ -65,7 +70,7 @@ def run_wait(settings: WaitSettings, *, progress: Progress, clock: Clock | None 
             return wait_for_run(
                 ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
                 fetch=lambda remaining: get_run(target, client=client, remaining=remaining),
-                policy=choose_policy(settings, load_history=history_loader(target, client)),
+                policy=choose_policy(settings, load_history=history_loader(target, client, progress)),
                 success_statuses=settings.success_statuses,
                 timeout=settings.timeout,
                 retry_floor=settings.interval or MIN_POLL_FLOOR,

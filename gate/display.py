@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from gate.clock import Clock
-from gate.progress import LineProgress, Progress, describe_reason, format_elapsed
+from gate.progress import LineProgress, Progress, describe_history, describe_reason, format_elapsed
 from gate.redact import Redactor
 from gate.statuses import ACTIVE_STATUSES
 from gate.textsafe import inert_line
@@ -250,6 +250,9 @@ class TtyDisplay:
         self._watch.next_at, self._watch.retry = now + delay, attempt
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
                      f"{self._style(f'{self._safe(reason)}; retry {attempt} in {delay:.1f}s', YELLOW)}"])
+
+    def history_learned(self, *, durations: Sequence[float], note: str) -> None:
+        self._print([f"  {self._style(self._safe(describe_history(durations, note)), DIM)}"])
 
     def error(self, message: str) -> None:
         self._print([f"{self._style('error:', BOLD, RED)} {self._safe(line)}" for line in message.splitlines() or [""]])

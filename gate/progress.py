@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from gate.redact import Redactor
@@ -19,6 +20,7 @@ class Progress(Protocol):
     def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None: ...
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None: ...
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None: ...
+    def history_learned(self, *, durations: Sequence[float], note: str) -> None: ...
     def error(self, message: str) -> None: ...
     def finished(self, result: Result) -> None: ...
 
@@ -35,6 +37,15 @@ def describe_reason(reason: Any) -> str:
     if isinstance(reason, dict) and isinstance(reason.get("message"), str):
         return reason["message"]
     return json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
+
+
+def describe_history(durations: Sequence[float], note: str) -> str:
+    """What the adaptive policy has to go on, so a user can tell why the gate polls as it does."""
+    if not durations:
+        return f"adaptive polling without history: {note or 'none found'}"
+    median = sorted(durations)[len(durations) // 2]
+    runs = "1 past run" if len(durations) == 1 else f"{len(durations)} past runs"
+    return f"adaptive polling from {runs} of this workflow (median {format_elapsed(median)})"
 
 
 class LineProgress:
@@ -60,6 +71,9 @@ class LineProgress:
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
         self._line(f"[{format_elapsed(elapsed)}] {reason}; retry {attempt} in {delay:.1f}s")
+
+    def history_learned(self, *, durations: Sequence[float], note: str) -> None:
+        self._line(describe_history(durations, note))
 
     def error(self, message: str) -> None:
         for line in message.splitlines() or [""]:

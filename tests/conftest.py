@@ -60,6 +60,9 @@ class RecordingProgress:
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
         self.events.append(("retry", reason))
 
+    def history_learned(self, *, durations: Any, note: str) -> None:
+        self.events.append(("history", (len(durations), note)))
+
     def error(self, message: str) -> None:
         self.events.append(("error", message))
 

@@ -151,8 +151,8 @@ def start_emulator() -> Iterator[Callable[..., Emulator]]:
     """Emulators on 127.0.0.1:0 that want TOKEN exactly; `step` seconds pass per GetWorkflowRun answered."""
     started: list[Emulator] = []
 
-    def start(*, scenario: Any = None, step: float = 0.0, token: str = TOKEN) -> Emulator:
-        clock = ManualClock()
+    def start(*, scenario: Any = None, step: float = 0.0, token: str = TOKEN, now: float | None = None) -> Emulator:
+        clock = ManualClock() if now is None else ManualClock(now)  # `now`: the gate's run age is real, then
 
         def log(line: str) -> None:  # called once per request, after its answer is made and before it is sent
             if step and " GetWorkflowRun" in line:

@@ -119,6 +119,42 @@ def test_success_status_lets_another_terminal_status_pass(start_emulator, flags:
 # --- transient trouble: retried ---------------------------------------------------------------------------------
 
 
+# --- the default, adaptive polling -------------------------------------------------------------------------------
+
+
+def adaptive_args(emulator: Any, run_id: str, *extra: str) -> list[str]:
+    """`wait` as a user types it: no --interval, so the adaptive policy is in charge."""
+    return ["wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id, "--endpoint", emulator.base_url,
+            *extra]
+
+
+def quick_run(start_emulator) -> tuple[Any, Any]:
+    """A run that started just now (by the gate's clock too) and succeeds on the second poll."""
+    emulator = start_emulator(step=1, now=time.time())
+    return emulator, emulator.start_run(workflow="MyDemoWorkflow", timeline=[["IN_PROGRESS", 1]], final="SUCCEEDED")
+
+
+def test_without_interval_the_gate_reads_the_history_once_and_says_so(start_emulator) -> None:
+    emulator, run = quick_run(start_emulator)
+    done = run_gate(*adaptive_args(emulator, run.id, "--json"))
+    assert done.returncode == 0, done.stderr
+    assert requests_seen(emulator, "ListWorkflowRuns") == [200]  # once, after the first poll
+    assert requests_seen(emulator) == [200, 200]
+    assert f"{PREFIX} adaptive polling from 3 past runs of this workflow (median " in done.stderr
+    assert done.json()["result"] == "success"
+
+
+def test_refused_history_still_waits_and_says_why(start_emulator) -> None:
+    emulator, run = quick_run(start_emulator)
+    emulator.add_fault({"kind": "access-denied", "operation": "ListWorkflowRuns"})
+    done = run_gate(*adaptive_args(emulator, run.id, "--json"))
+    assert done.returncode == 0, done.stderr
+    assert requests_seen(emulator, "ListWorkflowRuns") == [403]
+    assert (f"{PREFIX} adaptive polling without history: ListWorkflowRuns refused: HTTP 403 AccessDeniedException"
+            in done.stderr)
+    assert done.json()["result"] == "success"
+
+
 def retry_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if "; retry " in line]
 

@@ -276,3 +276,30 @@ def test_log_lines_are_inert() -> None:
     out = stream.getvalue()
     assert "##vso" not in out.lower() and "##[" not in out and "\u200b" not in out and TOKEN not in out
     assert all(line.startswith("codecatalyst-gate: ") for line in out.splitlines())
+
+
+# -- What the adaptive policy learned -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("durations", "note", "line"), [
+    ((190.0, 170.0, 600.0), "", "adaptive polling from 3 past runs of this workflow (median 03:10)"),
+    ((42.0,), "", "adaptive polling from 1 past run of this workflow (median 00:42)"),
+    ((), "ListWorkflowRuns refused: HTTP 403 AccessDeniedException",
+     "adaptive polling without history: ListWorkflowRuns refused: HTTP 403 AccessDeniedException"),
+    ((), "", "adaptive polling without history: none found"),
+])
+def test_the_log_says_what_the_polling_learned(durations: tuple[float, ...], note: str, line: str) -> None:
+    stream = io.StringIO()
+    PlainDisplay(redactor=Redactor(), clock=FakeClock(), stream=stream).history_learned(durations=durations, note=note)
+    assert stream.getvalue() == f"codecatalyst-gate: {line}\n"
+
+
+def test_a_history_note_from_the_server_is_inert_and_redacted() -> None:
+    note = f"ListWorkflowRuns refused: HTTP 403 Denied\n::set-output name=result::success {TOKEN} ##vso[task.complete]"
+    stream = io.StringIO()
+    PlainDisplay(redactor=Redactor(TOKEN), clock=FakeClock(), stream=stream).history_learned(durations=(), note=note)
+    display, term = tty(FakeClock(), colour=False)
+    display.history_learned(durations=(), note=note)
+    for out in (stream.getvalue(), term.getvalue()):
+        assert TOKEN not in out and "##vso" not in out.lower()
+        assert all(not line.lstrip().startswith("::") for line in screen(out))
+    assert len(stream.getvalue().splitlines()) == 1
