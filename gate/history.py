@@ -14,6 +14,7 @@ from typing import Any
 
 from gate.errors import ApiRefused, InvalidResponse, TransientError
 from gate.policy import Adaptive, PollContext
+from gate.result import parse_time
 
 HISTORY_PAGE = 50  # one page, the most ListWorkflowRuns gives at once
 # Runs that ended on their own: a STOPPED or CANCELLED run's duration says when someone stepped in.
@@ -31,13 +32,9 @@ class History:
 
 
 def _timestamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo is not None else None
+    """A zoned timestamp of sane length (history items are read loosely, never trusted)."""
+    stamp = parse_time(value) if isinstance(value, str) and len(value) <= 64 else None
+    return stamp if stamp is not None and stamp.tzinfo is not None else None
 
 
 def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> float | None:
