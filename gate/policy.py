@@ -6,9 +6,10 @@ costs PRICE, each second between the end and its notice costs 1, and a notice mo
 late costs PENALTY more. That polls densely around the predicted end and sparsely far from it. Where the
 prediction rests on too little (no history, a short one, or a run older than nearly every past run) it
 cannot bet, so it bounds the worst case instead: never more than TAIL seconds between polls. Two guards
-hold throughout: never more often than FLOOR, and never longer than FLOOR + RAMP × the run's age (runs
-fail in their first seconds, in VALIDATING or PROVISIONING). Once the service has throttled the gate, the
-floor doubles for each time it did, for the rest of the wait: the space's API quota is shared.
+hold: never more often than FLOOR, and never longer than FLOOR + RAMP × the run's age (runs fail in their
+first seconds, in VALIDATING or PROVISIONING). One thing overrides both: once the service has throttled
+the gate, the shortest wait doubles for each time it did (at most CAP), for the rest of the wait, since
+the space's API quota is shared.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class PollContext:
     status: str  # the status seen on the last poll
     run_age: float | None = None  # seconds since the run's startTime, when the response says
     workflow_id: str | None = None  # the run's workflow, when the response says
-    throttled: int = 0  # answers so far that said "slow down" (HTTP 429, ThrottlingException)
+    throttled: int = 0  # times the service throttled this wait (HTTP 429, ThrottlingException); a burst is once
 
 
 class PollPolicy(Protocol):
@@ -73,7 +74,8 @@ class FixedInterval:
 
 def throttled_floor(floor: float, throttled: int, *, cap: float = CAP) -> float:
     """The shortest wait once the service has throttled us `throttled` times: floor × 2^n, at most cap."""
-    return min(cap, floor * THROTTLE_WIDENING ** min(max(throttled, 0), 32))
+    exponent = min(max(throttled, 0), 64)  # 2^64 × any floor is past any cap; a bound keeps the float finite
+    return min(cap, floor * THROTTLE_WIDENING ** exponent)
 
 
 def kernel_width(durations: Sequence[float]) -> float:

@@ -41,9 +41,11 @@ def describe_reason(reason: Any) -> str:
 
 def describe_history(durations: Sequence[float], note: str) -> str:
     """What the adaptive policy has to go on, so a user can tell why the gate polls as it does."""
+    import statistics  # here: only a `wait` that learned a history gets this far
+
     if not durations:
         return f"adaptive polling without history: {note or 'none found'}"
-    median = sorted(durations)[len(durations) // 2]
+    median = statistics.median(durations)
     runs = "1 past run" if len(durations) == 1 else f"{len(durations)} past runs"
     return f"adaptive polling from {runs} of this workflow (median {format_elapsed(median)})"
 

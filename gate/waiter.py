@@ -99,7 +99,8 @@ def wait_for_run(
     deadline = _Deadline(clock, timeout)
     polls = 0
     failures = 0  # transient failures in a row
-    throttled = 0  # "slow down" answers in the whole wait: the policy stays wider after them
+    throttled = 0  # times the service throttled this wait (a burst of "slow down" answers counts once)
+    throttled_now = False  # the current run of failures already counted as one throttling
     last: dict[str, Any] | None = None
 
     def result(kind: ResultKind, code: ExitCode, message: str = "") -> Result:
@@ -112,8 +113,9 @@ def wait_for_run(
             try:
                 response = fetch(deadline.remaining())
             except TransientError as e:
+                if e.throttled and not throttled_now:
+                    throttled, throttled_now = throttled + 1, True
                 failures += 1
-                throttled += e.throttled
                 if failures > max_retries:
                     raise ServiceUnavailable(
                         f"the service is unavailable: {failures} attempts in a row failed; last: {e.reason}"
@@ -124,7 +126,7 @@ def wait_for_run(
                 progress.retrying(reason=e.reason, attempt=failures, delay=delay, elapsed=clock.now() - started)
                 deadline.sleep(delay)
                 continue
-            failures = 0
+            failures, throttled_now = 0, False
             previous = last["status"] if last else None
             last = response
             status = response["status"]

@@ -98,38 +98,41 @@ def one_shot() -> list[Row]:
     with Emulator(token=TOKEN) as emulator, tempfile.TemporaryDirectory() as home:
         run = emulator.start_run(workflow="MyDemoWorkflow")
         gate_env = {**os.environ, "CODECATALYST_TOKEN": TOKEN}
-        gate_get = [str(GATE), "get", "--space", SPACE, "--project", PROJECT, "--run-id", run.id,
-                    "--endpoint", emulator.base_url]
+        commands = {
+            "gate": ([str(GATE), "get", "--space", SPACE, "--project", PROJECT, "--run-id", run.id,
+                      "--endpoint", emulator.base_url], gate_env),
+            # The floor: the runtime libraries imported and nothing else done, by the same interpreter.
+            "floor": ([sys.executable, "-c", f"import {', '.join(MANDATED_LIBRARIES)}"], gate_env),
+        }
+        if aws is not None:
+            commands["aws"] = ([aws, "codecatalyst", "get-workflow-run", "--space-name", SPACE, "--project-name",
+                                PROJECT, "--id", run.id, "--endpoint-url", emulator.base_url, "--output", "json"],
+                               aws_cli_env(Path(home), token=TOKEN))
         version = [timed([str(GATE), "--version"], gate_env) for _ in range(ROUNDS)]
-        rows = [Row(section, "codecatalyst-gate --version, median wall", median_ms(version))]
-        rss = peak_rss_mib(gate_get, gate_env)
-        if aws is None:
-            gate = [timed(gate_get, gate_env) for _ in range(ROUNDS)]
-            rows += [Row(section, "codecatalyst-gate get, median wall", median_ms(gate)),
-                     Row(section, "get vs aws codecatalyst get-workflow-run", "no `aws` on PATH",
-                         f"≤ {ONE_SHOT_RATIO}×", "SKIPPED")]
-        else:
-            aws_env = aws_cli_env(Path(home), token=TOKEN)
-            aws_get = [aws, "codecatalyst", "get-workflow-run", "--space-name", SPACE, "--project-name", PROJECT,
-                       "--id", run.id, "--endpoint-url", emulator.base_url, "--output", "json"]
-            # The floor: the charter's runtime libraries imported and nothing else done, same interpreter.
-            floor_cmd = [sys.executable, "-c", f"import {', '.join(MANDATED_LIBRARIES)}"]
-            timed(gate_get, gate_env), timed(aws_get, aws_env), timed(floor_cmd, gate_env)  # warm the disk cache
-            gate, aws_times, floor = [], [], []
-            for _ in range(ROUNDS):  # alternating, so that drift in the machine's load hits all alike
-                gate.append(timed(gate_get, gate_env))
-                aws_times.append(timed(aws_get, aws_env))
-                floor.append(timed(floor_cmd, gate_env))
-            aws_median = statistics.median(aws_times)
-            ratio = statistics.median(gate) / aws_median
-            floor_ratio = statistics.median(floor) / aws_median
-            rows += [Row(section, f"codecatalyst-gate get, median of {ROUNDS}", median_ms(gate)),
-                     Row(section, f"aws codecatalyst get-workflow-run, median of {ROUNDS}", median_ms(aws_times)),
-                     Row(section, "get / aws ratio", f"{ratio:.2f}", f"≤ {ONE_SHOT_RATIO}",
-                         judged(ratio <= ONE_SHOT_RATIO)),
-                     Row(section, f"python -c 'import {', '.join(MANDATED_LIBRARIES)}', median of {ROUNDS}",
-                         f"{median_ms(floor)} ({floor_ratio:.2f} × aws)"),
-                     Row(section, f"the goal's budget, {ONE_SHOT_RATIO} × aws", f"{ONE_SHOT_RATIO * aws_median * 1000:.0f} ms")]
+        rss = peak_rss_mib(*commands["gate"])
+        for command, env in commands.values():  # warm the disk cache for each
+            timed(command, env)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(ROUNDS):  # alternating, so that drift in the machine's load hits all alike
+            for name, (command, env) in commands.items():
+                times[name].append(timed(command, env))
+    floor_label = f"python -c 'import {', '.join(MANDATED_LIBRARIES)}', median of {ROUNDS}"
+    rows = [Row(section, "codecatalyst-gate --version, median wall", median_ms(version)),
+            Row(section, f"codecatalyst-gate get, median of {ROUNDS}", median_ms(times["gate"]))]
+    if aws is None:
+        rows += [Row(section, "get vs aws codecatalyst get-workflow-run", "no `aws` on PATH",
+                     f"≤ {ONE_SHOT_RATIO}", "SKIPPED"),
+                 Row(section, floor_label, median_ms(times["floor"]))]
+    else:
+        aws_median = statistics.median(times["aws"])
+        ratio = statistics.median(times["gate"]) / aws_median
+        floor_ratio = statistics.median(times["floor"]) / aws_median
+        rows += [Row(section, f"aws codecatalyst get-workflow-run, median of {ROUNDS}", median_ms(times["aws"])),
+                 Row(section, "get / aws ratio", f"{ratio:.2f}", f"≤ {ONE_SHOT_RATIO}",
+                     judged(ratio <= ONE_SHOT_RATIO)),
+                 Row(section, floor_label, f"{median_ms(times['floor'])} ({floor_ratio:.2f} × aws)"),
+                 Row(section, f"the goal's budget, {ONE_SHOT_RATIO} × aws",
+                     f"{ONE_SHOT_RATIO * aws_median * 1000:.0f} ms")]
     rows.append(Row(section, "codecatalyst-gate get, peak RSS", f"{rss:.1f} MiB", f"≤ {PEAK_RSS_MIB:g} MiB",
                     judged(rss <= PEAK_RSS_MIB)))
     return rows

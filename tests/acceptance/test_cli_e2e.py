@@ -72,6 +72,7 @@ def test_a_succeeding_run_exits_0_with_the_result_on_stdout_and_in_the_file(star
     assert f"{PREFIX} result success (status SUCCEEDED, exit 0), run took 00:04" in done.stderr
     assert {r.path for r in emulator.requests} == {
         f"/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{run.id}"}
+    assert "adaptive polling" not in done.stderr  # --interval: a fixed interval, no ListWorkflowRuns call
 
 
 def test_the_console_script_is_the_same_gate(start_emulator) -> None:
@@ -116,9 +117,6 @@ def test_success_status_lets_another_terminal_status_pass(start_emulator, flags:
     assert (done.json()["result"], done.json()["status"], done.json()["exit-code"]) == ("success", "STOPPED", 0)
 
 
-# --- transient trouble: retried ---------------------------------------------------------------------------------
-
-
 # --- the default, adaptive polling -------------------------------------------------------------------------------
 
 
@@ -153,6 +151,9 @@ def test_refused_history_still_waits_and_says_why(start_emulator) -> None:
     assert (f"{PREFIX} adaptive polling without history: ListWorkflowRuns refused: HTTP 403 AccessDeniedException"
             in done.stderr)
     assert done.json()["result"] == "success"
+
+
+# --- transient trouble: retried ---------------------------------------------------------------------------------
 
 
 def retry_lines(stderr: str) -> list[str]:

@@ -10,10 +10,12 @@ import requests
 import responses
 from responses import matchers
 
+from gate.app import history_loader
 from gate.client import CodeCatalystClient
 from gate.errors import Cancelled
 from gate.history import History, LearnsHistory, durations_from, fetch_history, item_duration
 from gate.policy import TAIL, PollContext
+from gate.settings import RunTarget
 from gate.waiter import RunRef, wait_for_run
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 
@@ -69,6 +71,21 @@ def test_items_that_are_not_finished_runs_of_this_workflow_are_skipped(item: Any
     assert item_duration(item, workflow_id=WORKFLOW_ID, run_id=RUN_ID) is None
     history = durations_from({"items": [item, past_run(120)]}, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
     assert history.durations == (120.0,)
+
+
+def test_a_lowercase_z_is_utc_too() -> None:  # RFC 3339 allows "z"
+    item = past_run(300, startTime="2026-11-25T09:00:00.000z", endTime="2026-11-25T09:05:00.000z")
+    assert item_duration(item, workflow_id=WORKFLOW_ID, run_id=RUN_ID) == 300.0
+
+
+@responses.activate
+def test_the_loader_tells_the_user_what_it_learned(client: CodeCatalystClient) -> None:
+    responses.post(LIST_URL, json={"items": [past_run(120, number=1), past_run(300, number=2)]})
+    progress = RecordingProgress()
+    target = RunTarget(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint=ENDPOINT, token=TOKEN)
+    history = history_loader(target, client, progress)(WORKFLOW_ID)
+    assert history.durations == (120.0, 300.0)
+    assert progress.events == [("history", (2, ""))]
 
 
 @pytest.mark.parametrize(("answer", "note"), [

@@ -20,6 +20,7 @@ from gate.policy import (
     Adaptive,
     FixedInterval,
     PollContext,
+    throttled_floor,
     wait_cost_rate,
 )
 from gate.settings import RunTarget, WaitSettings
@@ -62,6 +63,11 @@ def test_after_throttling_the_floor_doubles_each_time(durations: tuple[float, ..
     widened = policy(PollContext(elapsed=age, polls=9, status=status, run_age=age, throttled=throttled))
     assert min(CAP, FLOOR * 2 ** throttled) <= widened <= CAP
     assert widened >= policy(at(age, status))
+
+
+def test_each_throttling_doubles_the_shortest_wait_up_to_the_cap() -> None:
+    assert [throttled_floor(FLOOR, n) for n in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert throttled_floor(FLOOR, 10**9) == CAP and throttled_floor(FLOOR, -1) == FLOOR
 
 
 def test_throttling_widens_no_further_than_the_cap() -> None:

@@ -112,16 +112,17 @@ class RecordingPolicy:
 
 def test_the_policy_is_told_how_often_the_service_throttled(clock: FakeClock, progress: RecordingProgress) -> None:
     policy = RecordingPolicy()
+    slow_down = TransientError("HTTP 429 ThrottlingException: slow down", status=429, throttled=True)
     script = Script([*statuses("IN_PROGRESS"),
-                     TransientError("HTTP 429 ThrottlingException: slow down", status=429, throttled=True),
+                     slow_down, slow_down,  # one burst: counted once
                      *statuses("IN_PROGRESS"),
                      TransientError("HTTP 503 HTTP503: (no message)", status=503),
                      *statuses("IN_PROGRESS"),
-                     TransientError("HTTP 429 ThrottlingException: slow down", status=429, throttled=True),
+                     TransientError("connection failed: reset"), slow_down,  # a burst that turns into throttling
                      *statuses("IN_PROGRESS", "SUCCEEDED")])
     result = run(script, clock, progress, policy=policy, retry_floor=1.0)
     assert result.kind == "success"
-    # Counted over the whole wait, not reset by a good answer; a 503 is trouble, not a "slow down".
+    # Bursts, counted over the whole wait (a good answer does not reset it); a 503 is trouble, not a "slow down".
     assert [c.throttled for c in policy.contexts] == [0, 1, 1, 2]
 
 
