@@ -105,13 +105,10 @@ def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
     env = os.environ if env is None else env
     out, err = stdout or sys.stdout, stderr or sys.stderr
     in_actions = bool(env.get("GITHUB_OUTPUT"))
-    token = raw_token(env)
-    redactor = Redactor(token)
-    if token and env.get("GITHUB_ACTIONS") == "true":
-        # The one line that carries the token, and only for the runner, which consumes it and shows `***`:
-        # from here on it masks the token in every log line. Anywhere else it is never printed. Without
-        # GITHUB_OUTPUT stdout is the result JSON, so the command goes to stderr (the runner reads both).
-        print(github.command("add-mask", token), file=out if in_actions else err, flush=True)
+    # The token is never printed, not even as `::add-mask::<token>`: a line that carries it is shown as is
+    # wherever the runner does not consume commands. Passed from `secrets.*`, the runner masks it already;
+    # everything we print or write goes through the Redactor, which masks it even when a server echoes it.
+    redactor = Redactor(raw_token(env))
     try:
         settings = settings_from_env(env)
     except GateError as e:

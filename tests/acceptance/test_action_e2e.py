@@ -207,11 +207,11 @@ def our_commands(log: str, *, token: str = TOKEN) -> tuple[list[Command], str]:
     """The commands the runner acts on, checked to be ours and in our order; returns them and the fence."""
     commands = runner_commands(log)
     names = [c.name for c in commands]
-    assert names[:3] == ["add-mask", "group", "stop-commands"], names
-    fence = commands[2].data
+    assert names[:2] == ["group", "stop-commands"], names
+    fence = commands[1].data
     assert len(fence) >= 32 and fence not in log.replace(f"::stop-commands::{fence}", "").replace(f"::{fence}::", "")
-    assert names[3:5] == [fence, "endgroup"] and names[5:] in ([], ["error"]), names
-    assert commands[0].line == 0 and commands[0].data == token  # the mask comes first, before any other line
+    assert names[2:4] == [fence, "endgroup"] and names[4:] in ([], ["error"]), names
+    assert token not in log  # never printed, not even for masking
     return commands, fence
 
 
@@ -259,16 +259,13 @@ def test_a_hostile_run_exits_1_and_its_text_changes_no_output_and_runs_no_comman
     assert "<script>" not in action.summary and "FAILED" in action.summary
 
 
-def test_a_token_the_server_echoes_shows_only_in_the_mask_command(start_emulator, tmp_path: Path) -> None:
+def test_a_token_the_server_echoes_shows_nowhere(start_emulator, tmp_path: Path) -> None:
     emulator = start_emulator()
     run = emulator.start_run(workflow="MyDemoWorkflow", started_ago=10, final="FAILED",
                              overrides={"statusReasons": [{"message": f"bearer {TOKEN} rejected"}]})
     action = run_action(runner_env(emulator, tmp_path, run.id))
     assert action.returncode == 1, action.stdout + action.stderr
-    lines = action.stdout.splitlines()
-    assert lines[0] == f"::add-mask::{TOKEN}"
-    assert [n for n, line in enumerate(lines) if TOKEN in line] == [0]
-    for text in (action.stderr, action.outputs_text, action.summary):
+    for text in (action.stdout, action.stderr, action.outputs_text, action.summary):
         assert TOKEN not in text
     assert json.loads(action.outputs["status-reasons"]) == [{"message": "bearer *** rejected"}]
 
@@ -284,10 +281,10 @@ def test_the_exit_code_table_holds_through_the_action(start_emulator, tmp_path: 
     action = run_action(runner_env(emulator, tmp_path, run_id, **inputs))
     assert action.returncode == code, action.stdout + action.stderr
     commands = runner_commands(action.stdout)
-    assert commands[0].name == "add-mask" and commands[-1].name == "error"
+    assert commands[-1].name == "error"
     if result is None:  # refused before anything was sent: no outputs, one annotation naming the input
         assert list(emulator.requests) == [] and action.outputs_text == ""
-        assert [c.name for c in commands] == ["add-mask", "error"]
+        assert [c.name for c in commands] == ["error"]
         assert commands[-1].properties["title"] == "CodeCatalyst gate: bad input"
         assert "input 'run-id': '../x'" in commands[-1].data
     else:
