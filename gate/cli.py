@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from gate.errors import EXIT_CODE_MEANINGS, GateError
 from gate.inputs import DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.result import RESULT_KEYS
 from gate.statuses import TERMINAL_STATUSES
+from gate.textsafe import json_text
 
 EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {int(code):>3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
@@ -156,7 +156,7 @@ def get(*, space: str | None, project: str | None, run_id: str | None, endpoint:
         document = get_run(target)
     except GateError as e:
         fail(e)
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    click.echo(json_text(document, indent=2))
 
 
 @main.command()

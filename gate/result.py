@@ -9,6 +9,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from gate.errors import ExitCode
+from gate.textsafe import json_text
 
 ResultKind = Literal["success", "failure", "timeout", "error", "cancelled"]
 
@@ -103,4 +104,5 @@ class Result:
         return out
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        """Indented and inert: stdout and the output file may be printed in any CI log."""
+        return json_text(self.to_dict(), indent=2)

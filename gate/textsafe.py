@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]")
 
@@ -23,6 +25,9 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Azure's agent runs a logging command found anywhere in a line of stdout or stderr (`IndexOf("##vso[")`),
 # and its log viewer formats `##[error]`, `##[group]`... lines (the agent's logger checks `Contains("##[group]")`).
 _AZURE_COMMAND = re.compile(r"##(?=vso|\[)", re.IGNORECASE)
+# In JSON text from json.dumps, outside printable ASCII (a raw newline there is indentation, never inside a
+# string), or the first `#` of `##vso` / `##[`: the candidates inert_json checks one by one.
+_JSON_UNSAFE = re.compile(r"[^\x20-\x7e\n]|#(?=#(?:vso|\[))", re.IGNORECASE)
 
 
 def invisible(char: str) -> bool:
@@ -42,3 +47,29 @@ def inert_line(text: str) -> str:
     `StringUtil.DeactivateVsoCommands` does (`**vso`): no CI system finds a command anywhere in it."""
     text = _NON_ASCII.sub(lambda m: _visible(m.group()) if invisible(m.group()) else m.group(), one_line(text))
     return _AZURE_COMMAND.sub("**", text)
+
+
+def json_escape(char: str) -> str:
+    """One character as JSON `\\uXXXX` escapes (a surrogate pair beyond the BMP)."""
+    data = char.encode("utf-16-be")
+    return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
+
+
+def inert_json(text: str) -> str:
+    """The same JSON value, with every invisible character and the `#` of any `##vso` or `##[` as a `\\uXXXX`
+    escape: printed anywhere (stdout, a file a later step cats), no CI system finds a command in it.
+
+    Both can only be inside JSON strings (JSON's own syntax is ASCII and has no `#`), where an escape means the
+    character itself.
+    """
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        return json_escape(char) if char == "#" or invisible(char) else char
+
+    return _JSON_UNSAFE.sub(escape, text)
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """`value` as inert JSON text (see inert_json); compact unless `indent` is given."""
+    separators = None if indent is not None else (",", ":")
+    return inert_json(json.dumps(value, indent=indent, separators=separators, ensure_ascii=False))

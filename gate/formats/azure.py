@@ -19,16 +19,14 @@ that prints a variable cannot run a command hidden in it either.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from gate.formats.dotenv import variable_name
 from gate.progress import describe_reason
 from gate.result import Result
-from gate.textsafe import inert_line, invisible
+from gate.textsafe import inert_json, inert_line
 
 PREFIX = "##vso["
-_JSON_UNSAFE = re.compile(r"[^\x20-\x7e]|#(?=#(?:vso|\[))", re.IGNORECASE)  # checked one by one in inert_json
 
 
 def detected(env: Mapping[str, str]) -> bool:
@@ -47,22 +45,6 @@ def escape_property(text: str) -> str:
 def command(name: str, data: str = "", **properties: str) -> str:
     props = "".join(f"{key}={escape_property(value)};" for key, value in properties.items())
     return f"{PREFIX}{name}{' ' + props if props else ''}]{escape_data(data)}"
-
-
-def inert_json(text: str) -> str:
-    """The same JSON value, with every invisible character and the `#` of any `##vso` or `##[` as a `\\uXXXX` escape.
-
-    Both can only be inside JSON strings (JSON's own syntax is ASCII and has no `#`), where an escape means the
-    character itself.
-    """
-    def escape(match: re.Match[str]) -> str:
-        char = match.group()
-        if char != "#" and not invisible(char):
-            return char
-        data = char.encode("utf-16-be")
-        return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
-
-    return _JSON_UNSAFE.sub(escape, text)
 
 
 def set_variables(result: Result) -> list[str]:

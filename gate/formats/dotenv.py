@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 
 from gate.result import Result
+from gate.textsafe import json_escape
 
 PREFIX = "CODECATALYST_"
 MAX_BYTES = 5000
@@ -49,21 +50,16 @@ def variable_name(key: str) -> str:
     return PREFIX + key.upper().replace("-", "_")
 
 
-def _utf16_escapes(char: str) -> str:
-    data = char.encode("utf-16-be")
-    return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
-
-
 def encode_scalar(value: str) -> str:
     """Backslashes and everything outside printable ASCII as `\\uXXXX`; a leading blank too (Java skips it)."""
-    value = _SCALAR_ESCAPE.sub(lambda m: _utf16_escapes(m.group()), value)
+    value = _SCALAR_ESCAPE.sub(lambda m: json_escape(m.group()), value)
     return "\\u0020" + value[1:] if value.startswith(" ") else value
 
 
 def encode_json(value: str) -> str:
     """JSON text stays the same JSON value: a non-ASCII character (or DEL) inside a string becomes its `\\uXXXX`
     escape (json.dumps already escapes the other control characters)."""
-    return _NON_PRINTABLE.sub(lambda m: _utf16_escapes(m.group()), value)
+    return _NON_PRINTABLE.sub(lambda m: json_escape(m.group()), value)
 
 
 def dotenv_lines(result: Result) -> dict[str, str]:

@@ -286,6 +286,33 @@ def test_azure_with_json_keeps_stdout_pure_json(runner: CliRunner, wire: respons
     assert [c.properties["variable"] for c in commands] == NAMES
 
 
+@pytest.mark.parametrize("command", [["wait", *ARGS, "--json"], ["get", *ARGS]], ids=["wait --json", "get"])
+def test_json_on_stdout_hides_no_azure_command(runner: CliRunner, wire: responses.RequestsMock,
+                                               monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
+    """The agent runs a `##vso[` found anywhere in a stdout line, JSON strings included."""
+    from tests.unit.test_azure import agent_parse
+
+    monkeypatch.setenv("TF_BUILD", "true")
+    wire.get(URL, json=run_document("FAILED", statusReasons=HOSTILE_REASONS))
+    outcome = runner.invoke(main, command)
+    document = json.loads(outcome.stdout)
+    assert document.get("status-reasons", document.get("statusReasons")) == HOSTILE_REASONS  # the same values
+    assert [agent_parse(line) for line in outcome.stdout.splitlines() if agent_parse(line)] == []
+    assert "##vso" not in outcome.stdout.lower() and "##[" not in outcome.stdout and "\u2028" not in outcome.stdout
+    assert len(outcome.stdout.splitlines()) > 10  # still indented for people
+
+
+def test_the_output_file_hides_no_azure_command(runner: CliRunner, wire: responses.RequestsMock,
+                                                tmp_path: Path) -> None:
+    """A later step may `cat` it into a log."""
+    wire.get(URL, json=run_document("FAILED", statusReasons=HOSTILE_REASONS))
+    out = tmp_path / "result.json"
+    assert runner.invoke(main, ["wait", *ARGS, "--output-file", str(out)]).exit_code == 1
+    text = out.read_text(encoding="utf-8")
+    assert json.loads(text)["status-reasons"] == HOSTILE_REASONS
+    assert "##vso" not in text.lower() and "##[" not in text
+
+
 def test_no_azure_commands_outside_azure(runner: CliRunner, wire: responses.RequestsMock,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TF_BUILD", raising=False)
