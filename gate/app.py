@@ -35,7 +35,8 @@ def get_run(target: RunTarget, *, client: CodeCatalystClient | None = None,
     return validate_response(document, space=target.space, project=target.project, run_id=target.run_id)
 
 
-def choose_policy(settings: WaitSettings, *, load_history: Callable[[str], History] | None = None) -> PollPolicy:
+def choose_policy(settings: WaitSettings, *,
+                  load_history: Callable[[str, float | None], History] | None = None) -> PollPolicy:
     """`--interval` is a fixed interval; without it, the adaptive policy learns the workflow's history."""
     from gate.history import LearnsHistory  # only `wait` needs these: `get` never loads them
     from gate.policy import Adaptive, FixedInterval
@@ -47,13 +48,14 @@ def choose_policy(settings: WaitSettings, *, load_history: Callable[[str], Histo
     return LearnsHistory(load_history)
 
 
-def history_loader(target: RunTarget, client: CodeCatalystClient, progress: Progress) -> Callable[[str], History]:
+def history_loader(target: RunTarget, client: CodeCatalystClient,
+                   progress: Progress) -> Callable[[str, float | None], History]:
     """The workflow's past durations, asked for at most once, by `LearnsHistory`, and told to the user."""
     from gate.history import fetch_history
 
-    def load(workflow_id: str) -> History:
+    def load(workflow_id: str, remaining: float | None) -> History:
         history = fetch_history(client, space=target.space, project=target.project,
-                                workflow_id=workflow_id, run_id=target.run_id)
+                                workflow_id=workflow_id, run_id=target.run_id, remaining=remaining)
         progress.history_learned(durations=history.durations, note=history.note)
         return history
 

@@ -63,11 +63,13 @@ def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str
     return History(kept, "" if kept else "no finished runs in the workflow's history")
 
 
-def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str) -> History:
-    """One ListWorkflowRuns call; every failure of it is just no history (signals still stop the gate)."""
+def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str,
+                  remaining: float | None = None) -> History:
+    """One ListWorkflowRuns call, within the deadline; every failure of it is just no history (signals still
+    stop the gate)."""
     try:
         document = client.list_workflow_runs(space=space, project=project, workflow_id=workflow_id,
-                                             max_results=HISTORY_PAGE)
+                                             max_results=HISTORY_PAGE, remaining=remaining)
     except ApiRefused as e:  # e.g. a token without the right to list runs
         return History((), f"ListWorkflowRuns refused: HTTP {e.status} {e.error_type}")
     except (TransientError, InvalidResponse) as e:  # throttled or down: no retry, the quota is shared
@@ -79,7 +81,7 @@ class LearnsHistory:
     """The adaptive policy, with history loaded once, on the first call (after the first poll: a run that
     is over at once costs no history call). Everything after that is `Adaptive`, pure."""
 
-    def __init__(self, load: Callable[[str], History], **tuning: float) -> None:
+    def __init__(self, load: Callable[[str, float | None], History], **tuning: float) -> None:
         self._load = load
         self._tuning = tuning
         self.history: History | None = None  # None: not asked yet
@@ -90,7 +92,7 @@ class LearnsHistory:
         if self.policy is None:
             if context.workflow_id:
                 self.calls += 1
-                self.history = self._load(context.workflow_id)
+                self.history = self._load(context.workflow_id, context.remaining)
             else:
                 self.history = History((), "no workflowId in the answer")
             self.policy = Adaptive(durations=self.history.durations, **self._tuning)

@@ -56,6 +56,7 @@ class PollContext:
     run_age: float | None = None  # seconds since the run's startTime, when the response says
     workflow_id: str | None = None  # the run's workflow, when the response says
     throttled: int = 0  # times the service throttled this wait (HTTP 429, ThrottlingException); a burst is once
+    remaining: float | None = None  # seconds left before the deadline; None: no deadline
 
 
 class PollPolicy(Protocol):

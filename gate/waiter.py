@@ -142,7 +142,7 @@ def wait_for_run(
             delay = policy(PollContext(elapsed=elapsed, polls=polls, status=status,
                                        run_age=_run_age(response, utc_now()),
                                        workflow_id=workflow_id if isinstance(workflow_id, str) else None,
-                                       throttled=throttled))
+                                       throttled=throttled, remaining=deadline.remaining()))
             progress.polled(status=status, elapsed=elapsed, next_delay=delay)
             deadline.sleep(delay)
     except GateError as e:

@@ -150,7 +150,7 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
             doc["endTime"] = _stamp(run.duration)
         return doc
 
-    def load(workflow_id: str) -> History:
+    def load(workflow_id: str, remaining: float | None) -> History:
         if run.history is None:
             return History((), "ListWorkflowRuns failed (ApiRefused)")
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)

@@ -79,11 +79,19 @@ def test_a_lowercase_z_is_utc_too() -> None:  # RFC 3339 allows "z"
 
 
 @responses.activate
+def test_the_history_call_never_outlasts_the_deadline(client: CodeCatalystClient) -> None:
+    responses.post(LIST_URL, json={"items": []})
+    fetch_history(client, space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, run_id=RUN_ID, remaining=2.5)
+    fetch_history(client, space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
+    assert [call.request.req_kwargs["timeout"] for call in responses.calls] == [(2.5, 2.5), (5.0, 20.0)]
+
+
+@responses.activate
 def test_the_loader_tells_the_user_what_it_learned(client: CodeCatalystClient) -> None:
     responses.post(LIST_URL, json={"items": [past_run(120, number=1), past_run(300, number=2)]})
     progress = RecordingProgress()
     target = RunTarget(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint=ENDPOINT, token=TOKEN)
-    history = history_loader(target, client, progress)(WORKFLOW_ID)
+    history = history_loader(target, client, progress)(WORKFLOW_ID, None)
     assert history.durations == (120.0, 300.0)
     assert progress.events == [("history", (2, ""))]
 
@@ -131,10 +139,11 @@ class Loads:
     """A history loader that counts its calls."""
 
     def __init__(self, history: History) -> None:
-        self.history, self.asked = history, []
+        self.history, self.asked, self.budgets = history, [], []
 
-    def __call__(self, workflow_id: str) -> History:
+    def __call__(self, workflow_id: str, remaining: float | None) -> History:
         self.asked.append(workflow_id)
+        self.budgets.append(remaining)
         return self.history
 
 
@@ -181,5 +190,6 @@ def test_the_real_loop_asks_for_history_once(clock: FakeClock) -> None:
     result = wait([run_document("IN_PROGRESS")] * 5 + [run_document("FAILED")], load, clock)
     assert (result.kind, result.polls) == ("failure", 6)
     assert load.asked == [WORKFLOW_ID]
+    assert load.budgets == [3600.0]  # the history call is bounded by the gate's deadline, like every poll
     # Refused history: the gate still waits, densely in the run's first seconds (the floor + a fifth of its age).
     assert clock.sleeps == [1.0, 1.2, 1.4, 1.7, 2.1]

@@ -172,13 +172,13 @@ def settings(interval: float | None) -> WaitSettings:
 
 
 def test_an_explicit_interval_is_a_fixed_interval() -> None:
-    policy = choose_policy(settings(7.5), load_history=lambda _: History(AROUND_600))
+    policy = choose_policy(settings(7.5), load_history=lambda _id, _left: History(AROUND_600))
     assert policy == FixedInterval(7.5)
     assert {policy(at(age)) for age in (0.0, 600.0, 5000.0)} == {7.5}
 
 
 def test_without_an_interval_the_policy_learns_the_workflow_s_history() -> None:
-    policy = choose_policy(settings(None), load_history=lambda _: History(AROUND_600))
+    policy = choose_policy(settings(None), load_history=lambda _id, _left: History(AROUND_600))
     assert isinstance(policy, LearnsHistory)
     context = PollContext(elapsed=200.0, polls=1, status="IN_PROGRESS", run_age=200.0, workflow_id="w")
     assert policy(context) == Adaptive(durations=AROUND_600)(context)
