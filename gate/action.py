@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from gate import inputs
-from gate.app import run_wait
+from gate.app import watch
 from gate.clock import SystemClock
-from gate.display import Display, DisplayClock, PlainDisplay, make_display
+from gate.display import PlainDisplay, make_display
 from gate.errors import GateError, InputError
 from gate.formats import azure, github
 from gate.progress import PREFIX
@@ -83,20 +83,12 @@ def _append(path: str, text: str) -> None:
 
 
 def write_github_files(result: Result, env: Mapping[str, str]) -> None:
-    """Appends, as the runner expects: other steps' outputs in the same file stay as they were."""
-    with deferred_signals():
-        if env.get("GITHUB_OUTPUT"):
-            _append(env["GITHUB_OUTPUT"], github.output_file_text(result.to_strings()))
-        if env.get("GITHUB_STEP_SUMMARY"):
-            _append(env["GITHUB_STEP_SUMMARY"], github.step_summary(result))
-
-
-def _wait(settings: WaitSettings, display: Display, clock: SystemClock) -> Result:
-    """As `codecatalyst-gate wait` does it: the display ticks (heartbeat) while the loop sleeps."""
-    display.tick(clock.now())
-    result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
-    display.finished(result)
-    return result
+    """Appends, as the runner expects: other steps' outputs in the same file stay as they were. The caller
+    (run) holds signals around the wait and this."""
+    if env.get("GITHUB_OUTPUT"):
+        _append(env["GITHUB_OUTPUT"], github.output_file_text(result.to_strings()))
+    if env.get("GITHUB_STEP_SUMMARY"):
+        _append(env["GITHUB_STEP_SUMMARY"], github.step_summary(result))
 
 
 def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
@@ -127,7 +119,7 @@ def _wait_and_report(settings: WaitSettings, *, env: Mapping[str, str], in_actio
                      out: TextIO, err: TextIO) -> int:
     clock = SystemClock()
     if not in_actions:
-        result = _wait(settings, make_display(redactor=redactor, clock=clock, stream=err), clock)
+        result = watch(settings, make_display(redactor=redactor, clock=clock, stream=err), clock)
         emit(result, OutputTargets(json_stdout=True, azure=azure.detected(env)), stdout=out, stderr=err,
              redactor=redactor)
         return int(result.exit_code)
@@ -137,7 +129,7 @@ def _wait_and_report(settings: WaitSettings, *, env: Mapping[str, str], in_actio
     print(github.command("group", f"Polling CodeCatalyst workflow run {settings.target.run_id}"), file=out)
     print(f"::stop-commands::{fence}", file=out, flush=True)
     try:
-        result = _wait(settings, PlainDisplay(redactor=redactor, clock=clock, stream=out), clock)
+        result = watch(settings, PlainDisplay(redactor=redactor, clock=clock, stream=out), clock)
     finally:
         print(f"::{fence}::", file=out)
         print("::endgroup::", file=out, flush=True)

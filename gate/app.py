@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.client import CodeCatalystClient
 from gate.clock import Clock, SystemClock
+from gate.policy import FLOOR, Adaptive, FixedInterval
 from gate.progress import Progress
 from gate.result import Result
 from gate.schema import validate_response
@@ -15,11 +16,9 @@ from gate.signals import cancel_on_signals
 from gate.waiter import RunRef, wait_for_run
 
 if TYPE_CHECKING:
+    from gate.display import Display
     from gate.history import History
     from gate.policy import PollPolicy
-
-MIN_POLL_FLOOR = 1.0
-
 
 def make_client(target: RunTarget) -> CodeCatalystClient:
     return CodeCatalystClient(endpoint=target.endpoint, token=target.token)
@@ -38,8 +37,7 @@ def get_run(target: RunTarget, *, client: CodeCatalystClient | None = None,
 def choose_policy(settings: WaitSettings, *,
                   load_history: Callable[[str, float | None], History] | None = None) -> PollPolicy:
     """`--interval` is a fixed interval; without it, the adaptive policy learns the workflow's history."""
-    from gate.history import LearnsHistory  # only `wait` needs these: `get` never loads them
-    from gate.policy import Adaptive, FixedInterval
+    from gate.history import LearnsHistory  # only `wait` needs it: `get` never loads it
 
     if settings.interval is not None:
         return FixedInterval(settings.interval)
@@ -75,10 +73,21 @@ def run_wait(settings: WaitSettings, *, progress: Progress, clock: Clock | None 
                 policy=choose_policy(settings, load_history=history_loader(target, client, progress)),
                 success_statuses=settings.success_statuses,
                 timeout=settings.timeout,
-                retry_floor=settings.interval or MIN_POLL_FLOOR,
+                retry_floor=settings.interval or FLOOR,
                 clock=clock or SystemClock(),
                 progress=progress,
                 max_retries=settings.max_retries,
             )
     finally:
         client.close()
+
+
+def watch(settings: WaitSettings, display: Display, clock: Clock) -> Result:
+    """`run_wait` as people see it, for the CLI and the Action alike: a first frame before the first request,
+    ticks (spinner, heartbeat) while the loop sleeps, and a summary at the end."""
+    from gate.display import DisplayClock
+
+    display.tick(clock.now())
+    result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
+    display.finished(result)
+    return result

@@ -109,9 +109,9 @@ def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint
     import math
     import os
 
-    from gate.app import run_wait
+    from gate.app import watch
     from gate.clock import SystemClock
-    from gate.display import DisplayClock, make_display
+    from gate.display import make_display
     from gate.errors import InputError
     from gate.formats import azure
     from gate.redact import Redactor
@@ -134,10 +134,8 @@ def wait(*, space: str | None, project: str | None, run_id: str | None, endpoint
     redactor = Redactor(target.token)
     clock = SystemClock()
     display = make_display(redactor=redactor, clock=clock, quiet=quiet, heartbeat=heartbeat)
-    display.tick(clock.now())  # the first frame, before the first request
     with deferred_signals():  # between the wait's end and the written result, no signal can cut in
-        result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
-        display.finished(result)
+        result = watch(settings, display, clock)
         emit(result, OutputTargets(json_stdout=json_stdout, output_file=output_file, dotenv_file=dotenv_file,
                                    azure=azure.detected(os.environ)), redactor=redactor)
     sys.exit(int(result.exit_code))

@@ -27,9 +27,6 @@ class History:
     durations: tuple[float, ...]  # seconds, newest first
     note: str = ""  # why there is none, when there is none
 
-    def __bool__(self) -> bool:
-        return bool(self.durations)
-
 
 def _timestamp(value: Any) -> datetime | None:
     """A zoned timestamp of sane length (history items are read loosely, never trusted)."""

@@ -14,7 +14,6 @@ from gate.formats import azure, dotenv
 from gate.progress import PREFIX
 from gate.redact import Redactor
 from gate.result import Result
-from gate.signals import deferred_signals
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,26 +58,25 @@ def redacted(result: Result, redactor: Redactor | None) -> Result:
 
 def emit(result: Result, targets: OutputTargets, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
          redactor: Redactor | None = None) -> None:
-    """Write every requested output; a signal arriving meanwhile waits until they are complete.
+    """Write every requested output. Callers hold signals around the wait and this (signals.deferred_signals).
 
     Azure's commands go to stdout, or to stderr when stdout carries `--json` (the agent reads both).
     """
     result = redacted(result, redactor)
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    with deferred_signals():
-        if targets.output_file is not None:
-            write_atomic(targets.output_file, result.to_json() + "\n")
-        if targets.dotenv_file is not None:
-            text, emptied = dotenv.dotenv_text(result)
-            write_atomic(targets.dotenv_file, text)
-            if emptied:
-                err.write(f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file under "
-                          f"{dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file keeps them whole\n")
-                err.flush()
-        if targets.azure:
-            stream = err if targets.json_stdout else out
-            stream.write(azure.commands_text(result))
-            stream.flush()
-        if targets.json_stdout:
-            out.write(result.to_json() + "\n")
-            out.flush()
+    if targets.output_file is not None:
+        write_atomic(targets.output_file, result.to_json() + "\n")
+    if targets.dotenv_file is not None:
+        text, emptied = dotenv.dotenv_text(result)
+        write_atomic(targets.dotenv_file, text)
+        if emptied:
+            err.write(f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file under "
+                      f"{dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file keeps them whole\n")
+            err.flush()
+    if targets.azure:
+        stream = err if targets.json_stdout else out
+        stream.write(azure.commands_text(result))
+        stream.flush()
+    if targets.json_stdout:
+        out.write(result.to_json() + "\n")
+        out.flush()

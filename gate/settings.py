@@ -15,7 +15,6 @@ from gate.errors import InputError
 from gate.statuses import parse_success_statuses
 
 DEFAULT_TIMEOUT = 3600.0
-DEFAULT_INTERVAL = 10.0
 
 
 @dataclass(frozen=True, kw_only=True)

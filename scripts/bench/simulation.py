@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from gate.app import choose_policy
 from gate.history import History, durations_from
+from gate.policy import FLOOR
 from gate.settings import DEFAULT_TIMEOUT, RunTarget, WaitSettings
 from gate.waiter import RunRef, wait_for_run
 
@@ -165,7 +166,7 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
         policy = LearnsHistory(load, **tuning)
     result = wait_for_run(ref=RunRef(space=SPACE, project=PROJECT, run_id=run.run_id), fetch=fetch,
                           policy=policy, success_statuses=settings.success_statuses, timeout=settings.timeout,
-                          retry_floor=1.0, clock=clock, progress=_Quiet(),
+                          retry_floor=FLOOR, clock=clock, progress=_Quiet(),
                           utc_now=lambda: EPOCH + timedelta(seconds=clock.t))
     if result.kind not in ("success", "failure"):
         raise RuntimeError(f"simulated run {run.run_id} ended {result.kind}: {result.message}")

@@ -49,7 +49,7 @@ def test_one_call_for_one_page_of_the_workflow_newest_first(client: CodeCatalyst
                    match=[matchers.query_param_matcher({"workflowId": WORKFLOW_ID, "maxResults": "50"})])
     history = fetch(client)
     assert history.durations == (300.0, 330.5, 290.0)
-    assert bool(history) and history.note == ""
+    assert history.durations and history.note == ""
     assert len(responses.calls) == 1
 
 
@@ -112,7 +112,7 @@ def test_missing_refused_or_malformed_history_is_no_history(client: CodeCatalyst
                                                              note: str) -> None:
     responses.post(LIST_URL, **answer)
     history = fetch(client)
-    assert history.durations == () and not history
+    assert history.durations == ()
     assert note in history.note
     assert len(responses.calls) == 1  # never retried: history is not worth more of the shared quota
 
