@@ -13,7 +13,6 @@ from gate.errors import EXIT_CODE_MEANINGS, GateError
 from gate.inputs import DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.result import RESULT_KEYS
 from gate.statuses import TERMINAL_STATUSES
-from gate.textsafe import json_text
 
 EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
     f"  {int(code):>3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
@@ -147,6 +146,7 @@ def get(*, space: str | None, project: str | None, run_id: str | None, endpoint:
         token_file: str | None) -> None:
     """Fetch one GetWorkflowRun answer, validate it, and print it as JSON."""
     from gate.app import get_run
+    from gate.textsafe import json_text
 
     try:
         target = build_target(space=space, project=project, run_id=run_id, endpoint=endpoint,

@@ -9,7 +9,6 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from gate.errors import ExitCode
-from gate.textsafe import json_text
 
 ResultKind = Literal["success", "failure", "timeout", "error", "cancelled"]
 
@@ -105,4 +104,6 @@ class Result:
 
     def to_json(self) -> str:
         """Indented and inert: stdout and the output file may be printed in any CI log."""
+        from gate.textsafe import json_text  # here: its patterns cost `--help` 3 ms at import
+
         return json_text(self.to_dict(), indent=2)
