@@ -76,6 +76,15 @@ class _Watch:
     def anchor(self, now: float, elapsed: float) -> None:
         self.origin = now - elapsed
 
+    def saw_status(self, now: float, elapsed: float, status: str) -> None:
+        self.anchor(now, elapsed)
+        self.status, self.next_at, self.retry = status, None, 0
+
+    def will_act(self, now: float, elapsed: float, delay: float, *, retry: int = 0) -> None:
+        """The loop sleeps `delay`, then polls (retry 0) or makes retry attempt `retry`."""
+        self.anchor(now, elapsed)
+        self.next_at, self.retry = now + delay, retry
+
     def elapsed(self, now: float) -> float:
         if self.origin is None:
             self.origin = now
@@ -110,19 +119,14 @@ class PlainDisplay(LineProgress):
         self._last_line = self._clock.now()
 
     def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
-        self._watch.anchor(self._clock.now(), elapsed)
-        self._watch.status, self._watch.next_at, self._watch.retry = status, None, 0
+        self._watch.saw_status(self._clock.now(), elapsed, status)
         super().status_changed(status=status, previous=previous, elapsed=elapsed)
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
-        now = self._clock.now()
-        self._watch.anchor(now, elapsed)
-        self._watch.next_at, self._watch.retry = now + next_delay, 0
+        self._watch.will_act(self._clock.now(), elapsed, next_delay)
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
-        now = self._clock.now()
-        self._watch.anchor(now, elapsed)
-        self._watch.next_at, self._watch.retry = now + delay, attempt
+        self._watch.will_act(self._clock.now(), elapsed, delay, retry=attempt)
         super().retrying(reason=reason, attempt=attempt, delay=delay, elapsed=elapsed)
 
     def finished(self, result: Result) -> None:
@@ -233,21 +237,17 @@ class TtyDisplay:
     # -- Progress --------------------------------------------------------------------------------------------
 
     def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
-        self._watch.anchor(self._clock.now(), elapsed)
-        self._watch.status, self._watch.next_at, self._watch.retry = status, None, 0
+        self._watch.saw_status(self._clock.now(), elapsed, status)
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
                      f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
         now = self._clock.now()
-        self._watch.anchor(now, elapsed)
-        self._watch.next_at, self._watch.retry = now + next_delay, 0
+        self._watch.will_act(now, elapsed, next_delay)
         self._draw(now)
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
-        now = self._clock.now()
-        self._watch.anchor(now, elapsed)
-        self._watch.next_at, self._watch.retry = now + delay, attempt
+        self._watch.will_act(self._clock.now(), elapsed, delay, retry=attempt)
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
                      f"{self._style(f'{self._safe(reason)}; retry {attempt} in {delay:.1f}s', YELLOW)}"])
 

@@ -39,6 +39,11 @@ def describe_reason(reason: Any) -> str:
     return json.dumps(reason, ensure_ascii=False, separators=(",", ":"))
 
 
+def failure_title(kind: str, status: str | None) -> str:
+    """The headline of a failed gate's annotation or issue: `CodeCatalyst gate: failure (FAILED)`."""
+    return f"CodeCatalyst gate: {kind}" + (f" ({status})" if status else "")
+
+
 def describe_history(durations: Sequence[float], note: str) -> str:
     """What the adaptive policy has to go on, so a user can tell why the gate polls as it does."""
     import statistics  # here: only a `wait` that learned a history gets this far

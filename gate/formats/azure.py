@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gate.formats.dotenv import variable_name
-from gate.progress import describe_reason
+from gate.progress import describe_reason, failure_title
 from gate.result import Result
 from gate.textsafe import inert_json, inert_line
 
@@ -62,7 +62,7 @@ def failure_issue(result: Result) -> str | None:
     if result.kind == "success":
         return None
     data = result.to_dict()
-    title = f"CodeCatalyst gate: {result.kind}" + (f" ({data['status']})" if data["status"] else "")
+    title = failure_title(result.kind, data["status"])
     reasons = "; ".join(describe_reason(r) for r in data["status-reasons"])
     detail = result.message + (f": {reasons}" if reasons else "")
     return command("task.logissue", inert_line(f"{title}: {detail}" if detail else title), type="error")

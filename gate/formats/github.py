@@ -10,7 +10,7 @@ import re
 import secrets
 from typing import Any
 
-from gate.progress import describe_reason, format_elapsed
+from gate.progress import describe_reason, failure_title, format_elapsed
 from gate.result import Result
 from gate.textsafe import inert_line
 
@@ -77,7 +77,7 @@ def failure_annotation(result: Result) -> str | None:
     if result.kind == "success":
         return None
     data = result.to_dict()
-    title = f"CodeCatalyst gate: {result.kind}" + (f" ({data['status']})" if data["status"] else "")
+    title = failure_title(result.kind, data["status"])
     # One line per reason (the runner shows %0A as a line break); each reason kept to its one line.
     lines = [inert_line(result.message or title), *(inert_line(describe_reason(r)) for r in data["status-reasons"])]
     return command("error", "\n".join(lines), title=title)
