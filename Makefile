@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest
+
+# ruff (lint and import order) over everything; mypy, strict, over the package (pyproject.toml configures both).
+lint: $(STAMP)
+	$(BIN)/ruff check gate tests scripts entrypoint.py
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

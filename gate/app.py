@@ -1,18 +1,30 @@
-"""The one code path behind `wait` and `get`, for the CLI, the container and the Action alike."""
+"""The one composition root, behind the CLI, the container and the Action alike: inputs → settings → the gate →
+an exit code. Only here are the clock, the HTTP client, the redactor, the display, the sink and the signal guards
+made; every entry point is a parser that fills `RawInputs` and calls `main`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TextIO
 
 from gate.client import CodeCatalystClient
 from gate.clock import Clock, SystemClock
+from gate.describe import PREFIX
+from gate.errors import Cancelled, ExitCode, GateError
 from gate.policy import FLOOR, Adaptive, FixedInterval
 from gate.progress import Progress
+from gate.redact import Redactor
+from gate.reporting import Sink
 from gate.result import Result
+from gate.retry import RetryPolicy
 from gate.schema import validate_response
-from gate.settings import RunTarget, WaitSettings
-from gate.signals import cancel_on_signals
+from gate.settings import Command, OutputTargets, RawInputs, RunTarget, Settings, parse_settings
+from gate.signals import cancel_on_signals, deferred_signals
 from gate.waiter import RunRef, wait_for_run
 
 if TYPE_CHECKING:
@@ -20,27 +32,113 @@ if TYPE_CHECKING:
     from gate.history import History
     from gate.policy import PollPolicy
 
-def make_client(target: RunTarget) -> CodeCatalystClient:
-    return CodeCatalystClient(endpoint=target.endpoint, token=target.token)
+
+def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None, clock: Clock | None = None) -> int:
+    """Parse, then run; returns the exit code. Bad input is told in full and nothing is sent; a bug is told as one,
+    never as a verdict."""
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        settings = parse_settings(raw, command=command)
+    except GateError as e:
+        return refuse(e, raw.outputs, secret=raw.token, stdout=out, stderr=err)
+    try:
+        return run(settings, env=env, stdout=out, stderr=err, clock=clock)
+    except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
+        redactor = Redactor(settings.target.token)
+        err.write(f"{PREFIX} internal error: this is a bug in codecatalyst-gate; please report it with the "
+                  "traceback below (the token is masked)\n" + redactor.text(traceback.format_exc()))
+        err.flush()
+        return int(ExitCode.INTERNAL)
 
 
-def get_run(target: RunTarget, *, client: CodeCatalystClient | None = None,
-            remaining: float | None = None) -> dict[str, Any]:
-    """One validated GetWorkflowRun answer."""
-    client = client or make_client(target)
-    document = client.get_workflow_run(
-        space=target.space, project=target.project, run_id=target.run_id, remaining=remaining
-    )
+def refuse(error: GateError, outputs: OutputTargets, *, secret: str | None = None, stdout: TextIO | None = None,
+           stderr: TextIO | None = None) -> int:
+    """An error before anything was sent (bad input, a file that is no GetWorkflowRun answer), told where the
+    outputs say errors go; returns its exit code."""
+    Sink(outputs, redactor=Redactor(secret), stdout=stdout or sys.stdout, stderr=stderr or sys.stderr).error(
+        error, title="CodeCatalyst gate: bad input")
+    return int(error.exit_code)
+
+
+def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: TextIO | None = None,
+        stderr: TextIO | None = None, clock: Clock | None = None) -> int:
+    env = os.environ if env is None else env
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    redactor = Redactor(settings.target.token)
+    sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
+    with CodeCatalystClient(endpoint=settings.target.endpoint, token=settings.target.token) as client:
+        if settings.command == "get":
+            return get(settings.target, client=client, sink=sink)
+        clock = clock or SystemClock()
+        stream = out if settings.display.stream == "stdout" else err
+        from gate.display import make_display
+
+        display = make_display(settings.display, redactor=redactor, clock=clock, stream=stream, env=env)
+        with deferred_signals():  # between the wait's end and the written result, no signal can cut in
+            with fenced(stream, enabled=settings.display.fenced, title=f"Polling CodeCatalyst workflow run "
+                                                                        f"{settings.target.run_id}"):
+                result = wait(settings, client=client, display=display, clock=clock)
+            sink.result(result)
+    return verdict(result, sink)
+
+
+def verdict(result: Result, sink: Sink) -> int:
+    """The exit code: the result's, except that an output that could not be written turns a success or a failure
+    into NOT_WRITTEN (the other codes already say what stopped the gate)."""
+    for problem in sink.not_written:
+        sink.error(problem, title="CodeCatalyst gate: result not written")
+    if sink.not_written and result.exit_code in (ExitCode.SUCCESS, ExitCode.RUN_FAILED):
+        return int(ExitCode.NOT_WRITTEN)
+    return int(result.exit_code)
+
+
+@contextmanager
+def fenced(stream: TextIO, *, enabled: bool, title: str) -> Iterator[None]:
+    """In GitHub Actions: the poll log in a group, with workflow commands stopped, so no line inside can be taken
+    as one whatever a server sends."""
+    if not enabled:
+        yield
+        return
+    import secrets
+
+    from gate.formats import github
+
+    fence = secrets.token_hex(16)
+    stream.write(github.command("group", title) + "\n" + f"::stop-commands::{fence}\n")
+    stream.flush()
+    try:
+        yield
+    finally:
+        stream.write(f"::{fence}::\n::endgroup::\n")
+        stream.flush()
+
+
+def fetch_run(target: RunTarget, client: CodeCatalystClient, *, remaining: float | None = None) -> dict[str, Any]:
+    """One validated GetWorkflowRun answer, as the server sent it."""
+    document = client.get_workflow_run(space=target.space, project=target.project, run_id=target.run_id,
+                                       remaining=remaining)
     return validate_response(document, space=target.space, project=target.project, run_id=target.run_id)
 
 
-def choose_policy(settings: WaitSettings, *,
+def get(target: RunTarget, *, client: CodeCatalystClient, sink: Sink) -> int:
+    """`codecatalyst-gate get`: the answer itself, whatever the run's status."""
+    try:
+        document = fetch_run(target, client)
+    except GateError as e:
+        sink.error(e)
+        return int(e.exit_code)
+    sink.document(document)
+    return int(ExitCode.SUCCESS)
+
+
+def choose_policy(settings: Settings, *,
                   load_history: Callable[[str, float | None], History] | None = None) -> PollPolicy:
     """`--interval` is a fixed interval; without it, the adaptive policy learns the workflow's history."""
     from gate.history import LearnsHistory  # only `wait` needs it: `get` never loads it
 
-    if settings.interval is not None:
-        return FixedInterval(settings.interval)
+    if settings.polling.interval is not None:
+        return FixedInterval(settings.polling.interval)
     if load_history is None:
         return Adaptive()
     return LearnsHistory(load_history)
@@ -60,34 +158,28 @@ def history_loader(target: RunTarget, client: CodeCatalystClient,
     return load
 
 
-def run_wait(settings: WaitSettings, *, progress: Progress, clock: Clock | None = None,
-             client: CodeCatalystClient | None = None) -> Result:
-    """Wait for the run; signals end the wait with `result = cancelled`; returns the Result."""
-    target = settings.target
-    client = client or make_client(target)
-    try:
-        with cancel_on_signals():
-            return wait_for_run(
-                ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
-                fetch=lambda remaining: get_run(target, client=client, remaining=remaining),
-                policy=choose_policy(settings, load_history=history_loader(target, client, progress)),
-                success_statuses=settings.success_statuses,
-                timeout=settings.timeout,
-                retry_floor=settings.interval or FLOOR,
-                clock=clock or SystemClock(),
-                progress=progress,
-                max_retries=settings.max_retries,
-            )
-    finally:
-        client.close()
-
-
-def watch(settings: WaitSettings, display: Display, clock: Clock) -> Result:
-    """`run_wait` as people see it, for the CLI and the Action alike: a first frame before the first request,
-    ticks (spinner, heartbeat) while the loop sleeps, and a summary at the end."""
+def wait(settings: Settings, *, client: CodeCatalystClient, display: Display, clock: Clock) -> Result:
+    """The wait as people see it: a first frame before the first request, ticks (spinner, heartbeat) while the loop
+    sleeps, a summary at the end; signals end it with `result = cancelled`."""
     from gate.display import DisplayClock
 
+    target, polling = settings.target, settings.polling
+    ref = RunRef(space=target.space, project=target.project, run_id=target.run_id)
     display.tick(clock.now())
-    result = run_wait(settings, progress=display, clock=DisplayClock(clock, display))
+    try:
+        with cancel_on_signals():
+            result = wait_for_run(
+                ref=ref,
+                fetch=lambda remaining: fetch_run(target, client, remaining=remaining),
+                policy=choose_policy(settings, load_history=history_loader(target, client, display)),
+                retry=RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR),
+                success_statuses=polling.success_statuses,
+                timeout=polling.timeout,
+                clock=DisplayClock(clock, display),
+                progress=display,
+            )
+    except Cancelled as e:  # a signal before the loop's own handling began
+        result = Result(kind=e.kind, exit_code=e.exit_code, space=ref.space, project=ref.project, run_id=ref.run_id,
+                        message=str(e))
     display.finished(result)
     return result

@@ -13,12 +13,9 @@ import requests
 
 from gate import __version__
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
-from gate.redact import Redactor
 from gate.schema import parse_document
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
-# Statuses the model documents as final answers about the request itself.
-REFUSED_STATUSES = {400, 401, 402, 403, 404, 409}
 _MAX_MESSAGE = 500
 
 
@@ -59,7 +56,7 @@ def classify_error(answer: HttpAnswer) -> GateError:
     throttled = answer.status == 429 or kind == "ThrottlingException"
     if throttled or answer.status >= 500:
         return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled)
-    if answer.status in REFUSED_STATUSES or 400 <= answer.status < 500:
+    if 400 <= answer.status < 500:  # the model's 400, 401, 402, 403, 404, 409, and any other refusal
         return ApiRefused(status=answer.status, error_type=kind, message=message)
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
 
@@ -71,7 +68,10 @@ def parse_success(answer: HttpAnswer, *, what: str) -> Any:
 
 
 class CodeCatalystClient:
-    """A thin, typed client for the two read operations the gate needs."""
+    """A thin, typed client for the operations the gate needs; a context manager that owns its session.
+
+    Answers come back as the server sent them: the token is masked where text leaves the process (gate.reporting,
+    the displays), never inside the data that is validated."""
 
     def __init__(
         self,
@@ -83,7 +83,6 @@ class CodeCatalystClient:
         read_timeout: float = 20.0,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
-        self._redactor = Redactor(token)
         self._timeout = (connect_timeout, read_timeout)
         self._session = session or requests.Session()
         self._session.headers.update({
@@ -94,6 +93,12 @@ class CodeCatalystClient:
 
     def close(self) -> None:
         self._session.close()
+
+    def __enter__(self) -> CodeCatalystClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def _url(self, *segments: str) -> str:
         return self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
@@ -108,9 +113,9 @@ class CodeCatalystClient:
         except requests.Timeout as e:
             raise TransientError(f"no answer in time ({type(e).__name__})") from None
         except requests.ConnectionError as e:
-            raise TransientError(f"connection failed: {self._redactor.text(_first_line(e))}") from None
+            raise TransientError(f"connection failed: {_first_line(e)}") from None
         except requests.RequestException as e:
-            raise TransientError(f"request failed: {self._redactor.text(_first_line(e))}") from None
+            raise TransientError(f"request failed: {_first_line(e)}") from None
 
     def _timeouts(self, remaining: float | None) -> tuple[float, float]:
         """Never wait on the network much past the gate's deadline (one second of grace for a last poll)."""
@@ -121,15 +126,12 @@ class CodeCatalystClient:
 
     def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
         answer = self._send(method, url, timeout=self._timeouts(remaining), **kwargs)
-        try:
-            return self._redactor.data(parse_success(answer, what=what))
-        except GateError as e:
-            raise _redacted(e, self._redactor) from None
+        return parse_success(answer, what=what)
 
     def get_workflow_run(
         self, *, space: str, project: str, run_id: str, remaining: float | None = None
     ) -> Any:
-        """The parsed (not yet schema-checked) GetWorkflowRun body, token masked."""
+        """The parsed (not yet schema-checked) GetWorkflowRun body."""
         url = self._url("spaces", space, "projects", project, "workflowRuns", run_id)
         return self._call("GET", url, what="GetWorkflowRun response", remaining=remaining)
 
@@ -145,14 +147,3 @@ class CodeCatalystClient:
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
-
-
-def _redacted(error: GateError, redactor: Redactor) -> GateError:
-    """Masks the token in every text the error carries (a server may echo it back)."""
-    for attr in ("message", "reason", "error_type"):
-        if isinstance(getattr(error, attr, None), str):
-            setattr(error, attr, redactor.text(getattr(error, attr)))
-    if getattr(error, "violations", None):
-        error.violations = tuple(redactor.text(v) for v in error.violations)
-    error.args = tuple(redactor.text(a) if isinstance(a, str) else a for a in error.args)
-    return error

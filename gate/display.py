@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from gate.clock import Clock
-from gate.progress import LineProgress, Progress, describe_history, describe_reason, format_elapsed
+from gate.describe import PREFIX, describe_history, describe_reason, format_elapsed
+from gate.progress import Progress
 from gate.redact import Redactor
+from gate.settings import DisplaySettings
 from gate.statuses import ACTIVE_STATUSES
 from gate.textsafe import inert_line
 
 if TYPE_CHECKING:
     from gate.result import Result
 
-DEFAULT_HEARTBEAT = 60.0
 FRAME_SECONDS = 0.1  # spinner speed
 MIN_SLICE = 0.05  # never cut a sleep finer than this, whatever a display asks
 MAX_REASONS = 5  # in the terminal summary; the outputs keep them all
@@ -102,36 +102,60 @@ class _Watch:
         return self.next_in(now) or (f"retrying{ellipsis}" if self.retry else f"polling{ellipsis}")
 
 
-class PlainDisplay(LineProgress):
-    """For logs: a line per status change, and a heartbeat after `heartbeat` seconds without one."""
+class PlainDisplay:
+    """For logs: one line per event, a heartbeat after `heartbeat` seconds without one. Each line starts with our
+    own prefix, so server text never starts a line, and is made inert (`inert_line`), so none can hold a CI
+    logging command anywhere in it."""
 
-    def __init__(self, *, redactor: Redactor, clock: Clock, stream: TextIO | None = None, quiet: bool = False,
-                 heartbeat: float | None = DEFAULT_HEARTBEAT) -> None:
-        super().__init__(redactor=redactor, stream=stream, quiet=quiet)
-        self._clock = clock
+    def __init__(self, *, redactor: Redactor, clock: Clock, stream: TextIO, quiet: bool = False,
+                 heartbeat: float | None = None) -> None:
+        self._redactor, self._clock, self._stream, self._quiet = redactor, clock, stream, quiet
         self._heartbeat = heartbeat if heartbeat and not quiet else None
         self._watch = _Watch()
         self._last_line: float | None = None
         self._done = False
 
     def _line(self, text: str, *, always: bool = False) -> None:
-        super()._line(text, always=always)
+        if self._quiet and not always:
+            return
+        self._stream.write(f"{PREFIX} {inert_line(self._redactor.text(text))}\n")
+        self._stream.flush()
         self._last_line = self._clock.now()
+
+    # -- Progress --------------------------------------------------------------------------------------------
 
     def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
         self._watch.saw_status(self._clock.now(), elapsed, status)
-        super().status_changed(status=status, previous=previous, elapsed=elapsed)
+        self._line(f"[{format_elapsed(elapsed)}] status {status}")
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
         self._watch.will_act(self._clock.now(), elapsed, next_delay)
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
         self._watch.will_act(self._clock.now(), elapsed, delay, retry=attempt)
-        super().retrying(reason=reason, attempt=attempt, delay=delay, elapsed=elapsed)
+        self._line(f"[{format_elapsed(elapsed)}] {reason}; retry {attempt} in {delay:.1f}s")
+
+    def history_learned(self, *, durations: Sequence[float], note: str) -> None:
+        self._line(describe_history(durations, note))
 
     def finished(self, result: Result) -> None:
         self._done = True
-        super().finished(result)
+        data = result.to_dict()
+        summary = f"result {data['result']} (status {data['status'] or 'unknown'}, exit {data['exit-code']})"
+        if data["duration-seconds"] is not None:
+            summary += f", run took {format_elapsed(data['duration-seconds'])}"
+        summary += f", gate waited {format_elapsed(self._watch.elapsed(self._clock.now()))}"
+        self._line(summary)
+        failed = result.kind != "success"
+        if result.message and failed:
+            for line in result.message.splitlines():
+                self._line(line, always=True)
+        for reason in data["status-reasons"]:
+            self._line(f"reason: {describe_reason(reason)}", always=failed)
+        if data["status"] is not None:
+            self._line(f"run: {data['run-url']}", always=failed)
+
+    # -- Ticker ----------------------------------------------------------------------------------------------
 
     def due_in(self, now: float) -> float | None:
         if self._heartbeat is None or self._done:
@@ -254,9 +278,6 @@ class TtyDisplay:
     def history_learned(self, *, durations: Sequence[float], note: str) -> None:
         self._print([f"  {self._style(self._safe(describe_history(durations, note)), DIM)}"])
 
-    def error(self, message: str) -> None:
-        self._print([f"{self._style('error:', BOLD, RED)} {self._safe(line)}" for line in message.splitlines() or [""]])
-
     def finished(self, result: Result) -> None:
         self._done = True
         data = result.to_dict()
@@ -270,7 +291,9 @@ class TtyDisplay:
         head.append(f"exit {data['exit-code']}")
         lines = [dot.join(head)]
         if result.message and result.kind not in ("success", "failure"):
-            lines.extend(f"  {self._style(self._safe(line), colour)}" for line in result.message.splitlines())
+            # Each line behind our own mark: a server's line never starts one (`::error::` after blanks included).
+            lines.extend(f"  {self._style('>', colour)} {self._style(self._safe(line), colour)}"
+                         for line in result.message.splitlines())
         reasons = data["status-reasons"]
         lines.extend(f"  reason: {self._safe(describe_reason(r))}" for r in reasons[:MAX_REASONS])
         if len(reasons) > MAX_REASONS:
@@ -312,12 +335,12 @@ def _can_encode(stream: TextIO, text: str) -> bool:
     return True
 
 
-def make_display(*, redactor: Redactor, clock: Clock, stream: TextIO | None = None, quiet: bool = False,
-                 heartbeat: float | None = DEFAULT_HEARTBEAT, env: Mapping[str, str] | None = None) -> Display:
+def make_display(settings: DisplaySettings, *, redactor: Redactor, clock: Clock, stream: TextIO,
+                 env: Mapping[str, str] | None = None) -> Display:
     """A live line on a terminal (colour unless NO_COLOR is set and not empty); plain lines anywhere else."""
-    stream = stream if stream is not None else sys.stderr
     env = os.environ if env is None else env
-    if not quiet and _is_tty(stream) and env.get("TERM") != "dumb":
+    if not settings.quiet and not settings.fenced and _is_tty(stream) and env.get("TERM") != "dumb":
         return TtyDisplay(redactor=redactor, clock=clock, stream=stream, colour=not env.get("NO_COLOR"),
                           unicode=_can_encode(stream, SPINNER + "".join(KIND_ICONS.values()) + "·…"))
-    return PlainDisplay(redactor=redactor, clock=clock, stream=stream, quiet=quiet, heartbeat=heartbeat)
+    return PlainDisplay(redactor=redactor, clock=clock, stream=stream, quiet=settings.quiet,
+                        heartbeat=settings.heartbeat)

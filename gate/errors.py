@@ -1,11 +1,14 @@
-"""One exception root for the gate; each subclass carries the exit code it maps to.
+"""One exception root for the gate; each class carries what it means: its result kind and its exit code.
 
-Only the CLI (and the Action entrypoint, through the same code) turns these into a process exit.
+Only the composition root (gate.app, behind the CLI and the Action alike) turns these into a process exit.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Literal
+
+ResultKind = Literal["success", "failure", "timeout", "error", "cancelled"]
 
 
 class ExitCode(IntEnum):
@@ -18,6 +21,8 @@ class ExitCode(IntEnum):
     API_REFUSED = 4
     INVALID_RESPONSE = 5
     UNAVAILABLE = 6
+    NOT_WRITTEN = 7
+    INTERNAL = 70
     SIGINT = 130
     SIGTERM = 143
 
@@ -26,19 +31,22 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.SUCCESS: "the run ended in a success status",
     ExitCode.RUN_FAILED: "the run ended in a status outside the success set",
     ExitCode.USAGE: "usage or input error; nothing was sent",
-    ExitCode.TIMEOUT: "the deadline passed before the run ended",
+    ExitCode.TIMEOUT: "the deadline passed while the run was still going",
     ExitCode.API_REFUSED: "the API refused the request (400, 401, 402, 403, 404, 409)",
     ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid GetWorkflowRun response",
-    ExitCode.UNAVAILABLE: "the service stayed unavailable (429, 5xx, network) after retries",
+    ExitCode.UNAVAILABLE: "the service could not be reached or stayed unavailable (429, 5xx, network, TLS)",
+    ExitCode.NOT_WRITTEN: "the verdict was reached but a result file could not be written",
+    ExitCode.INTERNAL: "internal error in the gate (a bug: please report it with the traceback)",
     ExitCode.SIGINT: "interrupted (SIGINT); the result was still written",
     ExitCode.SIGTERM: "terminated (SIGTERM); the result was still written",
 }
 
 
 class GateError(Exception):
-    """Root of every error the gate reports; `exit_code` says how the process ends."""
+    """Root of every error the gate reports. An error of no more specific class is a bug in the gate."""
 
-    exit_code: ExitCode = ExitCode.USAGE
+    kind: ResultKind = "error"
+    exit_code: ExitCode = ExitCode.INTERNAL
 
 
 class InputError(GateError):
@@ -51,7 +59,20 @@ class InputError(GateError):
         super().__init__(f"{field}: {value!r} is invalid: {rule}")
 
 
+class InputErrors(GateError):
+    """Several inputs failed at once: all of them are told in one message, so one try finds them all."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("\n".join(str(e) for e in errors))
+
+
 class DeadlineExceeded(GateError):
+    """The deadline passed while the run was seen still going."""
+
+    kind = "timeout"
     exit_code = ExitCode.TIMEOUT
 
 
@@ -66,7 +87,7 @@ class ApiRefused(GateError):
 
 
 class InvalidResponse(GateError):
-    """The answer was not JSON, not an object, or broke the schema."""
+    """The answer was not JSON, not an object, too large, or broke the schema."""
 
     exit_code = ExitCode.INVALID_RESPONSE
 
@@ -77,18 +98,24 @@ class InvalidResponse(GateError):
 
 
 class TransientError(GateError):
-    """A failure worth retrying: throttling, 5xx, gateway pages, dropped connections, read timeouts."""
+    """A failure worth retrying: throttling, 5xx, gateway pages, dropped connections, timeouts.
+
+    `reached` is False when no HTTP answer came back at all (refused, DNS, TLS handshake, connect timeout):
+    until the endpoint has answered once, such failures get a short budget, since a typo in --endpoint is likelier
+    than an outage."""
 
     exit_code = ExitCode.UNAVAILABLE
 
-    def __init__(self, reason: str, *, status: int | None = None, throttled: bool = False) -> None:
+    def __init__(self, reason: str, *, status: int | None = None, throttled: bool = False,
+                 reached: bool = True) -> None:
         self.reason, self.status = reason, status
         self.throttled = throttled  # the service said "slow down" (HTTP 429, ThrottlingException)
+        self.reached = reached
         super().__init__(reason)
 
 
 class ServiceUnavailable(GateError):
-    """Retries ran out while the service kept failing transiently."""
+    """Retries ran out (or the deadline cut them short) while the service kept failing transiently."""
 
     exit_code = ExitCode.UNAVAILABLE
 
@@ -96,7 +123,19 @@ class ServiceUnavailable(GateError):
 class Cancelled(GateError):
     """A signal asked us to stop; the result is still written."""
 
+    kind = "cancelled"
+
     def __init__(self, signal_name: str) -> None:
         self.signal_name = signal_name
         self.exit_code = ExitCode.SIGINT if signal_name == "SIGINT" else ExitCode.SIGTERM
         super().__init__(f"cancelled by {signal_name}")
+
+
+class NotWritten(GateError):
+    """A result file could not be written; the verdict stands and every other output was still written."""
+
+    exit_code = ExitCode.NOT_WRITTEN
+
+    def __init__(self, what: str, path: str, reason: str) -> None:
+        self.what, self.path, self.reason = what, path, reason
+        super().__init__(f"{what}: could not write {path}: {reason}")

@@ -14,7 +14,7 @@ from typing import Any
 
 from gate.errors import ApiRefused, InvalidResponse, TransientError
 from gate.policy import Adaptive, PollContext
-from gate.result import parse_time
+from gate.timestamps import parse_time
 
 HISTORY_PAGE = 50  # one page, the most ListWorkflowRuns gives at once
 # Runs that ended on their own: a STOPPED or CANCELLED run's duration says when someone stepped in.
@@ -78,7 +78,7 @@ class LearnsHistory:
     """The adaptive policy, with history loaded once, on the first call (after the first poll: a run that
     is over at once costs no history call). Everything after that is `Adaptive`, pure."""
 
-    def __init__(self, load: Callable[[str, float | None], History], **tuning: float) -> None:
+    def __init__(self, load: Callable[[str, float | None], History], **tuning: Any) -> None:
         self._load = load
         self._tuning = tuning
         self.history: History | None = None  # None: not asked yet

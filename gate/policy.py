@@ -48,15 +48,17 @@ WAIT_STEP = 1.25  # candidate waits: FLOOR × WAIT_STEP^k, and the limit itself
 
 @dataclass(frozen=True, kw_only=True)
 class PollContext:
-    """What a policy may base its next delay on."""
+    """What the wait knows now: the one state that the poll policy and the retry policy (gate.retry) read."""
 
     elapsed: float  # seconds since the gate started
     polls: int  # GetWorkflowRun calls made so far
-    status: str  # the status seen on the last poll
+    status: str | None  # the status seen on the last answer; None before the first
     run_age: float | None = None  # seconds since the run's startTime, when the response says
     workflow_id: str | None = None  # the run's workflow, when the response says
     throttled: int = 0  # times the service throttled this wait (HTTP 429, ThrottlingException); a burst is once
     remaining: float | None = None  # seconds left before the deadline; None: no deadline
+    failures: int = 0  # transient failures in a row, the last one included
+    reached: bool = True  # the endpoint has sent at least one HTTP answer in this wait
 
 
 class PollPolicy(Protocol):
@@ -87,8 +89,8 @@ def kernel_width(durations: Sequence[float]) -> float:
         return max(MIN_WIDTH, 0.1)
     logs = sorted(math.log(d) for d in durations)
     q1, _, q3 = statistics.quantiles(logs, n=4)
-    spread = min(statistics.stdev(logs), (q3 - q1) / 1.349) or statistics.stdev(logs)
-    return max(MIN_WIDTH, 0.9 * spread * len(logs) ** -0.2)
+    spread: float = min(statistics.stdev(logs), (q3 - q1) / 1.349) or statistics.stdev(logs)
+    return max(MIN_WIDTH, 0.9 * spread * math.pow(len(logs), -0.2))
 
 
 def kernel_widths(durations: Sequence[float], *, neighbours: int = NEIGHBOURS) -> tuple[float, ...]:
@@ -105,7 +107,8 @@ def kernel_widths(durations: Sequence[float], *, neighbours: int = NEIGHBOURS) -
 def runs_ahead(age: float, durations: Sequence[float], widths: Sequence[float]) -> float:
     """How many past runs (each smoothed) lasted longer than `age`."""
     log_age = math.log(max(age, 1e-3))
-    return sum(math.erfc((log_age - math.log(d)) / (w * math.sqrt(2))) / 2 for d, w in zip(durations, widths))
+    return sum(math.erfc((log_age - math.log(d)) / (w * math.sqrt(2))) / 2
+               for d, w in zip(durations, widths, strict=True))
 
 
 def survival(age: float, durations: Sequence[float], widths: Sequence[float], *,
@@ -180,6 +183,7 @@ class Adaptive:
             object.__setattr__(self, "prior_scale", sorted(kept)[len(kept) // 2] if kept else PRIOR_SCALE)
 
     def _survival(self, age: float) -> float:
+        assert self.prior_scale is not None  # set in __post_init__
         return survival(age, self.durations, self.widths,
                         prior_scale=self.prior_scale, prior_weight=self.prior_weight)
 

@@ -1,27 +1,23 @@
-"""Where the result goes besides the exit code: stdout JSON, files, CI variables. Formatters only format."""
+"""The one sink: every way a result or an error leaves the process (stdout JSON, files, dotenv, Azure variables,
+GitHub step outputs, summary and annotations). Formatters (gate.formats) only format; here each text is masked
+(the token, however a server echoed it) and written, and a file that cannot be written never stops the others.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from gate.formats import azure, dotenv
-from gate.progress import PREFIX
+from gate.describe import PREFIX
+from gate.errors import GateError, NotWritten
 from gate.redact import Redactor
 from gate.result import Result
-
-
-@dataclass(frozen=True, kw_only=True)
-class OutputTargets:
-    json_stdout: bool = False
-    output_file: Path | None = None
-    dotenv_file: Path | None = None
-    azure: bool = False  # Azure Pipelines logging commands (TF_BUILD=True): output variables, an error issue
+from gate.settings import OutputTargets
+from gate.textsafe import inert_line
 
 
 def _umask() -> int:
@@ -49,34 +45,90 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def redacted(result: Result, redactor: Redactor | None) -> Result:
-    """The result with every known secret masked, whatever a server echoed into it."""
-    if redactor is None:
-        return result
-    return dataclasses.replace(result, response=redactor.data(result.response), message=redactor.text(result.message))
+def append(path: Path, text: str) -> None:
+    """As the Actions runner expects of its files: other steps' lines stay as they were."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
-def emit(result: Result, targets: OutputTargets, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
-         redactor: Redactor | None = None) -> None:
-    """Write every requested output. Callers hold signals around the wait and this (signals.deferred_signals).
+def redacted(result: Result, redactor: Redactor) -> Result:
+    """The result with every known secret masked in every value, whatever a server echoed into it."""
+    return dataclasses.replace(result, space=redactor.text(result.space), project=redactor.text(result.project),
+                               run_id=redactor.text(result.run_id), response=redactor.data(result.response),
+                               message=redactor.text(result.message))
 
-    Azure's commands go to stdout, or to stderr when stdout carries `--json` (the agent reads both).
-    """
-    result = redacted(result, redactor)
-    out, err = stdout or sys.stdout, stderr or sys.stderr
-    if targets.output_file is not None:
-        write_atomic(targets.output_file, result.to_json() + "\n")
-    if targets.dotenv_file is not None:
-        text, emptied = dotenv.dotenv_text(result)
-        write_atomic(targets.dotenv_file, text)
-        if emptied:
-            err.write(f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file under "
-                      f"{dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file keeps them whole\n")
-            err.flush()
-    if targets.azure:
-        stream = err if targets.json_stdout else out
-        stream.write(azure.commands_text(result))
+
+class Sink:
+    """Writes results and errors where the settings say, masked and inert; remembers what could not be written."""
+
+    def __init__(self, targets: OutputTargets, *, redactor: Redactor, stdout: TextIO, stderr: TextIO) -> None:
+        self.targets, self._redactor, self._out, self._err = targets, redactor, stdout, stderr
+        self.not_written: list[NotWritten] = []
+
+    def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> None:
+        try:
+            write(path, text)
+        except OSError as e:
+            self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
+
+    def _print(self, stream: TextIO, text: str) -> None:
+        stream.write(text)
         stream.flush()
-    if targets.json_stdout:
-        out.write(result.to_json() + "\n")
-        out.flush()
+
+    def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:
+        """An error that ended the gate before any result: one masked, inert line per line of it."""
+        lines = [inert_line(self._redactor.text(line)) for line in str(error).splitlines() or [""]]
+        if self.targets.github_commands:
+            from gate.formats import github
+
+            self._print(self._out, github.command("error", "\n".join(lines), title=title) + "\n")
+        else:
+            self._print(self._err, "".join(f"{PREFIX} error: {line}\n" for line in lines))
+
+    def document(self, document: Any) -> None:
+        """An API answer as indented, inert JSON on stdout (`get`)."""
+        from gate.textsafe import json_text
+
+        self._print(self._out, json_text(self._redactor.data(document), indent=2) + "\n")
+
+    def outputs(self, values: dict[str, str]) -> None:
+        """Some step outputs now, before the result (the run the gate is about, as soon as it is known)."""
+        if self.targets.github_output is not None:
+            from gate.formats import github
+
+            masked = {key: self._redactor.text(value) for key, value in values.items()}
+            self._write("$GITHUB_OUTPUT", self.targets.github_output, append, github.output_file_text(masked))
+
+    def result(self, result: Result) -> None:
+        """Every requested output of the result. The caller holds signals around the wait and this."""
+        result = redacted(result, self._redactor)
+        targets = self.targets
+        if targets.output_file is not None:
+            self._write("--output-file", targets.output_file, write_atomic, result.to_json() + "\n")
+        if targets.dotenv_file is not None:
+            from gate.formats import dotenv
+
+            text, emptied = dotenv.dotenv_text(result)
+            self._write("--dotenv", targets.dotenv_file, write_atomic, text)
+            if emptied:
+                self._print(self._err, f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file "
+                                       f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file "
+                                       "keeps them whole\n")
+        if targets.github_output is not None or targets.github_summary is not None or targets.github_commands:
+            from gate.formats import github
+
+            if targets.github_output is not None:
+                self._write("$GITHUB_OUTPUT", targets.github_output, append,
+                            github.output_file_text(result.to_strings()))
+            if targets.github_summary is not None:
+                self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append, github.step_summary(result))
+            annotation = github.failure_annotation(result) if targets.github_commands else None
+            if annotation:
+                self._print(self._out, annotation + "\n")
+        if targets.azure:
+            from gate.formats import azure
+
+            # Azure's commands go to stdout, or to stderr when stdout carries the JSON (the agent reads both).
+            self._print(self._err if targets.json_stdout else self._out, azure.commands_text(result))
+        if targets.json_stdout:
+            self._print(self._out, result.to_json() + "\n")

@@ -1,16 +1,16 @@
-"""The result object: what happened, with the same keys in every output format."""
+"""The result object: what happened, with the same keys in every output format, encoded once for all of them."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
-from gate.errors import ExitCode
+from gate.errors import ExitCode, ResultKind
+from gate.timestamps import duration_seconds
 
-ResultKind = Literal["success", "failure", "timeout", "error", "cancelled"]
+__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Result", "ResultKind", "run_console_url"]
 
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "space", "project",
@@ -23,28 +23,34 @@ CONSOLE_BASE = "https://codecatalyst.aws"
 
 def run_console_url(*, space: str, project: str, workflow_id: str | None, run_id: str) -> str:
     """Best effort: the console's page for a run (it needs the workflow id to be exact)."""
-    seg = lambda s: quote(s, safe="")  # noqa: E731
+    def seg(s: str) -> str:
+        return quote(s, safe="")
+
     base = f"{CONSOLE_BASE}/spaces/{seg(space)}/projects/{seg(project)}/ci/workflows"
     if workflow_id:
         return f"{base}/{seg(workflow_id)}/runs/{seg(run_id)}"
     return f"{base}/runs/{seg(run_id)}"
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp from an answer, or None for anything else."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))  # RFC 3339 allows both
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class Field:
+    """One result key as every format needs it: the JSON value, and one line of text for step outputs and
+    variables (JSON text for lists and objects, which `is_json` says)."""
+
+    key: str
+    value: Any
+    text: str
+    is_json: bool
 
 
-def duration_seconds(start: Any, end: Any) -> float | None:
-    started, ended = parse_time(start), parse_time(end)
-    if started is None or ended is None:
-        return None
-    return round((ended - started).total_seconds(), 3)
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    return str(value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +65,6 @@ class Result:
     polls: int = 0
     response: dict[str, Any] | None = None
     message: str = ""  # why the gate ended this way, for humans; not one of the result keys
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
@@ -88,19 +93,14 @@ class Result:
             "exit-code": int(self.exit_code),
         }
 
+    def fields(self) -> tuple[Field, ...]:
+        """Every result key, in RESULT_KEYS order, encoded once for every format."""
+        return tuple(Field(key, value, _text(value), isinstance(value, (dict, list)))
+                     for key, value in self.to_dict().items())
+
     def to_strings(self) -> dict[str, str]:
         """Each key as one string, as step outputs and env files want: JSON for lists and objects."""
-        out: dict[str, str] = {}
-        for key, value in self.to_dict().items():
-            if value is None:
-                out[key] = ""
-            elif isinstance(value, (dict, list)):
-                out[key] = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-            elif isinstance(value, float):
-                out[key] = str(int(value)) if value.is_integer() else str(value)
-            else:
-                out[key] = str(value)
-        return out
+        return {f.key: f.text for f in self.fields()}
 
     def to_json(self) -> str:
         """Indented and inert: stdout and the output file may be printed in any CI log."""

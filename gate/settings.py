@@ -1,20 +1,23 @@
-"""Raw option values (from flags, env vars or Action inputs) → one frozen, validated settings object.
+"""Raw inputs (flags, env vars or Action inputs, as text) → one frozen, validated Settings object.
 
-Every default lives here, and every input rule runs here, before any request.
+Both entry points (the CLI and the Action) read their inputs into `RawInputs` and call `parse_settings`; every
+input rule runs here, before any request, and every problem is reported at once. Defaults: gate.defaults.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, TypeVar
 
-from gate import inputs
-from gate.backoff import DEFAULT_MAX_RETRIES
-from gate.errors import InputError
+from gate import defaults, validation
+from gate.errors import InputError, InputErrors
 from gate.statuses import parse_success_statuses
 
-DEFAULT_TIMEOUT = 3600.0
+Command = Literal["wait", "get"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,12 +32,105 @@ class RunTarget:
 
 
 @dataclass(frozen=True, kw_only=True)
-class WaitSettings:
+class RetrySettings:
+    """How transient failures are retried (gate.retry)."""
+
+    max_retries: int = defaults.MAX_RETRIES
+    first_contact_retries: int = defaults.FIRST_CONTACT_RETRIES
+    base: float = defaults.BACKOFF_BASE
+    cap: float = defaults.BACKOFF_CAP
+    uniform: Callable[[float, float], float] = field(default=random.uniform, compare=False, repr=False)  # jitter
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollSettings:
+    """How to wait."""
+
+    interval: float | None = None  # None: no --interval given, the adaptive policy decides
+    timeout: float | None = defaults.DEFAULT_TIMEOUT  # None: no deadline
+    success_statuses: frozenset[str] = defaults.DEFAULT_SUCCESS_STATUSES
+    retry: RetrySettings = RetrySettings()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputTargets:
+    """Where the result goes besides the exit code."""
+
+    json_stdout: bool = False
+    output_file: Path | None = None
+    dotenv_file: Path | None = None
+    azure: bool = False  # Azure Pipelines logging commands (TF_BUILD=True): output variables, an error issue
+    github_output: Path | None = None  # $GITHUB_OUTPUT, appended to
+    github_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
+    github_commands: bool = False  # workflow commands on stdout: the failure annotation, errors as annotations
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisplaySettings:
+    """How progress is shown while the gate waits."""
+
+    stream: Literal["stdout", "stderr"] = "stderr"
+    quiet: bool = False
+    heartbeat: float | None = defaults.DEFAULT_HEARTBEAT  # None: off
+    fenced: bool = False  # inside a GitHub log group, with workflow commands stopped (no server line can be one)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    command: Command
     target: RunTarget
-    interval: float | None  # None: no --interval given, the default policy decides
-    timeout: float | None  # None: no deadline
-    success_statuses: frozenset[str]
-    max_retries: int = DEFAULT_MAX_RETRIES
+    polling: PollSettings = PollSettings()
+    outputs: OutputTargets = OutputTargets()
+    display: DisplaySettings = DisplaySettings()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawInputs:
+    """What an entry point read, before any rule ran. `names` maps each field to what the user calls it (a flag,
+    an env var, an Action input), so that errors speak the user's language."""
+
+    space: str | None = None
+    project: str | None = None
+    run_id: str | None = None
+    endpoint: str | None = None
+    fips: bool = False
+    token: str | None = field(default=None, repr=False)
+    token_file: str | None = None
+    token_hint: str = validation.TOKEN_HINT  # how to pass a token, said when there is none
+    interval: str | float | None = None
+    timeout: str | float | None = None
+    heartbeat: str | float | None = None
+    success_statuses: Sequence[str] = ()
+    quiet: bool = False
+    retry_base: float | None = None  # the backoff's first ceiling; tests set 0 to retry at the floor
+    outputs: OutputTargets = OutputTargets()
+    display_stream: Literal["stdout", "stderr"] = "stderr"
+    fenced: bool = False
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+CLI_NAMES = {
+    "space": "--space", "project": "--project", "run-id": "--run-id", "endpoint": "--endpoint",
+    "token": "CODECATALYST_TOKEN", "token-file": "--token-file", "interval": "--interval",
+    "timeout": "--timeout", "heartbeat": "--heartbeat", "success-statuses": "--success-status",
+    "output-file": "--output-file", "dotenv": "--dotenv",
+}
+
+
+def read_token(raw: RawInputs, name: Callable[[str], str]) -> str:
+    """`--token-file` wins over the token variable or input; the token never comes from argv.
+    A file's problem names its path, never its content."""
+    if raw.token_file:
+        path = Path(raw.token_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+            raise InputError(name("token-file"), str(path), f"must be a readable file ({reason})") from None
+        if not text.strip():
+            raise InputError(name("token-file"), str(path), "the file is empty: it must hold the token")
+        return validation.validate_token(text, field=f"{name('token-file')} {path}")
+    return validation.validate_token(raw.token or "", field=name("token"), hint=raw.token_hint)
 
 
 def _required(value: str | None, field_name: str) -> str:
@@ -43,55 +139,55 @@ def _required(value: str | None, field_name: str) -> str:
     return value.strip()
 
 
-def read_token(*, env_token: str | None, token_file: str | Path | None) -> str:
-    """`--token-file` wins over CODECATALYST_TOKEN; the token never comes from argv."""
-    if token_file:
+def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
+    """Every rule, every input: the problems of all of them in one InputErrors (or the one InputError)."""
+    names = {**CLI_NAMES, **raw.names}
+    problems: list[InputError] = []
+
+    def name(key: str) -> str:
+        return names[key]
+
+    def check(rule: Callable[[], T]) -> T | None:
         try:
-            raw = Path(token_file).read_text(encoding="utf-8")
-        except OSError as e:
-            raise InputError("--token-file", str(token_file), f"must be a readable file ({e.strerror})") from None
-        return inputs.validate_token(raw, field="--token-file")
-    return inputs.validate_token(env_token or "", field="CODECATALYST_TOKEN")
+            return rule()
+        except InputErrors as e:
+            problems.extend(e.errors)
+        except InputError as e:
+            problems.append(e)
+        return None
 
+    def endpoint() -> str:
+        if raw.fips and raw.endpoint:
+            raise InputError(name("endpoint"), raw.endpoint, "cannot be combined with --fips; pick one")
+        chosen = defaults.FIPS_ENDPOINT if raw.fips else (raw.endpoint or "").strip() or defaults.DEFAULT_ENDPOINT
+        return validation.validate_endpoint(chosen, field=name("endpoint"))
 
-def run_target(
-    *,
-    space: str | None,
-    project: str | None,
-    run_id: str | None,
-    token: str,
-    endpoint: str | None = None,
-    fips: bool = False,
-    names: dict[str, str] | None = None,
-) -> RunTarget:
-    """`names` maps each field to what the user calls it (a flag, an env var, an Action input)."""
-    names = {"space": "--space", "project": "--project", "run-id": "--run-id",
-             "endpoint": "--endpoint", **(names or {})}
-    if fips and endpoint:
-        raise InputError(names["endpoint"], endpoint, "cannot be combined with --fips; pick one")
-    chosen = inputs.FIPS_ENDPOINT if fips else (endpoint or "").strip() or inputs.DEFAULT_ENDPOINT
-    return RunTarget(
-        space=inputs.validate_space(_required(space, names["space"]), field=names["space"]),
-        project=inputs.validate_project(_required(project, names["project"]), field=names["project"]),
-        run_id=inputs.validate_run_id(_required(run_id, names["run-id"]), field=names["run-id"]),
-        endpoint=inputs.validate_endpoint(chosen, field=names["endpoint"]),
-        token=token,
-    )
-
-
-def wait_settings(
-    *,
-    target: RunTarget,
-    interval: float | None,
-    timeout: float | None,
-    success_statuses: Iterable[str],
-    names: dict[str, str] | None = None,
-) -> WaitSettings:
-    names = {"interval": "--interval", "timeout": "--timeout",
-             "success-statuses": "--success-status", **(names or {})}
-    return WaitSettings(
-        target=target,
-        interval=None if interval is None else inputs.validate_interval(interval, field=names["interval"]),
-        timeout=inputs.validate_timeout(DEFAULT_TIMEOUT if timeout is None else timeout, field=names["timeout"]),
-        success_statuses=parse_success_statuses(success_statuses, field=names["success-statuses"]),
+    token = check(lambda: read_token(raw, name))
+    space = check(lambda: validation.validate_space(_required(raw.space, name("space")), field=name("space")))
+    project = check(lambda: validation.validate_project(_required(raw.project, name("project")),
+                                                        field=name("project")))
+    run_id = check(lambda: validation.validate_run_id(_required(raw.run_id, name("run-id")), field=name("run-id")))
+    url = check(endpoint)
+    interval = check(lambda: None if raw.interval in (None, "") else
+                     validation.validate_interval(raw.interval, field=name("interval")))
+    timeout = check(lambda: validation.validate_timeout(
+        defaults.DEFAULT_TIMEOUT if raw.timeout in (None, "") else raw.timeout, field=name("timeout")))
+    heartbeat = check(lambda: validation.validate_heartbeat(
+        defaults.DEFAULT_HEARTBEAT if raw.heartbeat in (None, "") else raw.heartbeat, field=name("heartbeat")))
+    statuses = check(lambda: parse_success_statuses(raw.success_statuses, field=name("success-statuses")))
+    for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file)):
+        if path is not None and not path.absolute().parent.is_dir():
+            problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
+                                       "wait ends"))
+    if problems:
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
+    assert token is not None and space is not None and project is not None and run_id is not None
+    assert url is not None and statuses is not None
+    return Settings(
+        command=command,
+        target=RunTarget(space=space, project=project, run_id=run_id, endpoint=url, token=token),
+        polling=PollSettings(interval=interval, timeout=timeout, success_statuses=statuses,
+                             retry=RetrySettings() if raw.retry_base is None else RetrySettings(base=raw.retry_base)),
+        outputs=raw.outputs,
+        display=DisplaySettings(stream=raw.display_stream, quiet=raw.quiet, heartbeat=heartbeat, fenced=raw.fenced),
     )

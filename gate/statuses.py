@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gate.defaults import DEFAULT_SUCCESS_STATUSES
 from gate.errors import InputError
 
 TERMINAL_STATUSES = frozenset(
@@ -15,7 +16,6 @@ ALL_STATUSES = (
     "SUCCEEDED", "FAILED", "STOPPED", "SUPERSEDED", "CANCELLED", "NOT_RUN",
     "VALIDATING", "PROVISIONING", "IN_PROGRESS", "STOPPING", "ABANDONED",
 )
-DEFAULT_SUCCESS_STATUSES = frozenset({"SUCCEEDED"})
 
 
 def is_terminal(status: str) -> bool:

@@ -1,30 +1,24 @@
 """The wait loop: poll until the run is terminal, the deadline passes, retries run out, or a signal comes.
 
-All I/O comes in through `fetch`, `clock` and `progress`, so tests drive it with a fake clock.
+All I/O comes in through `fetch`, `clock` and `progress`; every decision is a policy's (gate.policy for the next
+poll, gate.retry for failures) over one state, so tests drive the loop with a fake clock.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from gate.backoff import DEFAULT_MAX_RETRIES, retry_delay
 from gate.clock import Clock
-from gate.errors import (
-    Cancelled,
-    DeadlineExceeded,
-    ExitCode,
-    GateError,
-    ServiceUnavailable,
-    TransientError,
-)
+from gate.errors import DeadlineExceeded, ExitCode, GateError, ResultKind, TransientError
 from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
-from gate.result import Result, ResultKind, parse_time
-from gate.statuses import is_terminal
+from gate.result import Result
+from gate.retry import RetryPolicy
+from gate.statuses import TERMINAL_STATUSES as TERMINAL
+from gate.timestamps import parse_time
 
 Fetch = Callable[[float | None], dict[str, Any]]  # (seconds left before the deadline) -> valid response
 
@@ -43,17 +37,8 @@ def outcome_for_status(status: str, success_statuses: frozenset[str]) -> tuple[R
     return "failure", ExitCode.RUN_FAILED
 
 
-def outcome_for_error(error: GateError) -> tuple[ResultKind, ExitCode]:
-    """What an error means for the gate (pure)."""
-    if isinstance(error, Cancelled):
-        return "cancelled", error.exit_code
-    if isinstance(error, DeadlineExceeded):
-        return "timeout", ExitCode.TIMEOUT
-    return "error", error.exit_code
-
-
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _run_age(response: dict[str, Any], now: datetime) -> float | None:
@@ -80,71 +65,87 @@ class _Deadline:
         self._clock.sleep(seconds if remaining is None else min(seconds, remaining))
 
 
+@dataclass
+class _Tally:
+    """What this wait has seen so far; `context` hands it to the policies."""
+
+    polls: int = 0
+    failures: int = 0  # transient failures in a row
+    throttled: int = 0  # times the service throttled this wait (a burst of "slow down" answers counts once)
+    throttled_now: bool = False  # the current run of failures already counted as one throttling
+    reached: bool = False  # some HTTP answer came back
+    last: dict[str, Any] | None = None
+
+    def failed(self, error: TransientError) -> None:
+        if error.throttled and not self.throttled_now:
+            self.throttled, self.throttled_now = self.throttled + 1, True
+        self.failures += 1
+        self.reached = self.reached or error.reached
+
+    def answered(self, response: dict[str, Any]) -> None:
+        self.failures, self.throttled_now, self.reached, self.last = 0, False, True, response
+
+
 def wait_for_run(
     *,
     ref: RunRef,
     fetch: Fetch,
     policy: PollPolicy,
+    retry: RetryPolicy,
     success_statuses: frozenset[str],
     timeout: float | None,
-    retry_floor: float,
     clock: Clock,
     progress: Progress,
-    max_retries: int = DEFAULT_MAX_RETRIES,
-    uniform: Callable[[float, float], float] = random.uniform,
     utc_now: Callable[[], datetime] = _utc_now,
 ) -> Result:
     """Poll until something decides the gate; always returns a Result, never raises a GateError."""
     started = clock.now()
     deadline = _Deadline(clock, timeout)
-    polls = 0
-    failures = 0  # transient failures in a row
-    throttled = 0  # times the service throttled this wait (a burst of "slow down" answers counts once)
-    throttled_now = False  # the current run of failures already counted as one throttling
-    last: dict[str, Any] | None = None
+    tally = _Tally()
+
+    def context() -> PollContext:
+        response = tally.last or {}
+        workflow_id = response.get("workflowId")
+        return PollContext(elapsed=clock.now() - started, polls=tally.polls, status=response.get("status"),
+                           run_age=_run_age(response, utc_now()) if tally.last else None,
+                           workflow_id=workflow_id if isinstance(workflow_id, str) else None,
+                           throttled=tally.throttled, remaining=deadline.remaining(),
+                           failures=tally.failures, reached=tally.reached)
 
     def result(kind: ResultKind, code: ExitCode, message: str = "") -> Result:
         return Result(kind=kind, exit_code=code, space=ref.space, project=ref.project, run_id=ref.run_id,
-                      polls=polls, response=last, message=message)
+                      polls=tally.polls, response=tally.last, message=message)
 
     try:
         while True:
-            polls += 1
+            tally.polls += 1
             try:
                 response = fetch(deadline.remaining())
             except TransientError as e:
-                if e.throttled and not throttled_now:
-                    throttled, throttled_now = throttled + 1, True
-                failures += 1
-                if failures > max_retries:
-                    raise ServiceUnavailable(
-                        f"the service is unavailable: {failures} attempts in a row failed; last: {e.reason}"
-                    ) from None
+                tally.failed(e)
+                now = context()
+                stop = retry.give_up(now, e)
+                if stop is not None:
+                    raise stop from None
                 if deadline.passed():
                     raise DeadlineExceeded(f"timed out while retrying: {e.reason}") from None
-                delay = retry_delay(failures, floor=retry_floor, uniform=uniform)
-                progress.retrying(reason=e.reason, attempt=failures, delay=delay, elapsed=clock.now() - started)
+                delay = retry.delay(now)
+                progress.retrying(reason=e.reason, attempt=now.failures, delay=delay, elapsed=now.elapsed)
                 deadline.sleep(delay)
                 continue
-            failures, throttled_now = 0, False
-            previous = last["status"] if last else None
-            last = response
+            previous = tally.last["status"] if tally.last else None
+            tally.answered(response)
             status = response["status"]
-            elapsed = clock.now() - started
+            now = context()
             if status != previous:
-                progress.status_changed(status=status, previous=previous, elapsed=elapsed)
-            if is_terminal(status):
+                progress.status_changed(status=status, previous=previous, elapsed=now.elapsed)
+            if status in TERMINAL:
                 kind, code = outcome_for_status(status, success_statuses)
                 return result(kind, code, "" if kind == "success" else f"the run ended {status}")
             if deadline.passed():
                 raise DeadlineExceeded(f"timed out after {timeout:g}s; the run is still {status}")
-            workflow_id = response.get("workflowId")
-            delay = policy(PollContext(elapsed=elapsed, polls=polls, status=status,
-                                       run_age=_run_age(response, utc_now()),
-                                       workflow_id=workflow_id if isinstance(workflow_id, str) else None,
-                                       throttled=throttled, remaining=deadline.remaining()))
-            progress.polled(status=status, elapsed=elapsed, next_delay=delay)
+            delay = policy(now)
+            progress.polled(status=status, elapsed=now.elapsed, next_delay=delay)
             deadline.sleep(delay)
     except GateError as e:
-        kind, code = outcome_for_error(e)
-        return result(kind, code, str(e))
+        return result(e.kind, e.exit_code, str(e))

@@ -268,7 +268,7 @@ def print_table(rows: Sequence[Row]) -> None:
     widths = [max(len(c[i]) for c in cells) for i in range(len(headers))]
     line = "-+-".join("-" * w for w in widths)
     for i, c in enumerate(cells):
-        print(" | ".join(text.ljust(width) for text, width in zip(c, widths)).rstrip())
+        print(" | ".join(text.ljust(width) for text, width in zip(c, widths, strict=True)).rstrip())
         if i == 0:
             print(line)
 

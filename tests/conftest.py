@@ -63,8 +63,6 @@ class RecordingProgress:
     def history_learned(self, *, durations: Any, note: str) -> None:
         self.events.append(("history", (len(durations), note)))
 
-    def error(self, message: str) -> None:
-        self.events.append(("error", message))
 
     def finished(self, result: Any) -> None:
         self.events.append(("finished", result.kind))

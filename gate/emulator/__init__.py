@@ -26,7 +26,8 @@ from gate.emulator.seed import (
 from gate.emulator.server import Emulator, RequestRecord
 
 __all__ = [
-    "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "SPACE",
+    "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID",
+    "PROJECT", "SPACE",
     "STUCK_RUN_ID", "Emulator", "Fault", "ManualClock", "RequestRecord", "Scenario", "ScenarioError",
     "load_scenario", "rfc3339",
 ]

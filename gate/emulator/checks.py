@@ -71,7 +71,7 @@ def choice(value: Any, path: str, options: Iterable[str]) -> str:
     options = tuple(options)
     if value not in options:
         raise fail(path, f"{value!r} must be one of {', '.join(options)}")
-    return value
+    return str(value)
 
 
 def items(value: Any, path: str) -> list[Any]:

@@ -34,7 +34,7 @@ def emulator_command(*, host: str, port: int, token: str | None, scenario: str |
     try:
         emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log)
     except (ScenarioError, ValueError) as e:
-        raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token")
+        raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token") from e
     try:
         emulator.start()
     except OSError as e:

@@ -109,7 +109,7 @@ class FaultBook:
                 if seen < fault.after:
                     continue
                 entry[2] = fired + 1
-                return fault
+                return fault  # type: ignore[no-any-return]
         return None
 
     def fired(self) -> list[tuple[Fault, int]]:
@@ -120,7 +120,7 @@ class FaultBook:
 def refusal(fault: Fault) -> Answer:
     """The answer a refusal fault gives instead of running the operation."""
     if fault.kind == "server-error":
-        phrase = HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else "Error"
+        phrase = HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else "Error"  # type: ignore[arg-type]
         page = (f"<html>\r\n<head><title>{fault.status} {phrase}</title></head>\r\n<body>\r\n"
                 f"<center><h1>{fault.status} {phrase}</h1></center>\r\n</body>\r\n</html>\r\n")
         return Answer(int(fault.status or 500), (("Content-Type", "text/html"),), page.encode())

@@ -110,7 +110,8 @@ def read_source(source: Mapping[str, Any] | str | Path | None) -> dict[str, Any]
         raise checks.ScenarioError(f"{source}: no such file, and not a built-in scenario "
                                    f"({', '.join(BUILTIN_SCENARIOS)})")
     try:
-        return json.loads(text)
+        loaded: dict[str, Any] = json.loads(text)
+        return loaded
     except json.JSONDecodeError as e:
         raise checks.ScenarioError(f"{where}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
 

@@ -100,12 +100,12 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silenced: the Emulator records and logs each request itself, without headers."""
 
     def _body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
                 if sum(map(len, chunks)) + size > MAX_BODY:
                     raise ValueError("body too large")

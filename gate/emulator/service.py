@@ -32,7 +32,7 @@ class Service:
     def _workflow_of(self, call: Call) -> str | None:
         """The workflow a request is about, so a fault can be keyed by workflow."""
         if call.operation == "GetWorkflow":
-            return call.params["id"].lower()
+            return str(call.params["id"]).lower()
         if call.operation == "GetWorkflowRun":
             try:
                 return self.state.run(call.params["id"]).workflow_id

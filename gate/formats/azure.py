@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gate.describe import describe_reason, failure_title
 from gate.formats.dotenv import variable_name
-from gate.progress import describe_reason, failure_title
 from gate.result import Result
 from gate.textsafe import inert_json, inert_line
 
@@ -49,11 +49,10 @@ def command(name: str, data: str = "", **properties: str) -> str:
 
 def set_variables(result: Result) -> list[str]:
     """`task.setvariable` for every result key, as an output variable (`$(stepName.CODECATALYST_STATUS)`)."""
-    kinds = result.to_dict()
     return [
-        command("task.setvariable", inert_json(text) if isinstance(kinds[key], (dict, list)) else text,
-                variable=variable_name(key), isOutput="true")
-        for key, text in result.to_strings().items()
+        command("task.setvariable", inert_json(f.text) if f.is_json else f.text,
+                variable=variable_name(f.key), isOutput="true")
+        for f in result.fields()
     ]
 
 

@@ -64,11 +64,7 @@ def encode_json(value: str) -> str:
 
 def dotenv_lines(result: Result) -> dict[str, str]:
     """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order."""
-    kinds = result.to_dict()
-    return {
-        variable_name(key): encode_json(text) if isinstance(kinds[key], (dict, list)) else encode_scalar(text)
-        for key, text in result.to_strings().items()
-    }
+    return {variable_name(f.key): encode_json(f.text) if f.is_json else encode_scalar(f.text) for f in result.fields()}
 
 
 def dotenv_text(result: Result, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ import re
 import secrets
 from typing import Any
 
-from gate.progress import describe_reason, failure_title, format_elapsed
+from gate.describe import describe_reason, failure_title, format_elapsed
 from gate.result import Result
 from gate.textsafe import inert_line
 

@@ -13,17 +13,18 @@ import random
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gate.app import choose_policy
 from gate.history import History, durations_from
 from gate.policy import FLOOR
-from gate.settings import DEFAULT_TIMEOUT, RunTarget, WaitSettings
+from gate.retry import RetryPolicy
+from gate.settings import PollSettings, RetrySettings, RunTarget, Settings
 from gate.waiter import RunRef, wait_for_run
 
 SEED = 6  # the bench's runs; the policy's constants were chosen on other seeds
-EPOCH = datetime(2026, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 SPACE, PROJECT = "ExampleCorp", "MyDemoProject"
 WORKFLOWS = 20
 RUNS_PER_WORKFLOW = 10
@@ -52,7 +53,7 @@ class Outcome:
 
 
 def _uuid(rng: random.Random) -> str:
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -157,20 +158,21 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)
 
     target = RunTarget(space=SPACE, project=PROJECT, run_id=run.run_id, endpoint="https://sim.invalid", token="sim")
-    settings = WaitSettings(target=target, interval=interval, timeout=DEFAULT_TIMEOUT,
-                            success_statuses=frozenset({"SUCCEEDED"}))
+    settings = Settings(command="wait", target=target, polling=PollSettings(interval=interval))
     policy = choose_policy(settings, load_history=load)
     if tuning:
         from gate.history import LearnsHistory
 
         policy = LearnsHistory(load, **tuning)
     result = wait_for_run(ref=RunRef(space=SPACE, project=PROJECT, run_id=run.run_id), fetch=fetch,
-                          policy=policy, success_statuses=settings.success_statuses, timeout=settings.timeout,
-                          retry_floor=FLOOR, clock=clock, progress=_Quiet(),
+                          policy=policy, success_statuses=settings.polling.success_statuses,
+                          timeout=settings.polling.timeout, retry=RetryPolicy(settings=RetrySettings(), floor=FLOOR),
+                          clock=clock, progress=_Quiet(),
                           utc_now=lambda: EPOCH + timedelta(seconds=clock.t))
     if result.kind not in ("success", "failure"):
         raise RuntimeError(f"simulated run {run.run_id} ended {result.kind}: {result.message}")
-    return Outcome(calls=result.polls + getattr(policy, "calls", 0), latency=clock.t - max(run.duration, run.gate_start))
+    return Outcome(calls=result.polls + getattr(policy, "calls", 0),
+                   latency=clock.t - max(run.duration, run.gate_start))
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,6 @@ def run_all(runs: list[SimRun] | None = None,
 
 def by_kind(runs: list[SimRun], outcomes: list[Outcome]) -> dict[str, Row]:
     kinds: dict[str, list[Outcome]] = {}
-    for r, o in zip(runs, outcomes):
+    for r, o in zip(runs, outcomes, strict=True):
         kinds.setdefault(r.kind, []).append(o)
     return {k: summarize(k, v) for k, v in kinds.items()}

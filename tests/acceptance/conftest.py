@@ -33,11 +33,9 @@ RESULT_KEYS = [
 FAILURE_STATUSES = ("FAILED", "STOPPED", "SUPERSEDED", "CANCELLED", "NOT_RUN", "ABANDONED")
 
 GATE = (sys.executable, "-m", "gate")
-# The same CLI with the backoff's jitter pinned to its floor (random.uniform answers its lower bound), so a test of
-# N retries costs N x --interval instead of up to two minutes. gate.waiter binds random.uniform as a default
-# argument when it is imported, so the patch comes before any gate import.
-GATE_WITHOUT_JITTER = (sys.executable, "-c", "import random; random.uniform = lambda a, b: a; "
-                       "from gate.cli import main; main(prog_name='codecatalyst-gate')")
+# The backoff's first ceiling at 0 (a setting, hidden from --help), so every retry waits the floor: a test of N
+# retries costs N x --interval instead of up to two minutes.
+RETRY_AT_THE_FLOOR = {"CODECATALYST_RETRY_BASE": "0"}
 # Variables of the CI systems the gate recognises: the machine running the tests may be one of them.
 _FOREIGN = ("CODECATALYST_", "INPUT_", "GITHUB_", "RUNNER_", "TF_BUILD", "NO_COLOR")
 
@@ -64,9 +62,11 @@ class Finished:
 def run_gate(*args: str, env: Mapping[str, str] | None = None, jitter: bool = True,
              timeout: float = 30) -> Finished:
     """`codecatalyst-gate ARGS` to its end (killed if it overruns `timeout`), the token in its environment."""
-    command = (*(GATE if jitter else GATE_WITHOUT_JITTER), *args)
+    env = clean_env(CODECATALYST_TOKEN=TOKEN) if env is None else dict(env)
+    if not jitter:
+        env.update(RETRY_AT_THE_FLOOR)
     started = time.monotonic()
-    done = subprocess.run(command, env=clean_env(CODECATALYST_TOKEN=TOKEN) if env is None else env,
+    done = subprocess.run((*GATE, *args), env=env,
                           capture_output=True, text=True, timeout=timeout, cwd=REPO)
     return Finished(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from gate.backoff import DEFAULT_MAX_RETRIES
+from gate.defaults import MAX_RETRIES as DEFAULT_MAX_RETRIES
 from gate.emulator import STUCK_RUN_ID
 from tests.acceptance.conftest import (
     FAILURE_STATUSES,
@@ -401,6 +401,46 @@ def test_a_token_echoed_in_an_error_message_is_masked(start_emulator, tmp_path: 
     assert done.returncode == 4, done.stderr
     assert "HTTP 403 AccessDeniedException: token *** revoked" in done.stderr
     assert_no_secret(done.stdout, done.stderr, out.read_text())
+
+
+def strings_in(value: Any) -> list[str]:
+    """Every string in a JSON value, the keys of its objects included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value, *(s for v in value.values() for s in strings_in(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return []
+
+
+@pytest.mark.parametrize("token", ["x", "Time"], ids=["one-character", "part-of-a-field-name"])
+def test_a_token_found_inside_the_answer_still_gates_correctly_and_never_leaves(start_emulator, tmp_path: Path,
+                                                                                  token: str) -> None:
+    """'x' is in the space's name (ExampleCorp), 'Time' in startTime, endTime, lastUpdatedTime: masking them inside
+    the answer before the schema check made valid answers invalid (exit 5). The answer is validated as sent; the
+    token is masked where text leaves."""
+    emulator = start_emulator(step=1, token=token)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    env = clean_env(CODECATALYST_TOKEN=token)
+    out, env_file = tmp_path / "result.json", tmp_path / "result.env"
+    done = run_gate(*wait_args(emulator, run.id, "--json", "--output-file", str(out), "--dotenv", str(env_file)),
+                    env=env)
+    assert done.returncode == 0, done.stderr
+    result = done.json()
+    assert (result["result"], result["status"], result["polls"]) == ("success", "SUCCEEDED", 5)
+    assert read_result(out) == result
+    # Every value that leaves is masked (our own key names, like exit-code, are not the secret's to hide).
+    leaving = [s for key, value in result.items() for s in strings_in(value)]
+    assert leaving and all(token not in s for s in leaving)
+    got = run_gate("get", "--space", SPACE, "--project", PROJECT, "--run-id", run.id, "--endpoint",
+                   emulator.base_url, env=env)
+    assert got.returncode == 0, got.stderr
+    assert all(token not in s for s in strings_in(got.json()))
+    if token == "Time":  # a word in none of our own texts: it shows nowhere at all
+        assert_no_secret(done.stdout, done.stderr, out.read_text(), env_file.read_text(), got.stdout, got.stderr,
+                         secret=token)
+        assert "start***" in got.stdout
 
 
 # --- signals -------------------------------------------------------------------------------------------------------

@@ -186,7 +186,7 @@ class StubApi:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 stub.authorizations.append(self.headers.get("Authorization", ""))
                 found = self.path.split("?", 1)[0] == RUN_PATH
                 body = json.dumps(stub.document if found else {"message": "not found"}).encode()
@@ -197,7 +197,7 @@ class StubApi:
                 self.wfile.write(body)
                 stub.asked.set()
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -16,7 +16,7 @@ def test_context_manager_binds_a_real_port_and_releases_it() -> None:
     before = set(threading.enumerate())
     emulator = Emulator()
     with pytest.raises(RuntimeError, match="not started"):
-        emulator.base_url
+        emulator.base_url  # noqa: B018 - the property raises
     with emulator as emu:
         assert emu.base_url == f"http://127.0.0.1:{emu.port}" and emu.port > 0
         with requests.Session() as session:
@@ -33,9 +33,8 @@ def test_context_manager_binds_a_real_port_and_releases_it() -> None:
 
 
 def test_a_busy_port_is_an_os_error() -> None:
-    with socket.create_server(("127.0.0.1", 0)) as taken:
-        with pytest.raises(OSError):
-            Emulator(port=taken.getsockname()[1]).start()
+    with socket.create_server(("127.0.0.1", 0)) as taken, pytest.raises(OSError):
+        Emulator(port=taken.getsockname()[1]).start()
 
 
 def test_ipv6_loopback_when_the_host_has_it() -> None:

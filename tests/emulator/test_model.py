@@ -48,12 +48,12 @@ def test_method_path_and_members_match_the_model(op) -> None:
 def test_client_token_rule_matches_the_model() -> None:
     from gate.emulator.model import CLIENT_TOKEN
 
-    assert CLIENT_TOKEN == rule_of("StartWorkflowRunRequestClientTokenString")
+    assert rule_of("StartWorkflowRunRequestClientTokenString") == CLIENT_TOKEN
 
 
 def test_error_statuses_match_the_model() -> None:
     errors = {name: s["error"]["httpStatusCode"] for name, s in MODEL["shapes"].items() if s.get("exception")}
-    assert ERROR_STATUS == errors
+    assert errors == ERROR_STATUS
     for spec in MODEL["operations"].values():
         assert {e["shape"] for e in spec["errors"]} == set(ERROR_STATUS)
 

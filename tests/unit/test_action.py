@@ -113,7 +113,7 @@ def test_a_token_echoed_by_the_server_appears_nowhere(api: responses.RequestsMoc
 @pytest.mark.parametrize(("inputs", "field", "rule"), [
     ({"run-id": "../x"}, "input 'run-id'", "UUID"),
     ({"space": "a/b"}, "input 'space'", ""),
-    ({"interval": "soon"}, "input 'interval'", "must be a number of seconds"),
+    ({"interval": "soon"}, "input 'interval'", "must be a duration such as 90, 90s, 15m or 1h30m"),
     ({"success-statuses": "SUCCEEDED\nIN_PROGRESS"}, "input 'success-statuses'", "must be a terminal status"),
     ({"endpoint": "http://codecatalyst.example.test"}, "input 'endpoint'", "https"),
     ({"token": ""}, "input 'token'", "is required"),

@@ -148,16 +148,17 @@ def test_redirects_are_not_followed(client: CodeCatalystClient) -> None:
 
 
 @responses.activate
-def test_token_echoed_by_the_server_is_masked_everywhere(client: CodeCatalystClient) -> None:
+def test_answers_and_errors_come_back_as_the_server_sent_them(client: CodeCatalystClient) -> None:
+    """Masking the token is the sinks' job (tests/unit/test_app.py): the data we validate is never altered."""
     responses.get(URL, status=403, json={"message": f"token {TOKEN} is not allowed"},
                   headers={"x-amzn-ErrorType": "AccessDeniedException"})
     with pytest.raises(ApiRefused) as caught:
         get(client)
-    assert TOKEN not in str(caught.value) and TOKEN not in caught.value.message
-    assert "token *** is not allowed" in str(caught.value)
+    assert caught.value.message == f"token {TOKEN} is not allowed"
 
-    responses.replace(responses.GET, URL, json=run_document(statusReasons=[{"message": TOKEN, TOKEN: 1}]))
-    assert TOKEN not in json.dumps(get(client))
+    echoed = run_document(statusReasons=[{"message": TOKEN, TOKEN: 1}])
+    responses.replace(responses.GET, URL, json=echoed)
+    assert get(client) == echoed
 
 
 @responses.activate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from typing import Any
@@ -13,6 +14,8 @@ from gate.errors import ExitCode
 from gate.policy import FixedInterval
 from gate.redact import Redactor
 from gate.result import Result
+from gate.retry import RetryPolicy
+from gate.settings import DisplaySettings, RetrySettings
 from gate.waiter import RunRef, wait_for_run
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, FakeClock, run_document
 
@@ -122,7 +125,7 @@ def test_tty_driven_by_the_real_loop_spins_during_every_sleep() -> None:
     display, term = tty(clock, frame_seconds=0.5)
     result = wait_for_run(ref=REF, fetch=polls(["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"]),
                           policy=FixedInterval(2.0), success_statuses=frozenset({"SUCCEEDED"}), timeout=None,
-                          retry_floor=1.0, clock=DisplayClock(clock, display), progress=display)
+                          retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=DisplayClock(clock, display), progress=display)
     display.finished(result)
     assert clock.sleeps == [0.5] * 8  # two 2-second sleeps, four frames each
     spinners = [f[0] for f in frames(term.getvalue()) if "next poll" in f or "polling" in f]
@@ -167,15 +170,17 @@ def test_tty_colours_only_when_asked() -> None:
 
 def test_no_color_and_non_tty_choices() -> None:
     clock = FakeClock()
-    colour = make_display(redactor=Redactor(), clock=clock, stream=Terminal(), env={})
-    no_colour = make_display(redactor=Redactor(), clock=clock, stream=Terminal(), env={"NO_COLOR": "1"})
-    empty_no_colour = make_display(redactor=Redactor(), clock=clock, stream=Terminal(), env={"NO_COLOR": ""})
-    dumb = make_display(redactor=Redactor(), clock=clock, stream=Terminal(), env={"TERM": "dumb"})
-    quiet = make_display(redactor=Redactor(), clock=clock, stream=Terminal(), env={}, quiet=True)
-    log = make_display(redactor=Redactor(), clock=clock, stream=io.StringIO(), env={})
+    default, quietly, in_github = DisplaySettings(), DisplaySettings(quiet=True), DisplaySettings(fenced=True)
+    colour = make_display(default, redactor=Redactor(), clock=clock, stream=Terminal(), env={})
+    no_colour = make_display(default, redactor=Redactor(), clock=clock, stream=Terminal(), env={"NO_COLOR": "1"})
+    empty_no_colour = make_display(default, redactor=Redactor(), clock=clock, stream=Terminal(), env={"NO_COLOR": ""})
+    dumb = make_display(default, redactor=Redactor(), clock=clock, stream=Terminal(), env={"TERM": "dumb"})
+    quiet = make_display(quietly, redactor=Redactor(), clock=clock, stream=Terminal(), env={})
+    fenced = make_display(in_github, redactor=Redactor(), clock=clock, stream=Terminal(), env={})
+    log = make_display(default, redactor=Redactor(), clock=clock, stream=io.StringIO(), env={})
     assert isinstance(colour, TtyDisplay) and isinstance(no_colour, TtyDisplay)
     assert colour._colour and empty_no_colour._colour and not no_colour._colour
-    assert all(isinstance(d, PlainDisplay) for d in (dumb, quiet, log))
+    assert all(isinstance(d, PlainDisplay) for d in (dumb, quiet, fenced, log))
 
 
 def test_tty_falls_back_to_ascii_where_the_terminal_cannot_encode() -> None:
@@ -183,7 +188,8 @@ def test_tty_falls_back_to_ascii_where_the_terminal_cannot_encode() -> None:
         encoding = "latin-1"
 
     term = Latin1Terminal()
-    display = make_display(redactor=Redactor(), clock=FakeClock(), stream=term, env={"NO_COLOR": "1"})
+    display = make_display(DisplaySettings(), redactor=Redactor(), clock=FakeClock(), stream=term,
+                           env={"NO_COLOR": "1"})
     display.tick(1000.0)
     display.finished(failed_result())
     assert term.getvalue().encode("latin-1")
@@ -203,8 +209,8 @@ def test_tty_server_text_is_inert_and_redacted() -> None:
     display, term = tty(clock, colour=False)
     display.retrying(reason=f"HTTP 503 \x1b[31mred\x1b[0m {TOKEN}\n##vso[task.complete]", attempt=1, delay=2.0,
                      elapsed=1.0)
-    display.error(f"HTTP 400: x\r\n::error::y {TOKEN}")
-    display.finished(failed_result(statusReasons=[{"message": "a\n##vso[task.setvariable variable=x]y \u2028"}]))
+    failed = failed_result(statusReasons=[{"message": "a\n##vso[task.setvariable variable=x]y \u2028"}])
+    display.finished(dataclasses.replace(failed, kind="error", message=f"HTTP 400: x\r\n::error::y {TOKEN}"))
     out = term.getvalue()
     assert TOKEN not in out and "***" in out
     assert "##vso" not in out.lower() and "\u2028" not in out
@@ -220,7 +226,7 @@ def run_with_log(*, statuses: list[str], interval: float, heartbeat: float | Non
     display = PlainDisplay(redactor=Redactor(TOKEN), clock=clock, stream=stream, quiet=quiet, heartbeat=heartbeat)
     display.tick(clock.now())
     result = wait_for_run(ref=REF, fetch=polls(statuses), policy=FixedInterval(interval),
-                          success_statuses=frozenset({"SUCCEEDED"}), timeout=None, retry_floor=1.0,
+                          success_statuses=frozenset({"SUCCEEDED"}), timeout=None, retry=RetryPolicy(settings=RetrySettings(), floor=1.0),
                           clock=DisplayClock(clock, display), progress=display)
     display.finished(result)
     return clock, stream.getvalue()

@@ -8,6 +8,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ import pytest
 from gate.errors import ExitCode
 from gate.formats.dotenv import MAX_BYTES, dotenv_text, variable_name
 from gate.redact import Redactor
-from gate.reporting import OutputTargets, emit
+from gate.reporting import Sink
 from gate.result import RESULT_KEYS, Result
+from gate.settings import OutputTargets
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
 NAMES = [variable_name(key) for key in RESULT_KEYS]
@@ -222,7 +224,7 @@ def test_real_java_properties_reads_what_the_port_reads(tmp_path: Path) -> None:
     texts = [dotenv_text(result)[0] for result in results]
     texts.append("A=x\rCODECATALYST_RESULT=success\nB=y\\\n  C=z\n! comment\n  key  :  =value \nD\\=E:F\n")
     paths = [tmp_path / f"{n}.env" for n in range(len(texts))]
-    for path, text in zip(paths, texts):
+    for path, text in zip(paths, texts, strict=True):
         path.write_text(text, encoding="utf-8")
     assert real_java_parse(paths, tmp_path) == [java_properties_parse(text) for text in texts]
 
@@ -250,10 +252,17 @@ def test_large_json_keys_are_emptied_to_fit_gitlab_limit() -> None:
     assert [key for key, _ in gitlab_parse(text)] == NAMES and len(text.encode()) <= MAX_BYTES
 
 
+def emit(result: Result, targets: OutputTargets, *, redactor: Redactor | None = None) -> None:
+    sink = Sink(targets, redactor=redactor or Redactor(), stdout=sys.stdout, stderr=sys.stderr)
+    sink.result(result)
+    assert sink.not_written == []
+
+
 def test_emit_writes_atomically_readable_and_redacted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "out.env"
     doc = run_document("FAILED", statusReasons=[{"message": f"token {TOKEN} echoed"}])
     emit(make_result(response=doc), OutputTargets(dotenv_file=path), redactor=Redactor(TOKEN))
+    assert capsys.readouterr().out == ""
     text = path.read_text()
     assert TOKEN not in text and "token *** echoed" in text
     assert [key for key, _ in gitlab_parse(text)] == NAMES

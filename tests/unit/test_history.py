@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,10 +13,13 @@ from responses import matchers
 
 from gate.app import history_loader
 from gate.client import CodeCatalystClient
+from gate.display import PlainDisplay
 from gate.errors import Cancelled
 from gate.history import History, LearnsHistory, durations_from, fetch_history, item_duration
 from gate.policy import TAIL, PollContext
-from gate.settings import RunTarget
+from gate.redact import Redactor
+from gate.retry import RetryPolicy
+from gate.settings import RetrySettings, RunTarget
 from gate.waiter import RunRef, wait_for_run
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 
@@ -118,12 +122,17 @@ def test_missing_refused_or_malformed_history_is_no_history(client: CodeCatalyst
 
 
 @responses.activate
-def test_the_token_never_reaches_a_note(client: CodeCatalystClient) -> None:
+def test_the_token_never_leaves_in_a_note(client: CodeCatalystClient) -> None:
+    """The note keeps what the server said; the token is masked where the note is printed (the display)."""
     responses.post(LIST_URL, status=403, json={"message": f"bad token {TOKEN}"},
                    headers={"x-amzn-ErrorType": f"AccessDenied{TOKEN}"})
     history = fetch(client)
     assert history.note.startswith("ListWorkflowRuns refused: HTTP 403")
-    assert TOKEN not in history.note
+    log = io.StringIO()
+    PlainDisplay(redactor=Redactor(TOKEN), clock=FakeClock(), stream=log).history_learned(durations=(),
+                                                                                      note=history.note)
+    assert "ListWorkflowRuns refused: HTTP 403 AccessDenied***" in log.getvalue()
+    assert TOKEN not in log.getvalue()
 
 
 def test_a_signal_during_the_history_call_still_stops_the_gate() -> None:
@@ -167,14 +176,14 @@ def test_no_workflow_id_means_no_history_call() -> None:
     assert policy.history is not None and "no workflowId" in policy.history.note
 
 
-RUN_START = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # run_document's startTime
+RUN_START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # run_document's startTime
 
 
 def wait(answers: list[dict[str, Any]], load: Loads, clock: FakeClock) -> Any:
     fetches, gate_start = iter(answers), clock.t
     return wait_for_run(ref=RunRef(space=SPACE, project=PROJECT, run_id=RUN_ID), fetch=lambda _: next(fetches),
                         policy=LearnsHistory(load), success_statuses=frozenset({"SUCCEEDED"}), timeout=3600.0,
-                        retry_floor=1.0, clock=clock, progress=RecordingProgress(),
+                        retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=clock, progress=RecordingProgress(),
                         utc_now=lambda: RUN_START + timedelta(seconds=clock.t - gate_start))
 
 

@@ -23,7 +23,7 @@ from gate.policy import (
     throttled_floor,
     wait_cost_rate,
 )
-from gate.settings import RunTarget, WaitSettings
+from gate.settings import PollSettings, RunTarget, Settings
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN
 
 rng = random.Random(1)
@@ -166,9 +166,9 @@ def test_the_cost_sticks_at_the_tail_once_a_late_notice_is_dearer_than_a_poll() 
     assert best(constant_hazard(0.0002), price=PRICE, penalty=20.0, tail=TAIL) > 2 * TAIL
 
 
-def settings(interval: float | None) -> WaitSettings:
+def settings(interval: float | None) -> Settings:
     target = RunTarget(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint="https://example.invalid", token=TOKEN)
-    return WaitSettings(target=target, interval=interval, timeout=3600.0, success_statuses=frozenset({"SUCCEEDED"}))
+    return Settings(command="wait", target=target, polling=PollSettings(interval=interval))
 
 
 def test_an_explicit_interval_is_a_fixed_interval() -> None:

@@ -47,7 +47,7 @@ def test_required_fields_are_the_models() -> None:
 def test_status_enum_is_the_models_and_split_into_terminal_and_active() -> None:
     enum = MODEL["shapes"]["WorkflowRunStatus"]["enum"]
     assert SHIPPED["$defs"]["WorkflowRunStatus"]["enum"] == enum == list(ALL_STATUSES)
-    assert TERMINAL_STATUSES | ACTIVE_STATUSES == set(enum)
+    assert set(enum) == TERMINAL_STATUSES | ACTIVE_STATUSES
     assert not TERMINAL_STATUSES & ACTIVE_STATUSES
 
 

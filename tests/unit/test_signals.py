@@ -38,9 +38,8 @@ def test_after_the_wait_ends_normally_a_signal_waits_for_the_outputs() -> None:
 
 def test_once_a_signal_cancelled_the_wait_later_ones_stay_ignored_to_the_end() -> None:
     """The runner's SIGTERM 7.5 s after its SIGINT, or Ctrl-C twice, must not kill the gate as it exits."""
-    with deferred_signals():
-        with pytest.raises(Cancelled), cancel_on_signals():
-            os.kill(os.getpid(), signal.SIGINT)
+    with deferred_signals(), pytest.raises(Cancelled), cancel_on_signals():
+        os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     os.kill(os.getpid(), signal.SIGTERM)  # ignored: the test process lives on

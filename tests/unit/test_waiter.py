@@ -9,6 +9,8 @@ import pytest
 
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
 from gate.policy import FixedInterval, PollContext
+from gate.retry import RetryPolicy
+from gate.settings import RetrySettings
 from gate.statuses import TERMINAL_STATUSES
 from gate.waiter import RunRef, outcome_for_status, wait_for_run
 from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, RecordingProgress, run_document
@@ -31,12 +33,14 @@ class Script:
         return answer
 
 
-def run(script: Script, clock: FakeClock, progress: RecordingProgress, **kwargs: Any):
+def run(script: Script, clock: FakeClock, progress: RecordingProgress, *, retry_floor: float = 10.0,
+        max_retries: int = 3, uniform: Any = lambda low, high: high, **kwargs: Any):
+    """The loop with a retry policy whose jitter is injected (at its top unless a test says otherwise)."""
     options: dict[str, Any] = dict(policy=FixedInterval(10), success_statuses=frozenset({"SUCCEEDED"}),
-                                   timeout=3600.0, retry_floor=10.0, max_retries=3,
-                                   uniform=lambda low, high: high)
+                                   timeout=3600.0)
     options.update(kwargs)
-    return wait_for_run(ref=REF, fetch=script, clock=clock, progress=progress, **options)
+    retry = RetryPolicy(settings=RetrySettings(max_retries=max_retries, uniform=uniform), floor=retry_floor)
+    return wait_for_run(ref=REF, fetch=script, clock=clock, progress=progress, retry=retry, **options)
 
 
 def statuses(*names: str) -> list[dict[str, Any]]:

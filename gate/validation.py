@@ -11,6 +11,7 @@ import math
 import re
 from urllib.parse import urlsplit
 
+from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
 
 NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
@@ -18,9 +19,6 @@ UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 _NAME = re.compile(NAME_PATTERN)
 _UUID = re.compile(UUID_PATTERN)
 
-DEFAULT_ENDPOINT = "https://codecatalyst.global.api.aws"
-FIPS_ENDPOINT = "https://codecatalyst-fips.global.api.aws"
-MIN_INTERVAL = 0.1
 
 
 def _name(field: str, value: str, *, min_length: int, max_length: int | None) -> str:
@@ -50,12 +48,14 @@ def validate_run_id(value: str, *, field: str = "--run-id") -> str:
     return value
 
 
-def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN") -> str:
+TOKEN_HINT = "set CODECATALYST_TOKEN or pass --token-file"
+
+
+def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN", hint: str = TOKEN_HINT) -> str:
     """Strip the trailing newline files carry; refuse what would break the Authorization header."""
     token = value.strip()
     if not token:
-        raise InputError(field, "", "a CodeCatalyst personal access token is required; set "
-                         "CODECATALYST_TOKEN or pass --token-file")
+        raise InputError(field, "", f"a CodeCatalyst personal access token is required; {hint}")
     if any(ord(c) < 0x21 or ord(c) > 0x7E for c in token):
         # The value is a secret: name the rule, never the value.
         raise InputError(field, "<redacted>", "must be printable ASCII with no spaces or line breaks")
@@ -89,14 +89,43 @@ def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     return value.strip().rstrip("/")
 
 
-def validate_interval(value: float, *, field: str = "--interval") -> float:
-    if not math.isfinite(value) or value < MIN_INTERVAL:
-        raise InputError(field, value, f"must be a number of seconds >= {MIN_INTERVAL}")
-    return float(value)
+_NUMBER = r"\d+(?:\.\d+)?"
+_DURATION = re.compile(rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m)?(?:(?P<s>{_NUMBER})s)?")
+DURATION_RULE = "must be a duration such as 90, 90s, 15m or 1h30m"
 
 
-def validate_timeout(value: float, *, field: str = "--timeout") -> float | None:
+def parse_duration(value: str | float, *, field: str) -> float:
+    """Seconds from `90`, `2.5`, `90s`, `15m` or `1h30m` (a bare number is seconds)."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.strip().lower()
+    if re.fullmatch(_NUMBER, text):
+        return float(text)
+    match = _DURATION.fullmatch(text)
+    if not text or match is None or not any(match.groupdict().values()):
+        raise InputError(field, value, DURATION_RULE)
+    parts = {unit: float(amount or 0) for unit, amount in match.groupdict().items()}
+    return parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+def validate_interval(value: str | float, *, field: str = "--interval") -> float:
+    seconds = parse_duration(value, field=field)
+    if not math.isfinite(seconds) or seconds < MIN_INTERVAL:
+        raise InputError(field, value, f"must be at least {MIN_INTERVAL} seconds ({DURATION_RULE})")
+    return seconds
+
+
+def validate_timeout(value: str | float, *, field: str = "--timeout") -> float | None:
     """0 means no deadline."""
-    if not math.isfinite(value) or value < 0:
-        raise InputError(field, value, "must be a number of seconds >= 0 (0 means no timeout)")
-    return float(value) or None
+    seconds = parse_duration(value, field=field)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(field, value, f"{DURATION_RULE}; 0 means no timeout")
+    return seconds or None
+
+
+def validate_heartbeat(value: str | float, *, field: str = "--heartbeat") -> float | None:
+    """0 turns the heartbeat off."""
+    seconds = parse_duration(value, field=field)
+    if seconds != 0 and not (math.isfinite(seconds) and seconds >= MIN_HEARTBEAT):
+        raise InputError(field, value, f"must be 0 (off) or at least {MIN_HEARTBEAT:g} second ({DURATION_RULE})")
+    return seconds or None

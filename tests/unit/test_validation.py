@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate import inputs
+from gate import validation
 from gate.errors import ExitCode, InputError
 from tests.conftest import RUN_ID
 
@@ -13,7 +13,7 @@ SPEC_SAMPLE_RUN_ID = "example-workflow-run-id-123abc"  # from the reference page
 
 @pytest.mark.parametrize("value", ["ExampleCorp", "abc", "a-b_c.d", "x" * 63, "A1.b2-C3_d4"])
 def test_valid_spaces(value: str) -> None:
-    assert inputs.validate_space(value) == value
+    assert validation.validate_space(value) == value
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ def test_valid_spaces(value: str) -> None:
 )
 def test_invalid_spaces_name_field_value_and_rule(value: str, rule: str) -> None:
     with pytest.raises(InputError) as caught:
-        inputs.validate_space(value)
+        validation.validate_space(value)
     message = str(caught.value)
     assert message.startswith("--space: ")
     assert repr(value) in message
@@ -41,11 +41,11 @@ def test_invalid_spaces_name_field_value_and_rule(value: str, rule: str) -> None
 
 
 def test_project_allows_one_character_but_space_does_not() -> None:
-    assert inputs.validate_project("p") == "p"
+    assert validation.validate_project("p") == "p"
     with pytest.raises(InputError):
-        inputs.validate_space("p")
+        validation.validate_space("p")
     with pytest.raises(InputError, match="length must be at least 1"):
-        inputs.validate_project("")
+        validation.validate_project("")
 
 
 @pytest.mark.parametrize(
@@ -61,11 +61,11 @@ def test_project_allows_one_character_but_space_does_not() -> None:
 )
 def test_run_id_must_be_a_whole_uuid(value: str) -> None:
     with pytest.raises(InputError, match=r"--run-id: .* must be a UUID"):
-        inputs.validate_run_id(value)
+        validation.validate_run_id(value)
 
 
 def test_run_id_accepts_upper_and_lower_hex() -> None:
-    assert inputs.validate_run_id(RUN_ID.upper()) == RUN_ID.upper()
+    assert validation.validate_run_id(RUN_ID.upper()) == RUN_ID.upper()
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_run_id_accepts_upper_and_lower_hex() -> None:
     ],
 )
 def test_accepted_endpoints(value: str) -> None:
-    assert inputs.validate_endpoint(value) == value.rstrip("/")
+    assert validation.validate_endpoint(value) == value.rstrip("/")
 
 
 @pytest.mark.parametrize(
@@ -98,28 +98,28 @@ def test_accepted_endpoints(value: str) -> None:
 )
 def test_rejected_endpoints(value: str, rule: str) -> None:
     with pytest.raises(InputError, match="--endpoint") as caught:
-        inputs.validate_endpoint(value)
+        validation.validate_endpoint(value)
     assert rule in str(caught.value)
 
 
 @pytest.mark.parametrize("value", [0.0, 0.05, -1.0, float("nan"), float("inf")])
 def test_interval_floor(value: float) -> None:
     with pytest.raises(InputError, match="--interval"):
-        inputs.validate_interval(value)
+        validation.validate_interval(value)
 
 
 def test_timeout_zero_means_none_and_negative_is_refused() -> None:
-    assert inputs.validate_timeout(0) is None
-    assert inputs.validate_timeout(5) == 5.0
+    assert validation.validate_timeout(0) is None
+    assert validation.validate_timeout(5) == 5.0
     with pytest.raises(InputError, match="--timeout"):
-        inputs.validate_timeout(-1)
+        validation.validate_timeout(-1)
 
 
 def test_token_is_stripped_and_never_named_in_errors() -> None:
-    assert inputs.validate_token("abc\n") == "abc"
+    assert validation.validate_token("abc\n") == "abc"
     with pytest.raises(InputError) as caught:
-        inputs.validate_token("secret with space")
+        validation.validate_token("secret with space")
     assert "secret" not in str(caught.value)
     assert "<redacted>" in str(caught.value)
     with pytest.raises(InputError, match="token is required"):
-        inputs.validate_token("  ")
+        validation.validate_token("  ")

@@ -1,0 +1,25 @@
+"""Every default the gate has, in one place: the settings, the help texts and the README quote these."""
+
+from __future__ import annotations
+
+DEFAULT_ENDPOINT = "https://codecatalyst.global.api.aws"
+FIPS_ENDPOINT = "https://codecatalyst-fips.global.api.aws"
+
+DEFAULT_TIMEOUT = 3600.0  # seconds the whole gate may take; 0 means no deadline
+MIN_INTERVAL = 0.1  # the shortest fixed --interval; without one, the adaptive policy decides
+DEFAULT_HEARTBEAT = 60.0  # seconds of silence before a log line says the gate is still there; 0 is off
+MIN_HEARTBEAT = 1.0
+DEFAULT_SUCCESS_STATUSES = frozenset({"SUCCEEDED"})
+
+# Retrying transient failures: capped exponential backoff with full jitter.
+MAX_RETRIES = 8  # in a row, once the service has answered: about two minutes of backoff
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 60.0
+# Until the endpoint has answered once, refused connections, DNS and TLS failures are likelier a wrong --endpoint
+# than an outage: they get this many retries (about 7 s of backoff at most), then the gate stops with a hint.
+FIRST_CONTACT_RETRIES = 3
+
+# One request: connect, headers and the whole body within this, and never past the deadline (plus the grace).
+REQUEST_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
+DEADLINE_GRACE = 1.0  # one last poll may start up to the deadline and take this long

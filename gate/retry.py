@@ -1,0 +1,36 @@
+"""Retrying transient failures, as a policy beside the poll policy: when to give up, and how long to wait.
+
+Pure: the jitter comes in through the settings (`RetrySettings.uniform`), so tests know every delay.
+Both policies read the same state, `PollContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gate.errors import ServiceUnavailable, TransientError
+from gate.policy import PollContext
+from gate.settings import RetrySettings
+
+
+def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> float:
+    """Delay before retry number `attempt` (1-based): capped exponential with full jitter, never below `floor`."""
+    ceiling = min(settings.cap, settings.base * 2 ** min(attempt - 1, 64))
+    return max(floor, settings.uniform(0.0, ceiling))
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    settings: RetrySettings
+    floor: float  # never retry sooner than a poll would come (the fixed interval, or the policy's floor)
+
+    def give_up(self, context: PollContext, error: TransientError) -> ServiceUnavailable | None:
+        """Why to stop retrying now (the error to end with), or None to try again."""
+        failures = context.failures
+        if failures > self.settings.max_retries:
+            return ServiceUnavailable(
+                f"the service is unavailable: {failures} attempts in a row failed; last: {error.reason}")
+        return None
+
+    def delay(self, context: PollContext) -> float:
+        return backoff_delay(context.failures, settings=self.settings, floor=self.floor)

@@ -1,0 +1,23 @@
+"""RFC 3339 timestamps as the API writes them, read leniently (None for anything else)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp from an answer, or None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))  # RFC 3339 allows both
+    except ValueError:
+        return None
+
+
+def duration_seconds(start: Any, end: Any) -> float | None:
+    started, ended = parse_time(start), parse_time(end)
+    if started is None or ended is None:
+        return None
+    return round((ended - started).total_seconds(), 3)

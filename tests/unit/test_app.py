@@ -1,0 +1,114 @@
+"""The composition root and its one sink: every output of a result from one place, masked where it leaves;
+a result that cannot be written is exit 7; a bug is exit 70, never a verdict."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import responses
+
+from gate import app
+from gate.errors import ExitCode
+from gate.formats import dotenv
+from gate.redact import Redactor
+from gate.reporting import Sink, redacted
+from gate.result import Result
+from gate.settings import OutputTargets, RawInputs
+from tests.acceptance.test_action_e2e import parse_output_file
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+
+ENDPOINT = "https://codecatalyst.example.test"
+URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
+
+
+def result(status: str = "SUCCEEDED", **overrides: object) -> Result:
+    code = ExitCode.SUCCESS if status == "SUCCEEDED" else ExitCode.RUN_FAILED
+    return Result(kind="success" if status == "SUCCEEDED" else "failure", exit_code=code, space=SPACE,
+                  project=PROJECT, run_id=RUN_ID, polls=3, response=run_document(status, **overrides))
+
+
+def every_target(tmp_path: Path) -> OutputTargets:
+    return OutputTargets(json_stdout=True, output_file=tmp_path / "result.json", dotenv_file=tmp_path / "result.env",
+                         azure=True, github_output=tmp_path / "github_output", github_summary=tmp_path / "summary.md",
+                         github_commands=True)
+
+
+def test_one_sink_writes_every_target_from_one_encoding_with_the_token_masked(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    sink = Sink(every_target(tmp_path), redactor=Redactor(TOKEN), stdout=out, stderr=err)
+    echoed = result("FAILED", statusReasons=[{"message": f"bearer {TOKEN} rejected"}])
+    sink.result(echoed)
+    assert sink.not_written == []
+    expected = {f.key: f.text for f in redacted(echoed, Redactor(TOKEN)).fields()}
+    assert dict(parse_output_file((tmp_path / "github_output").read_text())) == expected
+    env_values = dict(line.split("=", 1) for line in (tmp_path / "result.env").read_text().splitlines())
+    assert env_values[dotenv.variable_name("status")] == expected["status"] == "FAILED"
+    assert json.loads(env_values[dotenv.variable_name("status-reasons")]) == [{"message": "bearer *** rejected"}]
+    assert json.loads((tmp_path / "result.json").read_text())["status-reasons"] == [{"message": "bearer *** rejected"}]
+    assert "FAILED" in (tmp_path / "summary.md").read_text()
+    printed = out.getvalue()
+    assert "::error title=CodeCatalyst gate%3A failure (FAILED)::" in printed  # the annotation, on stdout
+    assert "##vso[task.setvariable variable=CODECATALYST_STATUS;isOutput=true;]FAILED" in err.getvalue()
+    everything = printed + err.getvalue() + "".join(p.read_text() for p in tmp_path.iterdir())
+    assert TOKEN not in everything and "bearer *** rejected" in everything
+
+
+@pytest.mark.parametrize("broken", ["output_file", "dotenv_file", "github_output", "github_summary"])
+def test_a_file_that_cannot_be_written_is_exit_7_and_every_other_output_is_still_written(tmp_path: Path,
+                                                                                          broken: str) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    targets = every_target(tmp_path)
+    targets = OutputTargets(**{**targets.__dict__, broken: folder})  # a folder is never a writable file
+    out, err = io.StringIO(), io.StringIO()
+    sink = Sink(targets, redactor=Redactor(TOKEN), stdout=out, stderr=err)
+    sink.result(result())
+    assert [problem.path for problem in sink.not_written] == [str(folder)]
+    assert app.verdict(result(), sink) == ExitCode.NOT_WRITTEN
+    assert app.verdict(result("FAILED"), sink) == ExitCode.NOT_WRITTEN
+    written = {name for name in ("output_file", "dotenv_file", "github_output", "github_summary") if name != broken}
+    assert all(getattr(targets, name).is_file() for name in written)
+    printed, _end = json.JSONDecoder().raw_decode(out.getvalue(), out.getvalue().index("{"))
+    assert printed["result"] == "success"  # the verdict is still said
+    errors = [line for line in out.getvalue().splitlines() if "result not written" in line]
+    assert len(errors) == 2 and str(folder) in errors[0] and "Is a directory" in errors[0]
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+
+
+def test_the_other_exit_codes_stay_when_a_file_cannot_be_written(tmp_path: Path) -> None:
+    sink = Sink(OutputTargets(output_file=tmp_path), redactor=Redactor(), stdout=io.StringIO(), stderr=io.StringIO())
+    timed_out = Result(kind="timeout", exit_code=ExitCode.TIMEOUT, space=SPACE, project=PROJECT, run_id=RUN_ID)
+    sink.result(timed_out)
+    assert sink.not_written and app.verdict(timed_out, sink) == ExitCode.TIMEOUT
+
+
+@responses.activate
+def test_a_bug_is_exit_70_with_a_report_line_and_the_traceback_never_a_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    responses.get(URL, json=run_document("IN_PROGRESS"))
+
+    def broken(**_kwargs: object) -> Result:
+        raise RuntimeError(f"a bug that mentions {TOKEN}")
+
+    monkeypatch.setattr(app, "wait_for_run", broken)
+    out, err = io.StringIO(), io.StringIO()
+    raw = RawInputs(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint=ENDPOINT, token=TOKEN, interval="1")
+    code = app.main(raw, command="wait", env={}, stdout=out, stderr=err)
+    assert code == ExitCode.INTERNAL == 70
+    assert "internal error: this is a bug in codecatalyst-gate; please report it" in err.getvalue()
+    assert "Traceback (most recent call last)" in err.getvalue() and "RuntimeError: a bug that mentions ***" in err.getvalue()
+    assert TOKEN not in out.getvalue() + err.getvalue()
+
+
+def test_every_bad_input_is_told_at_once_and_nothing_is_sent() -> None:
+    err = io.StringIO()
+    raw = RawInputs(space="../x", project=None, run_id="nope", token="", interval="soon", endpoint="ftp://x")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+        code = app.main(raw, command="wait", env={}, stdout=io.StringIO(), stderr=err)
+        assert len(api.calls) == 0
+    assert code == ExitCode.USAGE
+    lines = err.getvalue().splitlines()
+    assert [line.split(":", 2)[2].split(":", 1)[0].strip() for line in lines] == [
+        "CODECATALYST_TOKEN", "--space", "--project", "--run-id", "--endpoint", "--interval"]
