@@ -107,7 +107,7 @@ def parse_time(text: str) -> datetime:
     """An RFC 3339 timestamp with its offset (server answers are schema-checked for `date-time`)."""
     if not _RFC3339.fullmatch(text):
         raise ValueError(f"{text!r} is not an RFC 3339 date-time with a UTC offset")
-    return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+    return datetime.fromisoformat(text.upper())  # Python 3.11 reads Z
 
 
 def parse_since(value: str, *, field: str = "--since") -> datetime:
@@ -131,7 +131,8 @@ def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_
     best: tuple[datetime, Item] | None = None
     for run in runs:
         started = _started(run)
-        if started is None or (workflow_id is not None and str(run.get("workflowId", "")).lower() != workflow_id.lower()):
+        other = workflow_id is not None and str(run.get("workflowId", "")).lower() != workflow_id.lower()
+        if started is None or other:
             continue
         if (since is None or started >= since) and (best is None or started > best[0]):
             best = (started, run)

@@ -31,7 +31,7 @@ from gate.emulator.server import Emulator, RequestRecord
 
 __all__ = [
     "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "DEPLOY_MAIN_ID", "DEPLOY_RELEASE_ID", "DEPLOY_WEBSITE_ID",
-    "RELEASE_WORKFLOW_ID", "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "SPACE",
+    "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "RELEASE_WORKFLOW_ID", "SPACE",
     "STUCK_RUN_ID", "Emulator", "Fault", "ManualClock", "RequestRecord", "Scenario", "ScenarioError",
     "load_scenario", "rfc3339",
 ]

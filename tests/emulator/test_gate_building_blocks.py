@@ -62,7 +62,8 @@ def test_start_by_name_over_small_pages_and_a_lost_answer_makes_one_run(busy: Em
     assert client.start_workflow_run(space=SPACE, project=PROJECT, workflow_id=chosen["id"],
                                      client_token=again)["id"] == retried["id"]
     assert [r.id for r in busy.state.runs(workflow_id=DEPLOY_RELEASE_ID) if r.client_token] == [retried["id"]]
-    next_attempt = choose_client_token(explicit=None, workflow_id=chosen["id"], env=GITHUB | {"GITHUB_RUN_ATTEMPT": "2"})
+    next_attempt = choose_client_token(explicit=None, workflow_id=chosen["id"],
+                                       env=GITHUB | {"GITHUB_RUN_ATTEMPT": "2"})
     assert client.start_workflow_run(space=SPACE, project=PROJECT, workflow_id=chosen["id"],
                                      client_token=next_attempt.value)["id"] != retried["id"]
 
