@@ -3,6 +3,11 @@
 The service returns the run a token already started (for the same workflow), so a token derived from
 what identifies this step's execution in its CI system makes a re-run of the step within the same
 attempt find its run again, while a new attempt (a new run ID, job ID or build) starts a new one.
+
+Limits of a derived token (say so in the docs; --client-token is the way out): the legs of a GitHub matrix
+share GITHUB_JOB and GITHUB_ACTION, and on GitLab, Azure and Jenkins the identity is the job, not the step;
+so two gate steps that start the *same* workflow in one matrix job or one GitLab/Azure/Jenkins job derive
+the same token and the second finds the first's run instead of starting its own.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@ malformed client tokens, and a StartWorkflowRun whose answer is lost after the r
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -109,8 +111,6 @@ def test_same_names_need_their_own_place() -> None:
 
 
 def _busy_workflows() -> list[dict[str, Any]]:
-    import json
-    from importlib import resources
     return json.loads(resources.files("gate.emulator").joinpath("scenario-busy.json").read_text())["workflows"]
 
 
@@ -159,3 +159,11 @@ def test_a_lost_start_answer_still_made_the_run_and_the_retry_finds_it(make_emul
     assert len(emulator.state.runs(workflow_id=DEPLOY_MAIN_ID)) == 3 + 1
     assert [(r.operation, r.status, r.fault) for r in emulator.requests] == [
         ("StartWorkflowRun", None, "drop-connection"), ("StartWorkflowRun", 200, None)]
+
+
+@pytest.mark.parametrize(("page_size", "message"), [
+    (0, "$.pageSize: must be >= 1"), ("2", "$.pageSize: must be an integer")])
+def test_a_bad_page_size_names_its_json_path(page_size: Any, message: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario({"pageSize": page_size})
+    assert str(caught.value) == message
