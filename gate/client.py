@@ -144,6 +144,23 @@ class CodeCatalystClient:
         return self._call("POST", url, what="ListWorkflowRuns response", remaining=remaining, params=params,
                           json={})
 
+    def list_workflows(
+        self, *, space: str, project: str, next_token: str | None = None, max_results: int = 100,
+        remaining: float | None = None,
+    ) -> Any:
+        """One page of the project's workflows (ListWorkflows is a POST; maxResults 1-100 in the model)."""
+        url = self._url("spaces", space, "projects", project, "workflows")
+        params = {"maxResults": str(max_results)} | ({"nextToken": next_token} if next_token else {})
+        return self._call("POST", url, what="ListWorkflows response", remaining=remaining, params=params, json={})
+
+    def start_workflow_run(
+        self, *, space: str, project: str, workflow_id: str, client_token: str, remaining: float | None = None
+    ) -> Any:
+        """StartWorkflowRun (a PUT). Always with a clientToken: a retry with the same token gets the same run."""
+        url = self._url("spaces", space, "projects", project, "workflowRuns")
+        return self._call("PUT", url, what="StartWorkflowRun response", remaining=remaining,
+                          params={"workflowId": workflow_id}, json={"clientToken": client_token})
+
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__

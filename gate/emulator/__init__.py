@@ -16,18 +16,22 @@ from gate.emulator.faults import Fault
 from gate.emulator.scenario import BUILTIN_SCENARIOS, Scenario, load_scenario
 from gate.emulator.seed import (
     BROKEN_WORKFLOW_ID,
+    DEPLOY_MAIN_ID,
+    DEPLOY_RELEASE_ID,
+    DEPLOY_WEBSITE_ID,
     HOSTILE_RUN_ID,
     HOSTILE_WORKFLOW_ID,
     MY_DEMO_WORKFLOW_ID,
     PROJECT,
+    RELEASE_WORKFLOW_ID,
     SPACE,
     STUCK_RUN_ID,
 )
 from gate.emulator.server import Emulator, RequestRecord
 
 __all__ = [
-    "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID",
-    "PROJECT", "SPACE",
+    "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "DEPLOY_MAIN_ID", "DEPLOY_RELEASE_ID", "DEPLOY_WEBSITE_ID",
+    "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "RELEASE_WORKFLOW_ID", "SPACE",
     "STUCK_RUN_ID", "Emulator", "Fault", "ManualClock", "RequestRecord", "Scenario", "ScenarioError",
     "load_scenario", "rfc3339",
 ]

@@ -18,9 +18,13 @@ HANDLED = (signal.SIGINT, signal.SIGTERM)
 @click.option("--token", envvar="CODECATALYST_EMULATOR_TOKEN",
               help="Accept only this bearer token [env CODECATALYST_EMULATOR_TOKEN]; default: any non-empty one.")
 @click.option("--scenario", metavar="FILE|NAME",
-              help="Scenario JSON file, or a built-in one: flaky, hostile, stuck.")
+              help="Scenario JSON file, or a built-in one: busy, flaky, hostile, stuck.")
+@click.option("--page-size", type=click.IntRange(1), default=None,
+              help="ListWorkflows/ListWorkflowRuns pages hold at most N items whatever maxResults says, "
+                   "so clients must follow nextToken (default: the scenario's pageSize, else maxResults).")
 @click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
-def emulator_command(*, host: str, port: int, token: str | None, scenario: str | None, quiet: bool) -> None:
+def emulator_command(*, host: str, port: int, token: str | None, scenario: str | None, page_size: int | None,
+                     quiet: bool) -> None:
     """Serve a local CodeCatalyst workflow-run API for trying the gate without an account.
 
     Prints the base URL (e.g. http://127.0.0.1:8080) as the first line on stdout. Seeded:
@@ -32,7 +36,8 @@ def emulator_command(*, host: str, port: int, token: str | None, scenario: str |
 
     log = None if quiet else (lambda line: click.echo(f"emulator: {line}", err=True))
     try:
-        emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log)
+        emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log,
+                            page_size=page_size)
     except (ScenarioError, ValueError) as e:
         raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token") from e
     try:
@@ -46,7 +51,8 @@ def emulator_command(*, host: str, port: int, token: str | None, scenario: str |
         click.echo(emulator.base_url)
         sys.stdout.flush()
         for workflow in emulator.scenario.workflows:
-            click.echo(f"emulator: workflow {workflow.name} id {workflow.id}", err=True)
+            click.echo(f"emulator: workflow {workflow.name} id {workflow.id} ({workflow.source_repository} "
+                       f"{workflow.source_branch}, run mode {workflow.run_mode})", err=True)
         click.echo(f"emulator: space {emulator.state.space}, project {emulator.state.project}; "
                    f"{'one fixed token' if token else 'any bearer token'} accepted", err=True)
         while not stop.wait(0.2):

@@ -10,10 +10,9 @@ from typing import Any
 
 from gate.emulator.documents import run_document, run_summary, start_document, workflow_document, workflow_summary
 from gate.emulator.model import ApiError
+from gate.emulator.scenario import DEFAULT_PAGE_SIZE
 from gate.emulator.state import EmulatorState
 from gate.emulator.wire import Call
-
-DEFAULT_PAGE_SIZE = 50
 
 
 def encode_token(cursor: dict[str, Any]) -> str:
@@ -32,15 +31,21 @@ def decode_token(token: str, *, kind: str, scope: str | None) -> dict[str, Any]:
     return cursor
 
 
+def _page_size(state: EmulatorState, params: dict[str, Any]) -> int:
+    """maxResults is only an upper bound: like the service, a page may hold fewer (the scenario's pageSize)."""
+    size: int = params.get("maxResults", DEFAULT_PAGE_SIZE)
+    return size if state.page_size is None else min(size, state.page_size)
+
+
 def list_workflows(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
-    """By name; the model's sortBy criteria have no members, so there is nothing to choose."""
-    workflows = sorted(state.scenario.workflows, key=lambda w: w.name)
+    """By name (then repository, branch); the model's sortBy criteria have no members: nothing to choose."""
+    workflows = sorted(state.scenario.workflows, key=lambda w: (w.name, w.source_repository, w.source_branch, w.id))
     offset = 0
     if "nextToken" in params:
         offset = decode_token(params["nextToken"], kind="workflows", scope=None).get("offset", 0)
         if not isinstance(offset, int) or offset < 0:
             raise ApiError("ValidationException", "The nextToken is not valid for this request.")
-    size = params.get("maxResults", DEFAULT_PAGE_SIZE)
+    size = _page_size(state, params)
     page = workflows[offset:offset + size]
     answer: dict[str, Any] = {"items": [workflow_summary(w, epoch=state.epoch) for w in page]}
     if offset + size < len(workflows):
@@ -75,7 +80,7 @@ def list_workflow_runs(state: EmulatorState, params: dict[str, Any]) -> dict[str
         if not (isinstance(after, list) and len(after) == 2 and all(isinstance(x, int | float) for x in after)):
             raise ApiError("ValidationException", "The nextToken is not valid for this request.")
         runs = [r for r in runs if (r.started, r.seq) < tuple(after)]
-    size = params.get("maxResults", DEFAULT_PAGE_SIZE)
+    size = _page_size(state, params)
     page = runs[:size]
     items = [run_summary(r, state.phase(r), state.workflow(r.workflow_id, by_name=False)) for r in page]
     answer: dict[str, Any] = {"items": items}

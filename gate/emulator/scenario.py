@@ -5,9 +5,12 @@ Format (JSON; every key optional; unknown keys are refused so typos show):
     {
       "space": "ExampleCorp", "project": "MyDemoProject",
       "seed": true,                  # keep MyDemoWorkflow and BrokenWorkflow (see seed.py)
+      "pageSize": 2,                 # List* pages hold at most this many items, whatever maxResults says
       "maxActiveRuns": 10,           # StartWorkflowRun beyond this -> 402 ServiceQuotaExceededException
-      "workflows": [{                # a seeded name updates that workflow; a new name adds one
-        "name": "Nightly", "id": "<uuid>",                  # id defaults to uuid5(NAMESPACE, name)
+      "workflows": [{                # a seeded name updates that workflow (unless another id, repository or
+                                     # branch is given); anything else adds one. Names may repeat across
+                                     # repositories and branches, as in CodeCatalyst.
+        "name": "Nightly", "id": "<uuid>",                  # id defaults to uuid5(NAMESPACE, ...), see seed.py
         "timeline": [["VALIDATING", 1], ["IN_PROGRESS", 5]], # [status, seconds] steps, active statuses
         "final": {"status": "FAILED", "statusReasons": [{"message": "..."}]},  # or "SUCCEEDED"; null = never ends
         "history": 3,                # or [{"status", "startedAgo", "duration", "statusReasons", "id"}]
@@ -39,7 +42,8 @@ from gate.emulator.model import ACTIVE_STATUSES, NAME, RUN_MODES, TERMINAL_STATU
 from gate.emulator.seed import SEED, default_workflow_id, history_run_id
 from gate.emulator.timeline import RunPlan
 
-BUILTIN_SCENARIOS = ("flaky", "hostile", "stuck")
+BUILTIN_SCENARIOS = ("busy", "flaky", "hostile", "stuck")
+DEFAULT_PAGE_SIZE = 50  # the service's page when maxResults is not given
 DEFAULT_TIMELINE = [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 2]]
 _WORKFLOW_KEYS = ("name", "id", "timeline", "final", "history", "runOverrides", "sourceRepositoryName",
                   "sourceBranchName", "definitionPath", "runMode", "status", "createdAgo")
@@ -88,10 +92,22 @@ class Scenario:
     runs: tuple[RunSpec, ...] = ()
     faults: tuple[Fault, ...] = ()
     max_active_runs: int | None = None
+    page_size: int | None = None  # None: a page holds maxResults items, DEFAULT_PAGE_SIZE without it
 
     def workflow(self, key: str) -> WorkflowSpec | None:
-        """By id (any case) or by exact name."""
-        return next((w for w in self.workflows if key.lower() == w.id or key == w.name), None)
+        """By id (any case) or by exact name; a name several workflows share is a ValueError."""
+        return find_workflow(key, self.workflows)
+
+
+def find_workflow(key: str, workflows: tuple[WorkflowSpec, ...]) -> WorkflowSpec | None:
+    by_id = next((w for w in workflows if key.lower() == w.id), None)
+    if by_id is not None:
+        return by_id
+    named = [w for w in workflows if key == w.name]
+    if len(named) > 1:
+        places = "; ".join(f"{w.id} ({w.source_repository}@{w.source_branch})" for w in named)
+        raise ValueError(f"{len(named)} workflows are named {key!r}: {places}; name one by its id")
+    return named[0] if named else None
 
 
 def read_source(source: Mapping[str, Any] | str | Path | None) -> dict[str, Any]:
@@ -168,14 +184,16 @@ def _overrides(raw: Any, path: str) -> dict[str, Any]:
 def parse_workflow(raw: Any, path: str) -> WorkflowSpec:
     spec = checks.obj(raw, path, allowed=_WORKFLOW_KEYS, required=("name",))
     name = checks.text(spec["name"], f"{path}.name")
-    workflow_id = checks.uuid(spec.get("id", default_workflow_id(name)), f"{path}.id")
+    repository = checks.text(spec.get("sourceRepositoryName", "MyDemoRepo"), f"{path}.sourceRepositoryName")
+    branch = checks.text(spec.get("sourceBranchName", "main"), f"{path}.sourceBranchName")
+    workflow_id = checks.uuid(spec.get("id", default_workflow_id(name, repository=repository, branch=branch)),
+                              f"{path}.id")
     plan = parse_plan(spec.get("timeline", DEFAULT_TIMELINE), spec.get("final", "SUCCEEDED"), path)
     return WorkflowSpec(
         name=name, id=workflow_id, plan=plan,
         history=_history(spec.get("history", []), f"{path}.history", workflow_id=workflow_id, plan=plan),
         run_overrides=_overrides(spec.get("runOverrides", {}), f"{path}.runOverrides"),
-        source_repository=checks.text(spec.get("sourceRepositoryName", "MyDemoRepo"), f"{path}.sourceRepositoryName"),
-        source_branch=checks.text(spec.get("sourceBranchName", "main"), f"{path}.sourceBranchName"),
+        source_repository=repository, source_branch=branch,
         definition_path=checks.text(spec.get("definitionPath", f".codecatalyst/workflows/{name}.yaml"),
                                     f"{path}.definitionPath"),
         run_mode=checks.choice(spec.get("runMode", "PARALLEL"), f"{path}.runMode", RUN_MODES),
@@ -203,7 +221,10 @@ def _run(raw: Any, path: str, workflows: tuple[WorkflowSpec, ...]) -> RunSpec:
 
 def resolve_workflow(key: Any, path: str, workflows: tuple[WorkflowSpec, ...]) -> WorkflowSpec:
     key = checks.text(key, path)
-    found = next((w for w in workflows if key.lower() == w.id or key == w.name), None)
+    try:
+        found = find_workflow(key, workflows)
+    except ValueError as e:
+        raise checks.fail(path, str(e)) from None
     if found is None:
         raise checks.fail(path, f"no workflow {key!r}; known: {', '.join(w.name for w in workflows)}")
     return found
@@ -217,32 +238,44 @@ def resolve_fault(raw: Any, path: str, workflows: tuple[WorkflowSpec, ...]) -> F
     return parse_fault(raw, path)
 
 
+_IDENTITY = (("id", None), ("sourceRepositoryName", "MyDemoRepo"), ("sourceBranchName", "main"))
+
+
+def _updates(seeded: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """An entry with a seeded name updates it unless it places itself elsewhere (id, repository, branch)."""
+    return entry.get("name") == seeded["name"] and all(
+        entry.get(key, seeded.get(key, default)) == seeded.get(key, default) for key, default in _IDENTITY)
+
+
 def _merged_workflows(spec: dict[str, Any]) -> list[tuple[str, Any]]:
     """Seeded workflows updated by name, then new ones; each with the JSON path to blame."""
-    merged: dict[str, tuple[str, Any]] = {}
+    merged: list[tuple[str, Any]] = []
     if spec.get("seed", True):
-        for entry in copy.deepcopy(SEED["workflows"]):
-            merged[entry["name"]] = (f"$.seed.workflows[{entry['name']}]", entry)
+        merged = [(f"$.seed.workflows[{e['name']}]", e) for e in copy.deepcopy(SEED["workflows"])]
+    seeded = len(merged)
     for index, entry in enumerate(checks.items(spec.get("workflows", []), "$.workflows")):
         path = f"$.workflows[{index}]"
-        name = checks.obj(entry, path, allowed=_WORKFLOW_KEYS, required=("name",))["name"]
-        if isinstance(name, str) and name in merged:
-            merged[name] = (path, {**merged[name][1], **entry})
+        checks.obj(entry, path, allowed=_WORKFLOW_KEYS, required=("name",))
+        at = next((i for i in range(seeded) if _updates(merged[i][1], entry)), None)
+        if at is None:
+            merged.append((path, entry))
         else:
-            merged[str(name)] = (path, entry)
-    return list(merged.values())
+            merged[at] = (path, {**merged[at][1], **entry})
+    return merged
 
 
 def parse_scenario(raw: Any) -> Scenario:
-    spec = checks.obj(raw, "$", allowed=("description", "space", "project", "seed", "maxActiveRuns",
+    spec = checks.obj(raw, "$", allowed=("description", "space", "project", "seed", "maxActiveRuns", "pageSize",
                                          "workflows", "runs", "faults"))
     if not isinstance(spec.get("seed", True), bool):
         raise checks.fail("$.seed", "must be true or false")
     workflows = tuple(parse_workflow(entry, path) for path, entry in _merged_workflows(spec))
-    for attr in ("name", "id"):
-        values = [getattr(w, attr) for w in workflows]
-        if len(set(values)) != len(values):
-            raise checks.fail("$.workflows", f"two workflows share a {attr}")
+    ids = [w.id for w in workflows]
+    if len(set(ids)) != len(ids):
+        raise checks.fail("$.workflows", "two workflows share a id")
+    places = [(w.name, w.source_repository, w.source_branch) for w in workflows]
+    if len(set(places)) != len(places):
+        raise checks.fail("$.workflows", "two workflows share a name, repository and branch")
     runs = tuple(_run(r, f"$.runs[{i}]", workflows) for i, r in enumerate(checks.items(spec.get("runs", []), "$.runs")))
     run_ids = [r.id for r in runs] + [h.id for w in workflows for h in w.history]
     if len(set(run_ids)) != len(run_ids):
@@ -258,4 +291,5 @@ def parse_scenario(raw: Any) -> Scenario:
         faults=tuple(resolve_fault(f, f"$.faults[{i}]", workflows)
                      for i, f in enumerate(checks.items(spec.get("faults", []), "$.faults"))),
         max_active_runs=None if quota is None else checks.integer(quota, "$.maxActiveRuns", minimum=1),
+        page_size=None if spec.get("pageSize") is None else checks.integer(spec["pageSize"], "$.pageSize", minimum=1),
     )

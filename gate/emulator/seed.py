@@ -20,6 +20,11 @@ BROKEN_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000002"
 HOSTILE_WORKFLOW_ID = "c0dec47a-0000-4000-8000-000000000bad"
 HOSTILE_RUN_ID = "c0dec47a-0000-4000-8000-00000000bad1"
 STUCK_RUN_ID = "c0dec47a-0000-4000-8000-00000000f0e1"
+# scenario-busy.json: three workflows named Deploy, and Release whose run mode is SUPERSEDED.
+DEPLOY_MAIN_ID = "c0dec47a-0000-4000-8000-00000000d001"  # MyDemoRepo, main
+DEPLOY_RELEASE_ID = "c0dec47a-0000-4000-8000-00000000d002"  # MyDemoRepo, release
+DEPLOY_WEBSITE_ID = "c0dec47a-0000-4000-8000-00000000d003"  # WebsiteRepo, main
+RELEASE_WORKFLOW_ID = "c0dec47a-0000-4000-8000-00000000d5e0"
 # Workflows without an "id" get uuid5(NAMESPACE, name); history runs get uuid5(NAMESPACE, "<workflow id>/history/<n>").
 NAMESPACE = uuid.UUID("c0dec47a-0000-4000-8000-000000000000")
 
@@ -60,8 +65,10 @@ SEED: dict[str, Any] = {
 }
 
 
-def default_workflow_id(name: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, name))
+def default_workflow_id(name: str, *, repository: str = "MyDemoRepo", branch: str = "main") -> str:
+    """uuid5 of the name; of `name@repository/branch` for a workflow outside MyDemoRepo's main branch."""
+    key = name if (repository, branch) == ("MyDemoRepo", "main") else f"{name}@{repository}/{branch}"
+    return str(uuid.uuid5(NAMESPACE, key))
 
 
 def history_run_id(workflow_id: str, index: int) -> str:

@@ -153,13 +153,15 @@ class Emulator:
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                  scenario: Scenario | Mapping[str, Any] | str | Path | None = None, clock: Clock | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, page_size: int | None = None) -> None:
+        if page_size is not None and page_size < 1:
+            raise ValueError("page_size must be at least 1")
         if token is not None and (not token or any(c.isspace() for c in token)):
             raise ValueError("token must be non-empty and contain no whitespace")
         self.host, self.port = host, port
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.clock = clock or system_clock
-        self.state = EmulatorState(scenario=self.scenario, clock=self.clock)
+        self.state = EmulatorState(scenario=self.scenario, clock=self.clock, page_size=page_size)
         self.faults = FaultBook(self.scenario.faults)
         self.service = Service(state=self.state, faults=self.faults, token=token)
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # bounded: the CLI may serve for days

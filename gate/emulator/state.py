@@ -13,19 +13,21 @@ from gate.emulator.clock import Clock
 from gate.emulator.documents import Run
 from gate.emulator.model import ApiError
 from gate.emulator.scenario import Scenario, WorkflowSpec, parse_plan
-from gate.emulator.timeline import Phase, RunPlan, phase_at
+from gate.emulator.timeline import Phase, RunPlan, phase_at, superseded_at
 
 _KEEP: Any = object()
 
 
 class EmulatorState:
-    def __init__(self, *, scenario: Scenario, clock: Clock) -> None:
+    def __init__(self, *, scenario: Scenario, clock: Clock, page_size: int | None = None) -> None:
         self.scenario = scenario
         self.clock = clock
+        self.page_size = page_size or scenario.page_size  # the most items one List* page holds (None: maxResults)
         self.epoch = clock()  # "now" when the emulator was made: history and "...Ago" count back from it
         self._lock = threading.RLock()  # start_run checks and adds under one hold
         self._runs: dict[str, Run] = {}
         self._tokens: dict[str, str] = {}
+        self._superseded: dict[str, float] = {}  # run id -> when a newer run of its workflow replaced it
         for workflow in scenario.workflows:
             for past in workflow.history:
                 plan = RunPlan((("IN_PROGRESS", past.duration),), past.status, past.reasons)
@@ -57,8 +59,12 @@ class EmulatorState:
             raise ApiError("ResourceNotFoundException", f"The workflow {key} was not found.")
         return found
 
-    def phase(self, run: Run) -> Phase:
-        return phase_at(run.plan, started=run.started, now=self.clock())
+    def phase(self, run: Run, *, now: float | None = None) -> Phase:
+        now = self.clock() if now is None else now
+        phase = phase_at(run.plan, started=run.started, now=now)
+        with self._lock:
+            cut = self._superseded.get(run.id)
+        return phase if cut is None else superseded_at(phase, cut=cut, now=now)
 
     def run(self, run_id: str) -> Run:
         with self._lock:
@@ -107,8 +113,20 @@ class EmulatorState:
             if quota is not None and sum(1 for r in self._runs.values() if self.phase(r).ended is None) >= quota:
                 raise ApiError("ServiceQuotaExceededException",
                                f"The space has reached its limit of {quota} active workflow runs.")
-            return self._add(run_id=run_id or str(uuid.uuid4()), workflow=spec, started=self.clock() - started_ago,
-                             plan=plan, overrides=overrides or {}, client_token=client_token)
+            run = self._add(run_id=run_id or str(uuid.uuid4()), workflow=spec, started=self.clock() - started_ago,
+                            plan=plan, overrides=overrides or {}, client_token=client_token)
+            if spec.run_mode == "SUPERSEDED":
+                self._supersede_older(run)
+            return run
+
+    def _supersede_older(self, newer: Run) -> None:
+        """SUPERSEDED run mode: newer runs overtake older ones, so every older run of the workflow still
+        active now ends SUPERSEDED now. (QUEUED is served like PARALLEL: runs never wait for each other.)"""
+        now = self.clock()
+        for run in self._runs.values():
+            if (run.workflow_id == newer.workflow_id and (run.started, run.seq) < (newer.started, newer.seq)
+                    and run.id not in self._superseded and self.phase(run, now=now).ended is None):
+                self._superseded[run.id] = now
 
     def _add(self, *, run_id: str, workflow: WorkflowSpec, started: float, plan: RunPlan,
              overrides: Mapping[str, Any] | None = None, client_token: str | None = None) -> Run:

@@ -41,3 +41,10 @@ def phase_at(plan: RunPlan, *, started: float, now: float) -> Phase:
     if plan.final_status is None:  # no steps at all: validation forbids it, but never index past the end
         raise ValueError("a run that never ends needs at least one step")
     return Phase(plan.final_status, started + offset, started + offset, plan.final_reasons)
+
+
+def superseded_at(phase: Phase, *, cut: float, now: float) -> Phase:
+    """A run a newer one overtook at `cut`: as planned before then, SUPERSEDED from then on."""
+    if now < cut or (phase.ended is not None and phase.ended <= cut):
+        return phase
+    return Phase("SUPERSEDED", cut, cut, ())

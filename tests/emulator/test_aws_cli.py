@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from gate.emulator import BROKEN_WORKFLOW_ID, MY_DEMO_WORKFLOW_ID, Emulator, ManualClock
+from gate.emulator import (
+    BROKEN_WORKFLOW_ID,
+    DEPLOY_MAIN_ID,
+    MY_DEMO_WORKFLOW_ID,
+    RELEASE_WORKFLOW_ID,
+    Emulator,
+    ManualClock,
+)
 from gate.emulator.awscli import aws_cli_env, sso_cache_file
 from gate.schema import violations
 from tests.emulator.shapes import output_violations
@@ -57,7 +64,14 @@ def emulator() -> Any:
 
 
 @pytest.fixture(scope="module")
-def cli(aws: str, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def busy() -> Any:
+    """Pages of two items, three workflows named Deploy, and Release (run mode SUPERSEDED)."""
+    with Emulator(token=TOKEN, clock=ManualClock(), scenario="busy") as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def cli(aws: str, emulator: Emulator, busy: Emulator, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every CLI call the tests look at, run at once (each `aws` start costs about a second of CPU)."""
     good = aws_cli_env(tmp_path_factory.mktemp("home"), token=TOKEN)
     wrong = aws_cli_env(tmp_path_factory.mktemp("home"), token="not-the-token")
@@ -82,13 +96,21 @@ def cli(aws: str, emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) 
         "throttled": (good, ["get-workflow", *PROJECT, "--id", BROKEN_WORKFLOW_ID]),
         "wrong-token": (wrong, ["list-workflows", *PROJECT]),
         "env-token": (only_env, ["get-workflow", *PROJECT, "--id", MY_DEMO_WORKFLOW_ID]),
+        "busy-list-workflows": (good, ["list-workflows", *PROJECT], busy),
+        "busy-start-a": (good, ["start-workflow-run", *PROJECT, "--workflow-id", RELEASE_WORKFLOW_ID,
+                                "--client-token", "gh-42-1-release"], busy),
+        "busy-start-b": (good, ["start-workflow-run", *PROJECT, "--workflow-id", RELEASE_WORKFLOW_ID,
+                                "--client-token", "gh-42-1-release"], busy),
+        "busy-bad-token": (good, ["start-workflow-run", *PROJECT, "--workflow-id", RELEASE_WORKFLOW_ID,
+                                  "--client-token", "not a token"], busy),
+        "busy-list-runs": (good, ["list-workflow-runs", *PROJECT, "--workflow-id", DEPLOY_MAIN_ID], busy),
     }
 
-    def run(env: dict[str, str], args: list[str]) -> subprocess.CompletedProcess[str]:
-        command = [aws, "codecatalyst", *args, "--endpoint-url", emulator.base_url, "--output", "json"]
+    def run(env: dict[str, str], args: list[str], where: Emulator = emulator) -> subprocess.CompletedProcess[str]:
+        command = [aws, "codecatalyst", *args, "--endpoint-url", where.base_url, "--output", "json"]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+    with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
         futures = {name: pool.submit(run, *call) for name, call in calls.items()}
         return {name: future.result() for name, future in futures.items()}
 
@@ -142,6 +164,32 @@ def test_list_workflow_runs_follows_next_tokens(cli, emulator) -> None:
     assert len(doc["items"]) == 120 and len({i["id"] for i in doc["items"]}) == 120 and "nextToken" not in doc
     pages = [r for r in emulator.requests if r.operation == "ListWorkflowRuns" and busy_id in r.path]
     assert len(pages) == 3  # the CLI paged through 50 + 50 + 20
+
+
+def test_the_cli_follows_small_list_workflows_pages(cli, busy) -> None:
+    doc = ok(cli["busy-list-workflows"])
+    assert output_violations("ListWorkflows", doc) == [] and "nextToken" not in doc
+    assert [(w["name"], w["sourceRepositoryName"], w["sourceBranchName"]) for w in doc["items"]] == [
+        ("BrokenWorkflow", "MyDemoRepo", "main"), ("Deploy", "MyDemoRepo", "main"),
+        ("Deploy", "MyDemoRepo", "release"), ("Deploy", "WebsiteRepo", "main"),
+        ("MyDemoWorkflow", "MyDemoRepo", "main"), ("Release", "MyDemoRepo", "main")]
+    assert sum(1 for r in busy.requests if r.operation == "ListWorkflows") == 3  # 2 + 2 + 2
+
+
+def test_the_same_client_token_twice_starts_one_run(cli, busy) -> None:
+    a, b = ok(cli["busy-start-a"]), ok(cli["busy-start-b"])
+    assert a == b and output_violations("StartWorkflowRun", a) == []
+    assert [r.id for r in busy.state.runs(workflow_id=RELEASE_WORKFLOW_ID) if r.client_token] == [a["id"]]
+    bad = cli["busy-bad-token"]
+    assert bad.returncode != 0 and "An error occurred (ValidationException)" in bad.stderr
+
+
+def test_the_cli_follows_list_workflow_runs_pages(cli, busy) -> None:
+    doc = ok(cli["busy-list-runs"])
+    assert output_violations("ListWorkflowRuns", doc) == [] and len(doc["items"]) == 3
+    assert {i["workflowName"] for i in doc["items"]} == {"Deploy"}
+    pages = [r for r in busy.requests if r.operation == "ListWorkflowRuns"]
+    assert len(pages) == 2  # 2 + 1
 
 
 @pytest.mark.parametrize(("name", "error_type"), [

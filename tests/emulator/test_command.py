@@ -86,3 +86,15 @@ def test_the_gate_cli_offers_the_command() -> None:
 
     result = CliRunner().invoke(main, ["emulator", "--help"])
     assert result.exit_code == 0 and "--scenario" in result.output and "ExampleCorp" in result.output
+
+
+def test_page_size_makes_clients_follow_next_token(spawn) -> None:
+    proc, url = spawn("--port", "0", "--page-size", "1", "--scenario", "busy")
+    with requests.Session() as session:
+        doc = session.post(f"{url}/v1/spaces/ExampleCorp/projects/MyDemoProject/workflows?maxResults=100",
+                           headers={"Authorization": "Bearer x"}, timeout=5).json()
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert len(doc["items"]) == 1 and doc["nextToken"] and proc.returncode == 0
+    assert "Release id c0dec47a-0000-4000-8000-00000000d5e0 (MyDemoRepo main, run mode SUPERSEDED)" in err
+    assert CliRunner().invoke(emulator_command, ["--page-size", "0"]).exit_code == 2

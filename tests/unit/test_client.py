@@ -177,3 +177,42 @@ def test_read_timeout_is_capped_by_the_deadline(client: CodeCatalystClient) -> N
     client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID)
     timeouts = [call.request.req_kwargs["timeout"] for call in responses.calls]
     assert timeouts == [(2.5, 2.5), (1.0, 1.0), (5.0, 20.0)]
+
+
+LIST_WORKFLOWS_URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflows"
+RUNS_URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns"
+
+
+@responses.activate
+def test_list_workflows_on_the_wire(client: CodeCatalystClient) -> None:
+    page = {"items": [], "nextToken": "abc/+="}
+    responses.post(LIST_WORKFLOWS_URL, json=page, match=[
+        matchers.query_param_matcher({"maxResults": "100"}), matchers.json_params_matcher({}),
+        matchers.header_matcher({"Authorization": f"Bearer {TOKEN}"})])
+    responses.post(LIST_WORKFLOWS_URL, json={"items": []}, match=[
+        matchers.query_param_matcher({"maxResults": "5", "nextToken": "abc/+="})])
+    assert client.list_workflows(space=SPACE, project=PROJECT) == page
+    assert client.list_workflows(space=SPACE, project=PROJECT, next_token="abc/+=", max_results=5) == {"items": []}
+
+
+@responses.activate
+def test_start_workflow_run_on_the_wire_always_carries_the_client_token(client: CodeCatalystClient) -> None:
+    answer = {"spaceName": SPACE, "projectName": PROJECT, "id": RUN_ID, "workflowId": WORKFLOW_ID}
+    responses.put(RUNS_URL, json=answer, match=[
+        matchers.query_param_matcher({"workflowId": WORKFLOW_ID}),
+        matchers.json_params_matcher({"clientToken": "gh-0123"}, strict_match=True)])
+    assert client.start_workflow_run(space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID,
+                                     client_token="gh-0123") == answer
+
+
+@responses.activate
+def test_start_and_list_errors_are_translated(client: CodeCatalystClient) -> None:
+    """As sent: the token is masked where the error is printed (the sinks), not here."""
+    responses.put(RUNS_URL, status=409, json={"message": f"token {TOKEN} used"},
+                  headers={"x-amzn-ErrorType": "ConflictException"})
+    responses.post(LIST_WORKFLOWS_URL, status=503, body="<html>busy</html>")
+    with pytest.raises(ApiRefused) as refused:
+        client.start_workflow_run(space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, client_token="t")
+    assert refused.value.error_type == "ConflictException" and refused.value.message == f"token {TOKEN} used"
+    with pytest.raises(TransientError):
+        client.list_workflows(space=SPACE, project=PROJECT)

@@ -1,0 +1,112 @@
+"""The StartWorkflowRun clientToken: one token per CI step execution, so no retry ever starts a second run.
+
+The service returns the run a token already started (for the same workflow), so a token derived from
+what identifies this step's execution in its CI system makes a re-run of the step within the same
+attempt find its run again, while a new attempt (a new run ID, job ID or build) starts a new one.
+
+Limits of a derived token (say so in the docs; --client-token is the way out): the legs of a GitHub matrix
+share GITHUB_JOB and GITHUB_ACTION, and on GitLab, Azure and Jenkins the identity is the job, not the step;
+so two gate steps that start the *same* workflow in one matrix job or one GitLab/Azure/Jenkins job derive
+the same token and the second finds the first's run instead of starting its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from gate.errors import InputError
+
+PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"  # the model's ClientToken pattern, matched as a whole
+MAX_LENGTH = 64
+_TOKEN = re.compile(PATTERN)
+_DIGEST_CHARS = 40  # 160 bits of sha256: a collision between two steps is out of reach
+
+
+@dataclass(frozen=True)
+class CiSystem:
+    """A CI system, the variable that tells it apart, and the variables naming one step execution."""
+
+    name: str
+    prefix: str  # short, so the token says where it came from
+    marker: str  # set only when running there
+    required: tuple[str, ...]  # all needed, or the identity is unknown
+    optional: tuple[tuple[str, str], ...] = ()  # (variable, default when unset)
+
+
+SYSTEMS = (
+    # GITHUB_ACTION is the step's id (`__run`, `__run_2`, `__owner_repo` for unnamed steps): steps differ.
+    CiSystem("GitHub Actions", "gh", "GITHUB_RUN_ID",
+             ("GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_JOB", "GITHUB_ACTION"),
+             (("GITHUB_RUN_ATTEMPT", "1"),)),
+    # A retried GitLab job gets a new CI_JOB_ID.
+    CiSystem("GitLab CI", "gl", "CI_JOB_ID", ("CI_JOB_ID",), (("CI_PROJECT_ID", ""),)),
+    CiSystem("Azure Pipelines", "az", "BUILD_BUILDID", ("BUILD_BUILDID", "SYSTEM_JOBID"),
+             (("SYSTEM_JOBATTEMPT", "1"),)),
+    # BUILD_TAG is jenkins-${JOB_NAME}-${BUILD_NUMBER}: a rebuild is a new build number.
+    CiSystem("Jenkins", "jk", "BUILD_TAG", ("BUILD_TAG",)),
+)
+
+
+@dataclass(frozen=True)
+class ClientToken:
+    value: str
+    how: str  # for the log: how the token was chosen (never a secret: CI ids and a workflow id)
+
+
+def validate_client_token(value: str, *, field: str = "--client-token") -> str:
+    if not 1 <= len(value) <= MAX_LENGTH:
+        raise InputError(field, value, f"length must be 1-{MAX_LENGTH} characters (got {len(value)})")
+    if not _TOKEN.fullmatch(value):
+        raise InputError(field, value, f"must match {PATTERN} as a whole: letters and digits, "
+                                       "single '-', '_' or '.' between them")
+    return value
+
+
+def _identity(system: CiSystem, env: Mapping[str, str]) -> list[tuple[str, str]] | None:
+    values = [(name, env.get(name, "").strip()) for name in system.required]
+    if not all(value for _, value in values):
+        return None
+    values += [(name, env.get(name, "").strip() or default) for name, default in system.optional]
+    return values
+
+
+def derive(system: CiSystem, identity: list[tuple[str, str]], workflow_id: str) -> str:
+    """`<prefix>-<40 hex>`: valid for the model's pattern, 43 characters, the same for the same inputs."""
+    material = "\n".join([f"{name}={value}" for name, value in identity] + [f"workflowId={workflow_id.lower()}"])
+    return f"{system.prefix}-{hashlib.sha256(material.encode('utf-8')).hexdigest()[:_DIGEST_CHARS]}"
+
+
+def _random() -> str:
+    return uuid.uuid4().hex
+
+
+def choose_client_token(
+    *,
+    explicit: str | None,
+    workflow_id: str,
+    env: Mapping[str, str],
+    field: str = "--client-token",
+    random_token: Callable[[], str] = _random,
+) -> ClientToken:
+    """An explicit token (validated), else one derived from the CI step and the workflow, else a random one."""
+    if explicit:  # validated as given: an empty value (an Action input left blank) means "not given"
+        return ClientToken(validate_client_token(explicit, field=field), f"given by {field}")
+    for system in SYSTEMS:
+        if not env.get(system.marker, "").strip():
+            continue
+        identity = _identity(system, env)
+        if identity is None:
+            missing = ", ".join(n for n in system.required if not env.get(n, "").strip())
+            return ClientToken(validate_client_token(random_token(), field="client token"),
+                               f"random: {system.name} detected but {missing} unset, so a retry of this step "
+                               f"would start another run; pass {field} to prevent that")
+        named = ", ".join(f"{name}={value}" for name, value in identity)
+        return ClientToken(derive(system, identity, workflow_id),
+                           f"derived from this {system.name} step ({named}) and the workflow ID: a re-run "
+                           "of this step in this attempt finds the same run; a new attempt starts a new one")
+    return ClientToken(validate_client_token(random_token(), field="client token"),
+                       f"random (no CI system detected); pass {field} to make retries find the same run")

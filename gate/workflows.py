@@ -1,0 +1,165 @@
+"""Which workflow and which run (pure): a workflow by name or ID, every page of a listing, the newest run,
+and the run that superseded another. Items are schema-checked answers (gate/schema.py) before they get here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from gate.errors import InputError, InvalidResponse
+from gate.validation import UUID_PATTERN
+
+MAX_PAGES = 1000  # 100 000 workflows, 50 000 runs: past this a listing is not ending
+MAX_LISTED = 20  # candidates named in an error message; the rest are counted
+_UUID = re.compile(UUID_PATTERN)
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
+
+Item = Mapping[str, Any]
+
+
+def is_workflow_id(value: str) -> bool:
+    """A UUID names a workflow by ID (used as is, no ListWorkflows); anything else is a name."""
+    return _UUID.fullmatch(value) is not None
+
+
+def normalize_branch(value: str) -> str:
+    """`refs/heads/main` (GitHub's github.ref) and `main` name the same branch."""
+    return value.removeprefix("refs/heads/")
+
+
+def describe(item: Item) -> str:
+    return (f"{item.get('name')} (repository {item.get('sourceRepositoryName')}, "
+            f"branch {item.get('sourceBranchName')}, id {item.get('id')})")
+
+
+def _listed(items: Sequence[Item]) -> str:
+    lines = [describe(i) for i in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        lines.append(f"... and {len(items) - MAX_LISTED} more")
+    return "; ".join(lines)
+
+
+def pick_workflow(
+    items: Iterable[Item],
+    *,
+    name: str,
+    branch: str | None = None,
+    repository: str | None = None,
+    field: str = "--workflow",
+    flags: tuple[str, str] = ("--branch", "--repository"),
+) -> Item:
+    """The one workflow named exactly `name`, narrowed by branch and repository; else an InputError (exit 2,
+    nothing started) that lists the candidates so the user can add the missing flag or pass the ID."""
+    everything = list(items)
+    named = [w for w in everything if w.get("name") == name]
+    chosen = [w for w in named
+              if (branch is None or w.get("sourceBranchName") == normalize_branch(branch))
+              and (repository is None or w.get("sourceRepositoryName") == repository)]
+    if len(chosen) == 1:
+        return chosen[0]
+    where = "".join([f" on branch {normalize_branch(branch)}" if branch is not None else "",
+                     f" in repository {repository}" if repository is not None else ""])
+    if chosen:
+        missing = [flag for flag, given in zip(flags, (branch, repository), strict=True) if given is None]
+        hint = " or ".join(missing + ["the workflow ID"]) if missing else "the workflow ID"
+        raise InputError(field, name, f"{len(chosen)} workflows have this name{where}; pick one with {hint}: "
+                                      f"{_listed(chosen)}")
+    if named:
+        raise InputError(field, name, f"no workflow has this name{where}; workflows of this name: {_listed(named)}")
+    if everything:
+        raise InputError(field, name, f"no workflow has this name (names match exactly, case included); "
+                                      f"the project's workflows: {_listed(everything)}")
+    raise InputError(field, name, "the project has no workflows")
+
+
+def follow_pages(
+    fetch: Callable[[str | None], Item],
+    *,
+    what: str = "ListWorkflows",
+    until: Callable[[Sequence[Any]], bool] | None = None,
+    max_pages: int = MAX_PAGES,
+) -> list[Any]:
+    """Every item, page after page: `fetch(next_token)` returns one checked page; the first call gets None.
+
+    `until(page_items)` may stop early (a run listing is newest first: older pages cannot matter).
+    A repeated nextToken or endless pages are an InvalidResponse rather than a loop.
+    """
+    items: list[Any] = []
+    token: str | None = None
+    seen: set[str] = set()
+    for _ in range(max_pages):
+        page = fetch(token)
+        page_items = list(page.get("items") or [])
+        items.extend(page_items)
+        token = page.get("nextToken") or None  # an empty token ends the listing, as in botocore
+        if token is None or (until is not None and until(page_items)):
+            return items
+        if token in seen:
+            raise InvalidResponse(f"{what}: the service sent the same nextToken twice; paging would never end")
+        seen.add(token)
+    raise InvalidResponse(f"{what}: still more pages after {max_pages}; the listing does not end")
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 timestamp with its offset (server answers are schema-checked for `date-time`)."""
+    if not _RFC3339.fullmatch(text):
+        raise ValueError(f"{text!r} is not an RFC 3339 date-time with a UTC offset")
+    return datetime.fromisoformat(text.upper())  # Python 3.11 reads Z
+
+
+def parse_since(value: str, *, field: str = "--since") -> datetime:
+    try:
+        return parse_rfc3339(value.strip())
+    except ValueError:
+        raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "
+                                       "or 2026-11-30T10:00:00+01:00") from None
+
+
+def _started(item: Item) -> datetime | None:
+    try:
+        return parse_rfc3339(str(item.get("startTime")))
+    except ValueError:
+        return None
+
+
+def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_id: str | None = None) -> Item | None:
+    """The run with the latest startTime, optionally started at or after `since`; None while there is none.
+    On a tie, the one listed first (the service lists newest first)."""
+    best: tuple[datetime, Item] | None = None
+    for run in runs:
+        started = _started(run)
+        other = workflow_id is not None and str(run.get("workflowId", "")).lower() != workflow_id.lower()
+        if started is None or other:
+            continue
+        if (since is None or started >= since) and (best is None or started > best[0]):
+            best = (started, run)
+    return None if best is None else best[1]
+
+
+def superseding_run(runs: Iterable[Item], *, superseded: Item) -> Item | None:
+    """The run that superseded `superseded`: the next run of the same workflow started after it (None while
+    it is not listed). On a tie, the one listed last, i.e. the older of the two."""
+    workflow = str(superseded.get("workflowId", "")).lower()
+    run_id = str(superseded.get("id", "")).lower()
+    after = _started(superseded)
+    if after is None:
+        raise ValueError("the superseded run has no startTime")
+    best: tuple[datetime, Item] | None = None
+    for run in runs:
+        started = _started(run)
+        if (started is None or started <= after or str(run.get("workflowId", "")).lower() != workflow
+                or str(run.get("id", "")).lower() == run_id):
+            continue
+        if best is None or started <= best[0]:
+            best = (started, run)
+    return None if best is None else best[1]
+
+
+def started_at_or_before(moment: datetime) -> Callable[[Sequence[Any]], bool]:
+    """An `until` for follow_pages over a newest-first run listing: stop once a page reaches `moment`."""
+    def reached(items: Sequence[Any]) -> bool:
+        return any((started := _started(i)) is not None and started <= moment for i in items if isinstance(i, Mapping))
+    return reached
