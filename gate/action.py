@@ -16,7 +16,8 @@ from gate import app
 from gate.formats import azure
 from gate.settings import RawInputs
 
-INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses")
+INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
+               "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded")
 FIELD_NAMES = {name: f"input '{name}'" for name in INPUT_NAMES}
 
 
@@ -50,6 +51,15 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         run_id=value("run-id", "CODECATALYST_RUN_ID"),
         endpoint=value("endpoint", "CODECATALYST_ENDPOINT"),
         token=(read_input(env, "token") or env.get("CODECATALYST_TOKEN", "")).strip(),
+        token_env=env,
+        workflow=value("workflow", "CODECATALYST_WORKFLOW"),
+        branch=value("branch", "CODECATALYST_BRANCH"),
+        repository=value("repository", "CODECATALYST_REPOSITORY"),
+        start=read_input(env, "start"),
+        latest=read_input(env, "latest"),
+        since=value("since", "CODECATALYST_SINCE"),
+        client_token=value("client-token", "CODECATALYST_CLIENT_TOKEN"),
+        follow_superseded=read_input(env, "follow-superseded"),
         interval=value("interval"),
         timeout=value("timeout"),
         success_statuses=[read_input(env, "success-statuses")],

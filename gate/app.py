@@ -5,6 +5,7 @@ made; every entry point is a parser that fills `RawInputs` and calls `main`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import traceback
@@ -13,9 +14,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gate.client import CodeCatalystClient
-from gate.clock import Clock, SystemClock
+from gate.clock import Clock, Deadline, SystemClock
 from gate.describe import PREFIX
-from gate.errors import Cancelled, ExitCode, GateError
+from gate.errors import ExitCode, GateError
 from gate.policy import FLOOR, Adaptive, FixedInterval
 from gate.progress import Progress
 from gate.redact import Redactor
@@ -45,7 +46,7 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
     try:
         return run(settings, env=env, stdout=out, stderr=err, clock=clock)
     except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
-        redactor = Redactor(settings.target.token)
+        redactor = Redactor(settings.project.token)
         err.write(f"{PREFIX} internal error: this is a bug in codecatalyst-gate; please report it with the "
                   "traceback below (the token is masked)\n" + redactor.text(traceback.format_exc()))
         err.flush()
@@ -65,22 +66,32 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
         stderr: TextIO | None = None, clock: Clock | None = None) -> int:
     env = os.environ if env is None else env
     out, err = stdout or sys.stdout, stderr or sys.stderr
-    redactor = Redactor(settings.target.token)
+    project = settings.project
+    redactor = Redactor(project.token)
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
-    with CodeCatalystClient(endpoint=settings.target.endpoint, token=settings.target.token) as client:
+    with CodeCatalystClient(endpoint=project.endpoint, token=project.token) as client:
         if settings.command == "get":
-            return get(settings.target, client=client, sink=sink)
+            assert settings.run.run_id is not None  # settings.run_choice: `get` takes a run ID only
+            return get(project.run(settings.run.run_id), client=client, sink=sink)
         clock = clock or SystemClock()
         stream = out if settings.display.stream == "stdout" else err
         from gate.display import make_display
 
         display = make_display(settings.display, redactor=redactor, clock=clock, stream=stream, env=env)
         with deferred_signals():  # between the wait's end and the written result, no signal can cut in
-            with fenced(stream, enabled=settings.display.fenced, title=f"Polling CodeCatalyst workflow run "
-                                                                        f"{settings.target.run_id}"):
-                result = wait(settings, client=client, display=display, clock=clock)
+            with fenced(stream, enabled=settings.display.fenced, title=log_title(settings)):
+                result = gate(settings, client=client, display=display, clock=clock, sink=sink, env=env)
             sink.result(result)
     return verdict(result, sink)
+
+
+def log_title(settings: Settings) -> str:
+    choice = settings.run
+    if choice.run_id is not None:
+        return f"Polling CodeCatalyst workflow run {choice.run_id}"
+    assert choice.workflow is not None
+    how = "Starting and polling" if choice.start else "Polling the newest run of"
+    return f"{how} CodeCatalyst workflow {choice.workflow.workflow}"
 
 
 def verdict(result: Result, sink: Sink) -> int:
@@ -158,28 +169,58 @@ def history_loader(target: RunTarget, client: CodeCatalystClient,
     return load
 
 
-def wait(settings: Settings, *, client: CodeCatalystClient, display: Display, clock: Clock) -> Result:
-    """The wait as people see it: a first frame before the first request, ticks (spinner, heartbeat) while the loop
-    sleeps, a summary at the end; signals end it with `result = cancelled`."""
+def gate(settings: Settings, *, client: CodeCatalystClient, display: Display, clock: Clock, sink: Sink,
+         env: Mapping[str, str]) -> Result:
+    """The gate as people see it: pick the run, wait for it (and for each run that supersedes it, when asked), all
+    under one deadline; a first frame before the first request, ticks while it sleeps, a summary at the end.
+    Signals end it with `result = cancelled`; the result is always returned, never raised."""
     from gate.display import DisplayClock
+    from gate.picker import Picked, Picker
 
-    target, polling = settings.target, settings.polling
-    ref = RunRef(space=target.space, project=target.project, run_id=target.run_id)
+    project, polling = settings.project, settings.polling
+    if project.token_source:
+        display.note(f"token from {project.token_source}")
     display.tick(clock.now())
+    ticking = DisplayClock(clock, display)
+    deadline = Deadline(ticking, polling.timeout)
+    retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR)
+    picker = Picker(client=client, project=project, clock=ticking, deadline=deadline, retry=retry,
+                    policy=choose_policy(settings), progress=display, env=env)
+    picked, followed = Picked(settings.run.run_id or ""), []
     try:
         with cancel_on_signals():
-            result = wait_for_run(
-                ref=ref,
-                fetch=lambda remaining: fetch_run(target, client, remaining=remaining),
-                policy=choose_policy(settings, load_history=history_loader(target, client, display)),
-                retry=RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR),
-                success_statuses=polling.success_statuses,
-                timeout=polling.timeout,
-                clock=DisplayClock(clock, display),
-                progress=display,
-            )
-    except Cancelled as e:  # a signal before the loop's own handling began
-        result = Result(kind=e.kind, exit_code=e.exit_code, space=ref.space, project=ref.project, run_id=ref.run_id,
-                        message=str(e))
+            picked = picker.pick(settings.run, names=settings.names)
+            if picked.started:  # told at once: a job cancelled or timed out later still says which run it started
+                sink.outputs({"run-id": picked.run_id, "started": "true"})
+            while True:
+                result = wait(settings, project.run(picked.run_id), client=client, display=display, clock=ticking,
+                              deadline=deadline, retry=retry)
+                if not (settings.run.follow_superseded and result.response and result.kind == "failure"
+                        and result.response.get("status") == "SUPERSEDED"):
+                    break
+                followed.append(picked.run_id)
+                picked = dataclasses.replace(picked, run_id=picker.successor(result.response))
+                sink.outputs({"run-id": picked.run_id})
+    except GateError as e:  # in picking the run (or a signal between two waits): the gate could not judge it
+        result = Result(kind=e.kind, exit_code=e.exit_code, space=project.space, project=project.project,
+                        run_id=picked.run_id, message=str(e))
+    workflow = picked.workflow or {}
+    result = dataclasses.replace(result, workflow_name=workflow.get("name"), started=picked.started,
+                                 followed=tuple(followed))
     display.finished(result)
     return result
+
+
+def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,
+         deadline: Deadline, retry: RetryPolicy) -> Result:
+    """One run, polled until something decides it."""
+    return wait_for_run(
+        ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
+        fetch=lambda remaining: fetch_run(target, client, remaining=remaining),
+        policy=choose_policy(settings, load_history=history_loader(target, client, display)),
+        retry=retry,
+        success_statuses=settings.polling.success_statuses,
+        deadline=deadline,
+        clock=clock,
+        progress=display,
+    )

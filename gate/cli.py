@@ -54,7 +54,11 @@ def target_options(func: Any) -> Any:
                           "env CODECATALYST_ENDPOINT]."),
         click.option("--fips", is_flag=True, help=f"Use the FIPS endpoint {FIPS_ENDPOINT}."),
         click.option("--token-file", type=click.Path(dir_okay=False),
-                     help="Read the bearer token from this file (else from env CODECATALYST_TOKEN; never from argv)."),
+                     help="Read the bearer token from this file. Without it the token comes from env "
+                          "CODECATALYST_TOKEN, then AWS_BEARER_TOKEN_CODECATALYST, then the `aws sso login` cache "
+                          "of --profile / AWS_PROFILE; never from argv."),
+        click.option("--profile", help="AWS profile whose `aws sso login` token to use when no token is set "
+                                       "[env AWS_PROFILE]."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -70,13 +74,45 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
                             dotenv_file=options.pop("dotenv_file", None), azure=azure.detected(os.environ))
-    return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), outputs=outputs, **options, **more)
+    return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
+                     **more)
+
+
+def choice_options(func: Any) -> Any:
+    """Which run: --run-id, or a workflow with --start or --latest."""
+    options = [
+        click.option("--workflow", envvar="CODECATALYST_WORKFLOW",
+                     help="Pick the run through this workflow, by ID (a UUID) or exact name; with --start or "
+                          "--latest, instead of --run-id [env CODECATALYST_WORKFLOW]."),
+        click.option("--branch", envvar="CODECATALYST_BRANCH",
+                     help="With --workflow NAME: the workflow's source branch [env CODECATALYST_BRANCH]."),
+        click.option("--repository", envvar="CODECATALYST_REPOSITORY",
+                     help="With --workflow NAME: the workflow's source repository [env CODECATALYST_REPOSITORY]."),
+        click.option("--start", is_flag=True, envvar="CODECATALYST_START",
+                     help="Start a new run of --workflow, then wait on it; a retried start never makes a second "
+                          "run (one client token per attempt of this step)."),
+        click.option("--latest", is_flag=True, envvar="CODECATALYST_LATEST",
+                     help="Wait on the newest run of --workflow (by start time), looking until one exists."),
+        click.option("--since", envvar="CODECATALYST_SINCE",
+                     help="With --latest: only a run started at or after this RFC 3339 time "
+                          "[env CODECATALYST_SINCE]."),
+        click.option("--client-token", envvar="CODECATALYST_CLIENT_TOKEN",
+                     help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI "
+                          "step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
+        click.option("--follow-superseded", is_flag=True, envvar="CODECATALYST_FOLLOW_SUPERSEDED",
+                     help="When the run ends SUPERSEDED, gate on the run that superseded it instead (repeatedly, "
+                          "under the one deadline)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @main.command(epilog=EXIT_CODES_HELP + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS)
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
+@choice_options
 @click.option("--interval",
               help="Time between polls, fixed (e.g. 10, 10s, 1m; minimum 0.1 s) [default: adaptive when omitted: "
                    "sparse while the run is far from the workflow's usual duration, dense around it, never more "

@@ -136,11 +136,13 @@ class CodeCatalystClient:
         return self._call("GET", url, what="GetWorkflowRun response", remaining=remaining)
 
     def list_workflow_runs(
-        self, *, space: str, project: str, workflow_id: str, max_results: int = 50, remaining: float | None = None
+        self, *, space: str, project: str, workflow_id: str, max_results: int = 50, next_token: str | None = None,
+        remaining: float | None = None,
     ) -> Any:
         """One page of a workflow's runs, newest first (ListWorkflowRuns is a POST in the model)."""
         url = self._url("spaces", space, "projects", project, "workflowRuns")
-        params = {"workflowId": workflow_id, "maxResults": str(max_results)}
+        params = {"workflowId": workflow_id, "maxResults": str(max_results)} | (
+            {"nextToken": next_token} if next_token else {})
         return self._call("POST", url, what="ListWorkflowRuns response", remaining=remaining, params=params,
                           json={})
 

@@ -28,3 +28,22 @@ class SystemClock:
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
             time.sleep(min(left, SIGNAL_SLICE))
+
+
+class Deadline:
+    """When the gate must give up: `timeout` seconds after it was made (None: never)."""
+
+    def __init__(self, clock: Clock, timeout: float | None) -> None:
+        self._clock, self.timeout = clock, timeout
+        self._at = None if timeout is None else clock.now() + timeout
+
+    def remaining(self) -> float | None:
+        return None if self._at is None else max(0.0, self._at - self._clock.now())
+
+    def passed(self) -> bool:
+        return self._at is not None and self._clock.now() >= self._at
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep, but never past the deadline."""
+        remaining = self.remaining()
+        self._clock.sleep(seconds if remaining is None else min(seconds, remaining))

@@ -138,6 +138,9 @@ class PlainDisplay:
     def history_learned(self, *, durations: Sequence[float], note: str) -> None:
         self._line(describe_history(durations, note))
 
+    def note(self, text: str) -> None:
+        self._line(text)
+
     def finished(self, result: Result) -> None:
         self._done = True
         data = result.to_dict()
@@ -277,6 +280,9 @@ class TtyDisplay:
 
     def history_learned(self, *, durations: Sequence[float], note: str) -> None:
         self._print([f"  {self._style(self._safe(describe_history(durations, note)), DIM)}"])
+
+    def note(self, text: str) -> None:
+        self._print([f"  {self._style(self._safe(text), DIM)}"])
 
     def finished(self, result: Result) -> None:
         self._done = True

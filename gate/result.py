@@ -13,9 +13,9 @@ from gate.timestamps import duration_seconds
 __all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Result", "ResultKind", "run_console_url"]
 
 RESULT_KEYS = (
-    "result", "status", "run-id", "workflow-id", "space", "project",
+    "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
     "start-time", "end-time", "last-updated-time", "duration-seconds",
-    "status-reasons", "run-url", "polls", "response", "exit-code",
+    "status-reasons", "run-url", "started", "followed", "polls", "response", "exit-code",
 )
 
 CONSOLE_BASE = "https://codecatalyst.aws"
@@ -46,6 +46,8 @@ class Field:
 def _text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if isinstance(value, float):
@@ -65,6 +67,9 @@ class Result:
     polls: int = 0
     response: dict[str, Any] | None = None
     message: str = ""  # why the gate ended this way, for humans; not one of the result keys
+    workflow_name: str | None = None  # known when the gate picked the run by workflow
+    started: bool = False  # this gate started the run (StartWorkflowRun)
+    followed: tuple[str, ...] = ()  # runs gated before this one, superseded, oldest first
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
@@ -76,8 +81,9 @@ class Result:
         return {
             "result": self.kind,
             "status": self._field("status"),
-            "run-id": self.run_id,
+            "run-id": self.run_id or None,
             "workflow-id": workflow_id,
+            "workflow-name": self.workflow_name,
             "space": self.space,
             "project": self.project,
             "start-time": self._field("startTime"),
@@ -87,7 +93,9 @@ class Result:
             "status-reasons": reasons if isinstance(reasons, list) else [],
             "run-url": run_console_url(
                 space=self.space, project=self.project, workflow_id=workflow_id, run_id=self.run_id
-            ),
+            ) if self.run_id else None,
+            "started": self.started,
+            "followed": list(self.followed),
             "polls": self.polls,
             "response": self.response,
             "exit-code": int(self.exit_code),

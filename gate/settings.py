@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -21,14 +22,51 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
+class Project:
+    """Where: the space and project, the endpoint, and the secret to ask with (and, for the log, its source)."""
+
+    space: str
+    project: str
+    endpoint: str
+    token: str = field(repr=False)
+    token_source: str = ""
+
+    def run(self, run_id: str) -> RunTarget:
+        return RunTarget(space=self.space, project=self.project, run_id=run_id, endpoint=self.endpoint,
+                         token=self.token)
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunTarget:
-    """Which run, where, and the secret to ask with."""
+    """One run, where, and the secret to ask with."""
 
     space: str
     project: str
     run_id: str
     endpoint: str
     token: str = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkflowRef:
+    """A workflow by ID (a UUID) or by exact name, narrowed by branch and repository."""
+
+    workflow: str
+    branch: str | None = None
+    repository: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunChoice:
+    """Which run the gate is about: exactly one of a run ID, a run it starts, or the newest run of a workflow."""
+
+    run_id: str | None = None
+    workflow: WorkflowRef | None = None
+    start: bool = False
+    latest: bool = False
+    since: datetime | None = None  # with latest: only a run started at or after this
+    client_token: str | None = None  # with start: given (validated); None: derived or random (gate.idempotency)
+    follow_superseded: bool = False  # a run that ends SUPERSEDED hands the gate over to the run that replaced it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,10 +116,12 @@ class DisplaySettings:
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     command: Command
-    target: RunTarget
+    project: Project
+    run: RunChoice
     polling: PollSettings = PollSettings()
     outputs: OutputTargets = OutputTargets()
     display: DisplaySettings = DisplaySettings()
+    names: Mapping[str, str] = field(default_factory=dict)  # what the user calls each field (errors name them)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +136,16 @@ class RawInputs:
     fips: bool = False
     token: str | None = field(default=None, repr=False)
     token_file: str | None = None
+    profile: str | None = None
+    token_env: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* variables, HOME: more sources
+    workflow: str | None = None
+    branch: str | None = None
+    repository: str | None = None
+    start: bool | str = False
+    latest: bool | str = False
+    since: str | None = None
+    client_token: str | None = None
+    follow_superseded: bool | str = False
     token_hint: str = validation.TOKEN_HINT  # how to pass a token, said when there is none
     interval: str | float | None = None
     timeout: str | float | None = None
@@ -113,13 +163,16 @@ CLI_NAMES = {
     "space": "--space", "project": "--project", "run-id": "--run-id", "endpoint": "--endpoint",
     "token": "CODECATALYST_TOKEN", "token-file": "--token-file", "interval": "--interval",
     "timeout": "--timeout", "heartbeat": "--heartbeat", "success-statuses": "--success-status",
-    "output-file": "--output-file", "dotenv": "--dotenv",
+    "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
+    "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
+    "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
 }
 
 
-def read_token(raw: RawInputs, name: Callable[[str], str]) -> str:
-    """`--token-file` wins over the token variable or input; the token never comes from argv.
-    A file's problem names its path, never its content."""
+def read_token(raw: RawInputs, name: Callable[[str], str]) -> tuple[str, str]:
+    """The first source that is set: `--token-file`, the token variable or input, then the AWS tools' sources
+    (gate.credentials). Returns the token and, for the log, its source. The token never comes from argv; a file's
+    problem names its path, never its content."""
     if raw.token_file:
         path = Path(raw.token_file)
         try:
@@ -129,8 +182,67 @@ def read_token(raw: RawInputs, name: Callable[[str], str]) -> str:
             raise InputError(name("token-file"), str(path), f"must be a readable file ({reason})") from None
         if not text.strip():
             raise InputError(name("token-file"), str(path), "the file is empty: it must hold the token")
-        return validation.validate_token(text, field=f"{name('token-file')} {path}")
-    return validation.validate_token(raw.token or "", field=name("token"), hint=raw.token_hint)
+        return validation.validate_token(text, field=f"{name('token-file')} {path}"), f"{name('token-file')} {path}"
+    if raw.token and raw.token.strip():
+        return validation.validate_token(raw.token, field=name("token")), name("token")
+    if raw.profile or any(raw.token_env.get(v, "").strip() for v in ("AWS_BEARER_TOKEN_CODECATALYST", "AWS_PROFILE")):
+        from gate.credentials import find_token  # configparser and friends: only when an AWS source is used
+
+        credential = find_token(token_file=None, profile=raw.profile, env=raw.token_env)
+        return credential.token, credential.source
+    return validation.validate_token("", field=name("token"), hint=raw.token_hint), ""
+
+
+def _flag(value: bool | str, field_name: str) -> bool:
+    """A flag from the CLI (bool) or an Action input ('true' / 'false', empty for false)."""
+    if isinstance(value, bool):
+        return value
+    text = value.strip().lower()
+    if text in ("", "false"):
+        return False
+    if text == "true":
+        return True
+    raise InputError(field_name, value, "must be true or false")
+
+
+def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) -> RunChoice:
+    """Exactly one way to pick the run; every other combination says which flags clash."""
+    start, latest = _flag(raw.start, name("start")), _flag(raw.latest, name("latest"))
+    follow = _flag(raw.follow_superseded, name("follow-superseded"))
+    workflow = (raw.workflow or "").strip()
+    run_id = (raw.run_id or "").strip()
+    ways = f"{name('run-id')} ID, {name('workflow')} NAME|ID {name('start')}, or {name('workflow')} NAME|ID " \
+           f"{name('latest')}"
+    if command == "get" and workflow:
+        raise InputError(name("workflow"), workflow, f"`get` reads one run: give {name('run-id')}")
+    if run_id and workflow:
+        raise InputError(name("workflow"), workflow, f"cannot be combined with {name('run-id')}: pick the run one "
+                                                     f"way ({ways})")
+    if not workflow:
+        for given, key in ((start, "start"), (latest, "latest"), (raw.since, "since"), (raw.branch, "branch"),
+                           (raw.repository, "repository"), (raw.client_token, "client-token")):
+            if given:
+                raise InputError(name(key), given, f"goes with {name('workflow')} NAME|ID")
+        return RunChoice(run_id=validation.validate_run_id(_required(raw.run_id, name("run-id")), field=name("run-id")),
+                         follow_superseded=follow)
+    if start == latest:
+        raise InputError(name("workflow"), workflow, f"needs {name('start')} (start a new run) or {name('latest')} "
+                                                     "(wait on its newest run)" if not start else
+                         f"takes {name('start')} or {name('latest')}, not both")
+    if raw.since and not latest:
+        raise InputError(name("since"), raw.since, f"goes with {name('latest')}")
+    if raw.client_token and not start:
+        raise InputError(name("client-token"), raw.client_token, f"goes with {name('start')}")
+    from gate import idempotency, workflows
+
+    return RunChoice(
+        workflow=WorkflowRef(workflow=workflow, branch=(raw.branch or "").strip() or None,
+                             repository=(raw.repository or "").strip() or None),
+        start=start, latest=latest, follow_superseded=follow,
+        since=workflows.parse_since(raw.since, field=name("since")) if raw.since else None,
+        client_token=idempotency.validate_client_token(raw.client_token.strip(), field=name("client-token"))
+        if raw.client_token and raw.client_token.strip() else None,
+    )
 
 
 def _required(value: str | None, field_name: str) -> str:
@@ -162,11 +274,11 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
         chosen = defaults.FIPS_ENDPOINT if raw.fips else (raw.endpoint or "").strip() or defaults.DEFAULT_ENDPOINT
         return validation.validate_endpoint(chosen, field=name("endpoint"))
 
-    token = check(lambda: read_token(raw, name))
+    credential = check(lambda: read_token(raw, name))
     space = check(lambda: validation.validate_space(_required(raw.space, name("space")), field=name("space")))
     project = check(lambda: validation.validate_project(_required(raw.project, name("project")),
                                                         field=name("project")))
-    run_id = check(lambda: validation.validate_run_id(_required(raw.run_id, name("run-id")), field=name("run-id")))
+    choice = check(lambda: run_choice(raw, name, command=command))
     url = check(endpoint)
     interval = check(lambda: None if raw.interval in (None, "") else
                      validation.validate_interval(raw.interval, field=name("interval")))
@@ -181,13 +293,15 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
                                        "wait ends"))
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
-    assert token is not None and space is not None and project is not None and run_id is not None
+    assert credential is not None and space is not None and project is not None and choice is not None
     assert url is not None and statuses is not None
     return Settings(
         command=command,
-        target=RunTarget(space=space, project=project, run_id=run_id, endpoint=url, token=token),
+        project=Project(space=space, project=project, endpoint=url, token=credential[0], token_source=credential[1]),
+        run=choice,
         polling=PollSettings(interval=interval, timeout=timeout, success_statuses=statuses,
                              retry=RetrySettings() if raw.retry_base is None else RetrySettings(base=raw.retry_base)),
         outputs=raw.outputs,
+        names=names,
         display=DisplaySettings(stream=raw.display_stream, quiet=raw.quiet, heartbeat=heartbeat, fenced=raw.fenced),
     )

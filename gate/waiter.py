@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gate.clock import Clock
+from gate.clock import Clock, Deadline
 from gate.errors import DeadlineExceeded, ExitCode, GateError, ResultKind, TransientError
 from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
@@ -48,23 +48,6 @@ def _run_age(response: dict[str, Any], now: datetime) -> float | None:
     return max(0.0, (now - started).total_seconds())
 
 
-class _Deadline:
-    def __init__(self, clock: Clock, timeout: float | None) -> None:
-        self._clock = clock
-        self._at = None if timeout is None else clock.now() + timeout
-
-    def remaining(self) -> float | None:
-        return None if self._at is None else max(0.0, self._at - self._clock.now())
-
-    def passed(self) -> bool:
-        return self._at is not None and self._clock.now() >= self._at
-
-    def sleep(self, seconds: float) -> None:
-        """Sleep, but never past the deadline."""
-        remaining = self.remaining()
-        self._clock.sleep(seconds if remaining is None else min(seconds, remaining))
-
-
 @dataclass
 class _Tally:
     """What this wait has seen so far; `context` hands it to the policies."""
@@ -93,14 +76,16 @@ def wait_for_run(
     policy: PollPolicy,
     retry: RetryPolicy,
     success_statuses: frozenset[str],
-    timeout: float | None,
     clock: Clock,
     progress: Progress,
+    timeout: float | None = None,
+    deadline: Deadline | None = None,
     utc_now: Callable[[], datetime] = _utc_now,
 ) -> Result:
-    """Poll until something decides the gate; always returns a Result, never raises a GateError."""
+    """Poll until something decides the gate; always returns a Result, never raises a GateError. The deadline is
+    `deadline` when the gate has one already (it picked the run first), else `timeout` from now."""
     started = clock.now()
-    deadline = _Deadline(clock, timeout)
+    deadline = deadline or Deadline(clock, timeout)
     tally = _Tally()
 
     def context() -> PollContext:
@@ -143,7 +128,7 @@ def wait_for_run(
                 kind, code = outcome_for_status(status, success_statuses)
                 return result(kind, code, "" if kind == "success" else f"the run ended {status}")
             if deadline.passed():
-                raise DeadlineExceeded(f"timed out after {timeout:g}s; the run is still {status}")
+                raise DeadlineExceeded(f"timed out after {deadline.timeout:g}s; the run is still {status}")
             delay = policy(now)
             progress.polled(status=status, elapsed=now.elapsed, next_delay=delay)
             deadline.sleep(delay)

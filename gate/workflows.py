@@ -35,7 +35,7 @@ def describe(item: Item) -> str:
             f"branch {item.get('sourceBranchName')}, id {item.get('id')})")
 
 
-def _listed(items: Sequence[Item]) -> str:
+def listed(items: Sequence[Item]) -> str:
     lines = [describe(i) for i in items[:MAX_LISTED]]
     if len(items) > MAX_LISTED:
         lines.append(f"... and {len(items) - MAX_LISTED} more")
@@ -66,12 +66,12 @@ def pick_workflow(
         missing = [flag for flag, given in zip(flags, (branch, repository), strict=True) if given is None]
         hint = " or ".join(missing + ["the workflow ID"]) if missing else "the workflow ID"
         raise InputError(field, name, f"{len(chosen)} workflows have this name{where}; pick one with {hint}: "
-                                      f"{_listed(chosen)}")
+                                      f"{listed(chosen)}")
     if named:
-        raise InputError(field, name, f"no workflow has this name{where}; workflows of this name: {_listed(named)}")
+        raise InputError(field, name, f"no workflow has this name{where}; workflows of this name: {listed(named)}")
     if everything:
         raise InputError(field, name, f"no workflow has this name (names match exactly, case included); "
-                                      f"the project's workflows: {_listed(everything)}")
+                                      f"the project's workflows: {listed(everything)}")
     raise InputError(field, name, "the project has no workflows")
 
 

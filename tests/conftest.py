@@ -64,6 +64,9 @@ class RecordingProgress:
         self.events.append(("history", (len(durations), note)))
 
 
+    def note(self, text: str) -> None:
+        self.events.append(("note", text))
+
     def finished(self, result: Any) -> None:
         self.events.append(("finished", result.kind))
 

@@ -20,7 +20,7 @@ from gate.app import choose_policy
 from gate.history import History, durations_from
 from gate.policy import FLOOR
 from gate.retry import RetryPolicy
-from gate.settings import PollSettings, RetrySettings, RunTarget, Settings
+from gate.settings import PollSettings, Project, RetrySettings, RunChoice, Settings
 from gate.waiter import RunRef, wait_for_run
 
 SEED = 6  # the bench's runs; the policy's constants were chosen on other seeds
@@ -136,7 +136,7 @@ class _Quiet:
     def polled(self, **_: Any) -> None: ...
     def retrying(self, **_: Any) -> None: ...
     def history_learned(self, **_: Any) -> None: ...
-    def error(self, message: str) -> None: ...
+    def note(self, text: str) -> None: ...
     def finished(self, result: Any) -> None: ...
 
 
@@ -157,8 +157,9 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
             return History((), "ListWorkflowRuns failed (ApiRefused)")
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)
 
-    target = RunTarget(space=SPACE, project=PROJECT, run_id=run.run_id, endpoint="https://sim.invalid", token="sim")
-    settings = Settings(command="wait", target=target, polling=PollSettings(interval=interval))
+    project = Project(space=SPACE, project=PROJECT, endpoint="https://sim.invalid", token="sim")
+    settings = Settings(command="wait", project=project, run=RunChoice(run_id=run.run_id),
+                        polling=PollSettings(interval=interval))
     policy = choose_policy(settings, load_history=load)
     if tuning:
         from gate.history import LearnsHistory

@@ -23,7 +23,7 @@ from gate.policy import (
     throttled_floor,
     wait_cost_rate,
 )
-from gate.settings import PollSettings, RunTarget, Settings
+from gate.settings import PollSettings, Project, RunChoice, Settings
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN
 
 rng = random.Random(1)
@@ -167,8 +167,8 @@ def test_the_cost_sticks_at_the_tail_once_a_late_notice_is_dearer_than_a_poll() 
 
 
 def settings(interval: float | None) -> Settings:
-    target = RunTarget(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint="https://example.invalid", token=TOKEN)
-    return Settings(command="wait", target=target, polling=PollSettings(interval=interval))
+    project = Project(space=SPACE, project=PROJECT, endpoint="https://example.invalid", token=TOKEN)
+    return Settings(command="wait", project=project, run=RunChoice(run_id=RUN_ID), polling=PollSettings(interval=interval))
 
 
 def test_an_explicit_interval_is_a_fixed_interval() -> None:
