@@ -181,7 +181,7 @@ def gate(settings: Settings, *, client: CodeCatalystClient, display: Display, cl
     if project.token_source:
         display.note(f"token from {project.token_source}")
     display.tick(clock.now())
-    ticking = DisplayClock(clock, display)
+    ticking, began = DisplayClock(clock, display), clock.now()
     deadline = Deadline(ticking, polling.timeout)
     retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR)
     picker = Picker(client=client, project=project, clock=ticking, deadline=deadline, retry=retry,
@@ -194,7 +194,7 @@ def gate(settings: Settings, *, client: CodeCatalystClient, display: Display, cl
                 sink.outputs({"run-id": picked.run_id, "started": "true"})
             while True:
                 result = wait(settings, project.run(picked.run_id), client=client, display=display, clock=ticking,
-                              deadline=deadline, retry=retry)
+                              deadline=deadline, retry=retry, began=began)
                 if not (settings.run.follow_superseded and result.response and result.kind == "failure"
                         and result.response.get("status") == "SUPERSEDED"):
                     break
@@ -212,7 +212,7 @@ def gate(settings: Settings, *, client: CodeCatalystClient, display: Display, cl
 
 
 def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,
-         deadline: Deadline, retry: RetryPolicy) -> Result:
+         deadline: Deadline, retry: RetryPolicy, began: float) -> Result:
     """One run, polled until something decides it."""
     return wait_for_run(
         ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
@@ -221,6 +221,7 @@ def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, d
         retry=retry,
         success_statuses=settings.polling.success_statuses,
         deadline=deadline,
+        began=began,
         clock=clock,
         progress=display,
     )

@@ -223,8 +223,9 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
                            (raw.repository, "repository"), (raw.client_token, "client-token")):
             if given:
                 raise InputError(name(key), given, f"goes with {name('workflow')} NAME|ID")
-        return RunChoice(run_id=validation.validate_run_id(_required(raw.run_id, name("run-id")), field=name("run-id")),
-                         follow_superseded=follow)
+        if not run_id:
+            raise InputError(name("run-id"), "", f"is required: pick the run with {ways}")
+        return RunChoice(run_id=validation.validate_run_id(run_id, field=name("run-id")), follow_superseded=follow)
     if start == latest:
         raise InputError(name("workflow"), workflow, f"needs {name('start')} (start a new run) or {name('latest')} "
                                                      "(wait on its newest run)" if not start else

@@ -80,11 +80,13 @@ def wait_for_run(
     progress: Progress,
     timeout: float | None = None,
     deadline: Deadline | None = None,
+    began: float | None = None,
     utc_now: Callable[[], datetime] = _utc_now,
 ) -> Result:
     """Poll until something decides the gate; always returns a Result, never raises a GateError. The deadline is
-    `deadline` when the gate has one already (it picked the run first), else `timeout` from now."""
-    started = clock.now()
+    `deadline` when the gate has one already (it picked the run first), else `timeout` from now; elapsed times
+    count from `began`, the gate's start (default: now)."""
+    started = clock.now() if began is None else began
     deadline = deadline or Deadline(clock, timeout)
     tally = _Tally()
 

@@ -1,9 +1,11 @@
 """Demo: the gate against the bundled emulator, no AWS account needed.
 
-Starts the emulator in-process, starts a MyDemoWorkflow run (it succeeds) and a BrokenWorkflow run
-(it fails) through the StartWorkflowRun API, and runs `codecatalyst-gate wait ... --json` on each
-as a subprocess. Exits 0 if the gate exited 0 for the first and 1 for the second; within a minute,
-leaving no process behind.
+Starts the emulator in-process and runs `codecatalyst-gate wait ... --json` as a subprocess three times:
+1. `--workflow MyDemoWorkflow --start`: the gate starts the run by name and passes it (exit 0);
+2. `--workflow BrokenWorkflow --start`: the run fails, and so does the gate (exit 1);
+3. `--run-id <a Release run> --follow-superseded`: while the gate waits, a newer Release run supersedes the one
+   it was given (Release's run mode is SUPERSEDED, as after a second push); the gate follows it to its end (exit 0).
+Exits 0 if every gate exited as expected; within a minute, leaving no process behind.
 
     .venv/bin/python scripts/demo.py
 """
@@ -18,25 +20,32 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
-from gate.emulator import BROKEN_WORKFLOW_ID, MY_DEMO_WORKFLOW_ID, PROJECT, SPACE, Emulator
+from gate.emulator import PROJECT, RELEASE_WORKFLOW_ID, SPACE, Emulator
 
 TOKEN = "demo-token"
-GATE_TIMEOUT = 25.0  # seconds per gate run; both together stay within a minute
+GATE_TIMEOUT = 25.0  # seconds per gate run; together they stay within a minute
 
 
 @dataclass(frozen=True)
 class Case:
-    workflow: str
-    workflow_id: str
+    title: str
+    args: tuple[str, ...]
     expected_exit: int
+    supersede: bool = False  # start a newer Release run once the gate is watching the first one
 
 
-CASES = (Case("MyDemoWorkflow", MY_DEMO_WORKFLOW_ID, 0), Case("BrokenWorkflow", BROKEN_WORKFLOW_ID, 1))
+CASES = (
+    Case("the gate starts MyDemoWorkflow by name", ("--workflow", "MyDemoWorkflow", "--start"), 0),
+    Case("the gate starts BrokenWorkflow by name", ("--workflow", "BrokenWorkflow", "--start"), 1),
+    Case("a Release run is superseded while the gate waits; the gate follows it", ("--follow-superseded",), 0,
+         supersede=True),
+)
 
 
 def gate_command() -> list[str]:
@@ -57,10 +66,12 @@ def start_run(*, base_url: str, workflow_id: str) -> str:
     return answer.json()["id"]
 
 
-def run_gate(*, base_url: str, run_id: str) -> tuple[int | None, dict | None]:
-    """(exit code or None on timeout, the --json result); the gate's log is shown line by line as it comes."""
-    command = [*gate_command(), "wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id,
-               "--endpoint", base_url, "--json"]
+def run_gate(*, base_url: str, args: tuple[str, ...], when_watching: Callable[[], None] | None = None
+             ) -> tuple[int | None, dict | None]:
+    """(exit code or None on timeout, the --json result); the gate's log is shown line by line as it comes.
+    `when_watching` runs once the gate has seen its run in progress."""
+    command = [*gate_command(), "wait", "--space", SPACE, "--project", PROJECT, "--endpoint", base_url, "--json",
+               *args]
     env = {**os.environ, "CODECATALYST_TOKEN": TOKEN}
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as gate:
         killer = threading.Timer(GATE_TIMEOUT, gate.kill)
@@ -68,6 +79,9 @@ def run_gate(*, base_url: str, run_id: str) -> tuple[int | None, dict | None]:
         try:
             for line in gate.stderr:  # type: ignore[union-attr]
                 print(f"    gate| {line.rstrip()}", flush=True)
+                if when_watching is not None and "status IN_PROGRESS" in line:
+                    when_watching()
+                    when_watching = None
             stdout = gate.stdout.read()  # type: ignore[union-attr]
             code = gate.wait()
         finally:
@@ -85,13 +99,24 @@ def run_gate(*, base_url: str, run_id: str) -> tuple[int | None, dict | None]:
 def main() -> int:
     started = time.monotonic()
     failures = 0
-    with Emulator(token=TOKEN) as emulator:
+    with Emulator(token=TOKEN, scenario="busy") as emulator:
         print(f"emulator listening on {emulator.base_url} (space {SPACE}, project {PROJECT})")
         for number, case in enumerate(CASES, 1):
-            run_id = start_run(base_url=emulator.base_url, workflow_id=case.workflow_id)
-            print(f"\n[{number}/{len(CASES)}] started a {case.workflow} run {run_id}; "
-                  f"waiting with codecatalyst-gate (expect exit {case.expected_exit})")
-            code, result = run_gate(base_url=emulator.base_url, run_id=run_id)
+            args, when_watching = case.args, None
+            if case.supersede:
+                run_id = start_run(base_url=emulator.base_url, workflow_id=RELEASE_WORKFLOW_ID)
+                args = ("--run-id", run_id, *args)
+
+                def when_watching(older: str = run_id) -> None:
+                    newer = start_run(base_url=emulator.base_url, workflow_id=RELEASE_WORKFLOW_ID)
+                    print(f"    demo| a newer Release run {newer} starts and supersedes {older}", flush=True)
+
+                print(f"\n[{number}/{len(CASES)}] {case.title}: Release run {run_id} "
+                      f"(expect exit {case.expected_exit})")
+            else:
+                print(f"\n[{number}/{len(CASES)}] {case.title} (expect exit {case.expected_exit})")
+            print(f"    $ codecatalyst-gate wait --space {SPACE} --project {PROJECT} --json {' '.join(args)}")
+            code, result = run_gate(base_url=emulator.base_url, args=args, when_watching=when_watching)
             if result is not None:
                 print("    the result object (--json):")
                 print(textwrap.indent(json.dumps(result, indent=2), "      "))
@@ -106,7 +131,8 @@ def main() -> int:
     if failures:
         print(f"\ndemo FAILED: {failures} of {len(CASES)} gate runs did not exit as expected ({elapsed:.1f} s)")
         return 1
-    print(f"\ndemo OK: the gate passed the succeeding run and failed the broken one ({elapsed:.1f} s)")
+    print(f"\ndemo OK: the gate started and passed a run, failed a broken one, and followed a superseded run to "
+          f"its end ({elapsed:.1f} s)")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""`make demo` as a newcomer runs it: both runs shown live, both result objects, exit 0, nothing left behind."""
+"""`make demo` as a newcomer runs it: every run shown live with its result object, exit 0, nothing left behind."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
 
 
 @pytest.mark.e2e
-def test_demo_shows_both_runs_and_exits_0_within_a_minute() -> None:
+def test_demo_starts_runs_by_name_follows_a_superseded_one_and_exits_0_within_a_minute() -> None:
     started = time.monotonic()
     # Its own session, so that whatever it starts can be found afterwards by session id (= its pid).
     demo = subprocess.Popen([sys.executable, str(DEMO)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -26,9 +26,12 @@ def test_demo_shows_both_runs_and_exits_0_within_a_minute() -> None:
     elapsed = time.monotonic() - started
     assert demo.returncode == 0, output
     assert elapsed < 60
-    for status in ("VALIDATING", "PROVISIONING", "IN_PROGRESS", "SUCCEEDED", "FAILED"):
+    for status in ("VALIDATING", "PROVISIONING", "IN_PROGRESS", "SUCCEEDED", "FAILED", "SUPERSEDED"):
         assert f"status {status}" in output
     assert '"result": "success"' in output and '"result": "failure"' in output
+    assert "starting workflow MyDemoWorkflow" in output and "starting workflow BrokenWorkflow" in output
+    assert '"started": true' in output
     assert "exit 1, run status FAILED" in output
+    assert "was superseded by run" in output and '"followed": [\n' in output
     left = subprocess.run(["pgrep", "-s", str(demo.pid)], capture_output=True, text=True, check=False)
     assert left.returncode == 1, f"processes left behind: {left.stdout}"
