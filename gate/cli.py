@@ -56,6 +56,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except click.UsageError as e:
             raise _in_gate_style(e) from None
+        except click.ClickException as e:  # a command's own failure (the emulator's busy port): the same style
+            click.echo("".join(f"{PREFIX} error: {line}\n" for line in e.format_message().splitlines()), err=True,
+                       nl=False)
+            sys.exit(e.exit_code)
         except KeyboardInterrupt:
             sys.exit(int(ExitCode.SIGINT))
 
