@@ -34,8 +34,15 @@ class GateUsageError(click.UsageError):
         click.echo(text, err=True, nl=False)
 
 
-def _in_gate_style(error: click.UsageError) -> GateUsageError:
-    return error if isinstance(error, GateUsageError) else GateUsageError(error.format_message(), error.ctx)
+# click >= 8.2 shows the help for a bare `codecatalyst-gate` through a UsageError: that one stays as it is.
+_HELP_NOT_ERROR: tuple[type[click.UsageError], ...] = tuple(
+    t for t in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if t is not None)
+
+
+def _in_gate_style(error: click.UsageError) -> click.UsageError:
+    if isinstance(error, (GateUsageError, *_HELP_NOT_ERROR)):
+        return error
+    return GateUsageError(error.format_message(), error.ctx)
 
 
 class LazyGroup(click.Group):
@@ -49,13 +56,13 @@ class LazyGroup(click.Group):
         try:
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as e:
-            raise _in_gate_style(e) from None
+            raise _in_gate_style(e) from e.__cause__
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as e:
-            raise _in_gate_style(e) from None
+            raise _in_gate_style(e) from e.__cause__
         except click.ClickException as e:  # a command's own failure (the emulator's busy port): the same style
             click.echo("".join(f"{PREFIX} error: {line}\n" for line in e.format_message().splitlines()), err=True,
                        nl=False)

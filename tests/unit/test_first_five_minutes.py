@@ -215,3 +215,10 @@ def test_schema_pattern_violations_say_the_rule_in_words() -> None:
     assert f"$.spaceName: 'a/b' is not {NAME_RULE}" in found
     assert f"$.id: 'not-a-uuid' is not {UUID_RULE}" in found
     assert not any("(?!" in line or "[a-zA-Z0-9]" in line for line in found)
+
+
+def test_the_bare_command_still_shows_its_help_as_click_does(runner: CliRunner) -> None:
+    outcome = runner.invoke(main, [])
+    text = outcome.output + outcome.stderr
+    assert "Usage: codecatalyst-gate" in text and "codecatalyst-gate: error:" not in text
+    assert "Commands:" in text
