@@ -10,19 +10,65 @@ import click
 
 from gate import __version__
 from gate.defaults import DEFAULT_ENDPOINT, FIPS_ENDPOINT
-from gate.errors import EXIT_CODE_MEANINGS
+from gate.describe import PREFIX
+from gate.errors import ExitCode, exit_codes_help
 from gate.result import RESULT_KEYS
 from gate.statuses import TERMINAL_STATUSES
 
-EXIT_CODES_HELP = "\b\nExit codes:\n" + "\n".join(
-    f"  {int(code):>3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
+TOKEN_REFUSED = (
+    "--token: tokens are never taken on the command line, where the process list and the shell history keep them\n"
+    "pass one in CODECATALYST_TOKEN: read -rsp 'CodeCatalyst token: ' CODECATALYST_TOKEN && export CODECATALYST_TOKEN\n"
+    "or with --token-file PATH, AWS_BEARER_TOKEN_CODECATALYST, or an `aws sso login` session (--profile or AWS_PROFILE)"
 )
+GROUP_EPILOG = "Each command's --help lists the exit codes it can return."
+
+
+class GateUsageError(click.UsageError):
+    """click's usage errors (unknown option, bad value, missing argument) told in the gate's own style, exit 2."""
+
+    def show(self, file: Any = None) -> None:
+        lines = self.format_message().splitlines() or [""]
+        text = "".join(f"{PREFIX} error: {line}\n" for line in lines)
+        if self.ctx is not None:
+            text += f"{PREFIX} see '{self.ctx.command_path} --help'\n"
+        click.echo(text, err=True, nl=False)
+
+
+# click >= 8.2 shows the help for a bare `codecatalyst-gate` through a UsageError: that one stays as it is.
+_HELP_NOT_ERROR: tuple[type[click.UsageError], ...] = tuple(
+    t for t in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if t is not None)
+
+
+def _in_gate_style(error: click.UsageError) -> click.UsageError:
+    if isinstance(error, (GateUsageError, *_HELP_NOT_ERROR)):
+        return error
+    return GateUsageError(error.format_message(), error.ctx)
 
 
 class LazyGroup(click.Group):
-    """Imports the emulator only when it is asked for: `wait` should not pay for it."""
+    """Imports the emulator only when it is asked for: `wait` should not pay for it. Usage errors of every command
+    are told in the gate's style; Ctrl-C outside a wait (which handles it itself) is exit 130, not click's 1."""
 
     lazy = {"emulator": "gate.emulator.command:emulator_command"}
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as e:
+            raise _in_gate_style(e) from e.__cause__
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as e:
+            raise _in_gate_style(e) from e.__cause__
+        except click.ClickException as e:  # a command's own failure (the emulator's busy port): the same style
+            click.echo("".join(f"{PREFIX} error: {line}\n" for line in e.format_message().splitlines()), err=True,
+                       nl=False)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            sys.exit(int(ExitCode.SIGINT))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -37,7 +83,7 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, epilog=GROUP_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codecatalyst-gate")
 def main() -> None:
     """Wait on an Amazon CodeCatalyst workflow run and turn its outcome into an exit code."""
@@ -108,7 +154,7 @@ def choice_options(func: Any) -> Any:
     return func
 
 
-@main.command(epilog=EXIT_CODES_HELP + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS)
+@main.command(epilog=exit_codes_help("wait") + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS)
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
@@ -140,7 +186,7 @@ def wait(**options: Any) -> None:
     sys.exit(gate_main(raw_inputs(options), command="wait"))
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=exit_codes_help("get"))
 @target_options
 def get(**options: Any) -> None:
     """Fetch one GetWorkflowRun answer, validate it, and print it as JSON."""
@@ -149,7 +195,7 @@ def get(**options: Any) -> None:
     sys.exit(gate_main(raw_inputs(options), command="get"))
 
 
-@main.command()
+@main.command(epilog=exit_codes_help("schema"))
 def schema() -> None:
     """Print the JSON Schema that every GetWorkflowRun answer must pass."""
     from gate.schema import schema_text
@@ -157,8 +203,12 @@ def schema() -> None:
     click.echo(schema_text().rstrip("\n"))
 
 
-@main.command()
-@click.argument("file", type=click.File("rb"), default="-")
+def stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+@main.command(epilog=exit_codes_help("validate"))
+@click.argument("file", type=click.File("rb"), required=False)
 def validate(file: Any) -> None:
     """Validate a saved GetWorkflowRun response (FILE, or - for stdin); list every violation."""
     from gate.app import refuse
@@ -166,6 +216,11 @@ def validate(file: Any) -> None:
     from gate.schema import parse_document, validate_response
     from gate.settings import OutputTargets
 
+    if file is None:
+        if stdin_is_terminal():  # it would wait, silently, for a document nobody is typing
+            raise click.UsageError("validate: no FILE given and stdin is a terminal\npass a saved answer "
+                                   "(validate run.json), or - to read stdin (get ... | validate -)")
+        file = sys.stdin.buffer
     name = getattr(file, "name", "-")
     source = "stdin" if name in ("-", "<stdin>") or not isinstance(name, str) else name
     try:
@@ -173,3 +228,17 @@ def validate(file: Any) -> None:
     except InvalidResponse as e:
         sys.exit(refuse(e, OutputTargets()))
     click.echo(f"{source}: valid GetWorkflowRun response")
+
+
+def _refuse_token(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """A hidden `--token` on wait and get: the Action input and the emulator option are called `token`, so users
+    try it; they get how to pass a token, and the value they typed is never repeated."""
+    if value is not None:
+        raise GateUsageError(TOKEN_REFUSED, ctx)
+
+
+# Added after the fact so that wait's and get's own option lists stay as they are.
+_command: click.Command
+for _command in (wait, get):
+    _command.params.append(click.Option(["--token"], hidden=True, expose_value=False, is_eager=True, is_flag=False,
+                                        flag_value="", callback=_refuse_token))

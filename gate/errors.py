@@ -41,6 +41,38 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.SIGTERM: "terminated (SIGTERM); the result was still written",
 }
 
+# What each command can return, in its own words: `--help` shows a command only the codes it can exit with.
+COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
+    "wait": {int(code): meaning for code, meaning in EXIT_CODE_MEANINGS.items()},
+    "get": {
+        ExitCode.SUCCESS: "a valid answer was printed, whatever the run's status (FAILED included)",
+        ExitCode.USAGE: EXIT_CODE_MEANINGS[ExitCode.USAGE],
+        ExitCode.API_REFUSED: EXIT_CODE_MEANINGS[ExitCode.API_REFUSED],
+        ExitCode.INVALID_RESPONSE: EXIT_CODE_MEANINGS[ExitCode.INVALID_RESPONSE],
+        ExitCode.UNAVAILABLE: EXIT_CODE_MEANINGS[ExitCode.UNAVAILABLE],
+        ExitCode.INTERNAL: EXIT_CODE_MEANINGS[ExitCode.INTERNAL],
+        ExitCode.SIGINT: "interrupted (SIGINT); nothing was printed",
+        ExitCode.SIGTERM: "terminated (SIGTERM); nothing was printed",
+    },
+    "validate": {
+        ExitCode.SUCCESS: "the file is a valid GetWorkflowRun response",
+        ExitCode.USAGE: "usage error: no such file, or no FILE while stdin is a terminal",
+        ExitCode.INVALID_RESPONSE: "not a valid GetWorkflowRun response (every violation is listed)",
+    },
+    "schema": {ExitCode.SUCCESS: "the schema was printed"},
+    "emulator": {
+        ExitCode.SUCCESS: "stopped by SIGINT or SIGTERM (serve), or the run was started (start-run)",
+        1: "the port could not be listened on, or the emulator at --endpoint could not start the run",
+        ExitCode.USAGE: "usage error: a bad option, scenario file or workflow name",
+    },
+}
+
+
+def exit_codes_help(command: str) -> str:
+    """The epilog of one command's --help: the exit codes it can return (click keeps `\\b` blocks as written)."""
+    return "\b\nExit codes:\n" + "\n".join(
+        f"  {int(code):>3}  {meaning}" for code, meaning in COMMAND_EXIT_CODES[command].items())
+
 
 class GateError(Exception):
     """Root of every error the gate reports. An error of no more specific class is a bug in the gate."""
@@ -56,7 +88,10 @@ class InputError(GateError):
 
     def __init__(self, field: str, value: object, rule: str) -> None:
         self.field, self.value, self.rule = field, value, rule
-        super().__init__(f"{field}: {value!r} is invalid: {rule}")
+        if value in ("", None):  # nothing given: say what is missing, not that '' is invalid
+            super().__init__(f"{field} {rule}" if rule.startswith("is ") else f"{field}: {rule}")
+        else:
+            super().__init__(f"{field}: {value!r} is invalid: {rule}")
 
 
 class InputErrors(GateError):

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from gate.errors import InputError
+from gate.validation import NAME_RULE
 
 PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"  # the model's ClientToken pattern, matched as a whole
 MAX_LENGTH = 64
@@ -61,8 +62,7 @@ def validate_client_token(value: str, *, field: str = "--client-token") -> str:
     if not 1 <= len(value) <= MAX_LENGTH:
         raise InputError(field, value, f"length must be 1-{MAX_LENGTH} characters (got {len(value)})")
     if not _TOKEN.fullmatch(value):
-        raise InputError(field, value, f"must match {PATTERN} as a whole: letters and digits, "
-                                       "single '-', '_' or '.' between them")
+        raise InputError(field, value, f"must be {NAME_RULE} (nothing else, no spaces)")
     return value
 
 

@@ -44,7 +44,18 @@ def violations(document: Any, *, schema: str = SCHEMA_FILE) -> list[str]:
     """Every schema violation as `json_path: message`, in a stable order."""
     errors = sorted(_validator(schema).iter_errors(document),
                     key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [f"{_json_path(e.absolute_path)}: {e.message}" for e in errors]
+    return [f"{_json_path(e.absolute_path)}: {_message(e)}" for e in errors]
+
+
+def _message(error: Any) -> str:
+    """jsonschema's message, except that a pattern is said in words: `(?!.*\\n)` explains nothing to a reader."""
+    if error.validator == "pattern" and isinstance(error.validator_value, str):
+        from gate.validation import NAME_PATTERN, NAME_RULE, UUID_PATTERN, UUID_RULE
+
+        for pattern, rule in ((UUID_PATTERN, UUID_RULE), (NAME_PATTERN, NAME_RULE)):
+            if pattern in error.validator_value:
+                return f"{error.instance!r} is not {rule}"
+    return str(error.message)
 
 
 def parse_document(body: bytes | str, *, source: str = "response") -> Any:

@@ -247,8 +247,11 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
 
 
 def _required(value: str | None, field_name: str) -> str:
+    """A missing flag names the variable that stands in for it; an Action input is just required."""
     if value is None or not value.strip():
-        raise InputError(field_name, value or "", "is required")
+        variable = {"--space": "CODECATALYST_SPACE", "--project": "CODECATALYST_PROJECT",
+                    "--run-id": "CODECATALYST_RUN_ID"}.get(field_name)
+        raise InputError(field_name, "", f"is required (or set {variable})" if variable else "is required")
     return value.strip()
 
 

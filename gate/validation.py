@@ -18,7 +18,9 @@ NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _NAME = re.compile(NAME_PATTERN)
 _UUID = re.compile(UUID_PATTERN)
-
+# The rules in words, for people: a regex in an error message is a puzzle, not an explanation.
+NAME_RULE = "letters and digits, with single '-', '_' or '.' between them"
+UUID_RULE = "a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e"
 
 
 def _name(field: str, value: str, *, min_length: int, max_length: int | None) -> str:
@@ -26,11 +28,7 @@ def _name(field: str, value: str, *, min_length: int, max_length: int | None) ->
         bound = f"{min_length}-{max_length}" if max_length else f"at least {min_length}"
         raise InputError(field, value, f"length must be {bound} characters (got {len(value)})")
     if not _NAME.fullmatch(value):
-        raise InputError(
-            field, value,
-            f"must match {NAME_PATTERN} as a whole: letters and digits, "
-            "single '-', '_' or '.' between them",
-        )
+        raise InputError(field, value, f"must be {NAME_RULE} (nothing else, no spaces)")
     return value
 
 
@@ -44,7 +42,7 @@ def validate_project(value: str, *, field: str = "--project") -> str:
 
 def validate_run_id(value: str, *, field: str = "--run-id") -> str:
     if not _UUID.fullmatch(value):
-        raise InputError(field, value, f"must be a UUID matching {UUID_PATTERN} as a whole")
+        raise InputError(field, value, f"must be {UUID_RULE} (nothing before or after it)")
     return value
 
 

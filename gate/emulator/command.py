@@ -1,17 +1,36 @@
-"""`codecatalyst-gate emulator`: serve the emulator until SIGTERM or SIGINT, then exit 0."""
+"""`codecatalyst-gate emulator`: serve the emulator until SIGTERM or SIGINT, then exit 0; `emulator start-run`
+starts a run on one that is serving."""
 
 from __future__ import annotations
 
+import io
+import os
 import signal
 import sys
 import threading
 
 import click
 
+from gate.errors import exit_codes_help
+
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 
 
-@click.command("emulator")
+def in_background_of_a_terminal(stream: object) -> bool:
+    """True when `stream` is a terminal whose foreground belongs to someone else: `emulator &` in the shell where
+    the gate then draws its live status line, which a request log would draw over."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+        if not os.isatty(fd):
+            return False
+        return os.tcgetpgrp(fd) != os.getpgrp()
+    except (AttributeError, ValueError, io.UnsupportedOperation):  # no file behind it (a test's buffer)
+        return False
+    except OSError:  # a terminal that is not our controlling one: not ours alone either
+        return True
+
+
+@click.group("emulator", invoke_without_command=True, epilog=exit_codes_help("emulator"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on; 0 picks a free one (the first stdout line says which).")
@@ -22,15 +41,22 @@ HANDLED = (signal.SIGINT, signal.SIGTERM)
 @click.option("--page-size", type=click.IntRange(1), default=None,
               help="ListWorkflows/ListWorkflowRuns pages hold at most N items whatever maxResults says, "
                    "so clients must follow nextToken (default: the scenario's pageSize, else maxResults).")
-@click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
-def emulator_command(*, host: str, port: int, token: str | None, scenario: str | None, page_size: int | None,
-                     quiet: bool) -> None:
+@click.option("--quiet/--log-requests", default=None,
+              help="Log each request on stderr, or not [default: not when started in the background of a terminal "
+                   "(`emulator &`), where the log would draw over the gate's status line; else logged].")
+@click.pass_context
+def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | None, scenario: str | None,
+                     page_size: int | None, quiet: bool | None) -> None:
     """Serve a local CodeCatalyst workflow-run API for trying the gate without an account.
 
     Prints the base URL (e.g. http://127.0.0.1:8080) as the first line on stdout. Seeded:
     space ExampleCorp, project MyDemoProject, workflows MyDemoWorkflow (its runs succeed) and
-    BrokenWorkflow (its runs fail). Stop it with Ctrl-C or SIGTERM.
+    BrokenWorkflow (its runs fail). Stop it with Ctrl-C or SIGTERM. `emulator start-run` starts a run on it.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if quiet is None:
+        quiet = in_background_of_a_terminal(sys.stderr)
     from gate.emulator.checks import ScenarioError
     from gate.emulator.server import Emulator
 
@@ -61,3 +87,31 @@ def emulator_command(*, host: str, port: int, token: str | None, scenario: str |
         emulator.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@emulator_command.command("start-run", epilog=exit_codes_help("emulator"))
+@click.option("--endpoint", envvar="CODECATALYST_ENDPOINT", default="http://127.0.0.1:8080", show_default=True,
+              help="The running emulator's URL (the first line it printed) [env CODECATALYST_ENDPOINT].")
+@click.option("--workflow", default="MyDemoWorkflow", show_default=True,
+              help="Workflow name (exact) or ID; the seeded MyDemoWorkflow succeeds, BrokenWorkflow fails.")
+@click.option("--space", envvar="CODECATALYST_SPACE", default="ExampleCorp", show_default=True,
+              help="[env CODECATALYST_SPACE]")
+@click.option("--project", envvar="CODECATALYST_PROJECT", default="MyDemoProject", show_default=True,
+              help="[env CODECATALYST_PROJECT]")
+def start_run_command(*, endpoint: str, workflow: str, space: str, project: str) -> None:
+    """Start a run on a running emulator and print its ID (for `wait --run-id`).
+
+    The token is CODECATALYST_TOKEN (or CODECATALYST_EMULATOR_TOKEN); an emulator started without --token takes
+    any. Waits up to 10 s for an emulator started a moment before to listen.
+    """
+    from gate.emulator.startrun import StartFailed, start_run
+    from gate.errors import InputError
+
+    token = (os.environ.get("CODECATALYST_TOKEN") or os.environ.get("CODECATALYST_EMULATOR_TOKEN")
+             or "emulator-token").strip()
+    try:
+        click.echo(start_run(endpoint=endpoint, space=space, project=project, workflow=workflow, token=token))
+    except InputError as e:
+        raise click.UsageError(str(e)) from None
+    except StartFailed as e:
+        raise click.ClickException(str(e)) from None

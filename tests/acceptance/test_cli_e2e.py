@@ -343,7 +343,7 @@ VALID_ID = "c0dec47a-0000-4000-8000-00000000f0e1"
 
 @pytest.mark.parametrize(("change", "named"), [
     pytest.param({"--run-id": "../x"}, ["--run-id", "'../x'", "UUID"], id="run-id-path"),
-    pytest.param({"--run-id": VALID_ID + "/../x"}, ["--run-id", "as a whole"], id="run-id-suffix"),
+    pytest.param({"--run-id": VALID_ID + "/../x"}, ["--run-id", "nothing before or after it"], id="run-id-suffix"),
     pytest.param({"--run-id": "not-a-uuid"}, ["--run-id", "'not-a-uuid'"], id="run-id-word"),
     pytest.param({"--space": "a/b"}, ["--space", "'a/b'"], id="space-slash"),
     pytest.param({"--space": "ab"}, ["--space", "3-63"], id="space-short"),

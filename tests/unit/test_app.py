@@ -110,5 +110,7 @@ def test_every_bad_input_is_told_at_once_and_nothing_is_sent() -> None:
         assert len(api.calls) == 0
     assert code == ExitCode.USAGE
     lines = err.getvalue().splitlines()
-    assert [line.split(":", 2)[2].split(":", 1)[0].strip() for line in lines] == [
-        "CODECATALYST_TOKEN", "--space", "--project", "--run-id", "--endpoint", "--interval"]
+    # Each line starts with the field: "--space: '../x' is invalid: ...", or "--project is required (...)".
+    fields = [line.split(" error: ", 1)[1].split(" ", 1)[0].rstrip(":") for line in lines]
+    assert fields == ["CODECATALYST_TOKEN", "--space", "--project", "--run-id", "--endpoint", "--interval"]
+    assert "--project is required (or set CODECATALYST_PROJECT)" in lines[2]

@@ -80,11 +80,13 @@ def test_env_vars_stand_in_for_flags(runner: CliRunner, wire: responses.Requests
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--space", "../x", "--project", PROJECT, "--run-id", RUN_ID], "--space: '../x' is invalid: must match"),
-        (["--space", SPACE, "--project", "a/b", "--run-id", RUN_ID], "--project: 'a/b' is invalid: must match"),
+        (["--space", "../x", "--project", PROJECT, "--run-id", RUN_ID],
+         "--space: '../x' is invalid: must be letters and digits, with single '-', '_' or '.' between them"),
+        (["--space", SPACE, "--project", "a/b", "--run-id", RUN_ID],
+         "--project: 'a/b' is invalid: must be letters and digits"),
         (["--space", SPACE, "--project", PROJECT, "--run-id", "example-workflow-run-id-123abc"],
-         "--run-id: 'example-workflow-run-id-123abc' is invalid: must be a UUID"),
-        (["--space", SPACE, "--project", PROJECT], "--run-id: '' is invalid: is required"),
+         "--run-id: 'example-workflow-run-id-123abc' is invalid: must be a UUID like 0f8fad5b-d9cb-469f-a165-"),
+        (["--space", SPACE, "--project", PROJECT], "--run-id is required (or set CODECATALYST_RUN_ID)"),
         ([*ARGS, "--endpoint", "http://example.com"], "plain http is allowed only for loopback"),
         ([*ARGS, "--fips", "--endpoint", ENDPOINT], "cannot be combined with --fips"),
         ([*ARGS, "--interval", "0.01"], "--interval: '0.01' is invalid: must be at least 0.1 seconds"),

@@ -1,0 +1,73 @@
+"""`codecatalyst-gate emulator start-run`: start a run on a running emulator and print its ID, so trying the gate
+needs no curl. Loopback only, stdlib HTTP; the workflow is picked by name as the gate picks it (gate.workflows)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from gate.errors import GateError, InputError
+from gate.validation import is_loopback_host
+
+# No proxy, whatever HTTP_PROXY says: the request is for loopback and must stay there.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# How long to wait for an emulator started a moment ago (`emulator &` on the line before) to listen.
+UP_WITHIN = 10.0
+
+
+class StartFailed(GateError):
+    """The emulator could not be reached or refused to start the run."""
+
+
+def check_endpoint(endpoint: str) -> str:
+    """The emulator's URL; only loopback, since this command is for the local emulator alone."""
+    parts = urllib.parse.urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not is_loopback_host(parts.hostname or ""):
+        raise InputError("--endpoint", endpoint, "must be the emulator's loopback URL, like http://127.0.0.1:8080 "
+                                                 "(the first line `codecatalyst-gate emulator` prints)")
+    return endpoint.strip().rstrip("/")
+
+
+def _call(method: str, url: str, *, token: str, body: dict[str, Any] | None = None) -> Any:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body or {}).encode(),
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+    try:
+        with _DIRECT.open(request, timeout=10) as answer:
+            return json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        message = json.loads(e.read() or b"{}").get("message", "")
+        raise StartFailed(f"{method} {urllib.parse.urlsplit(url).path}: HTTP {e.code} "
+                          f"{e.headers.get('x-amzn-ErrorType', '')}: {message}") from None
+
+
+def start_run(*, endpoint: str, space: str, project: str, workflow: str, token: str,
+              sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.monotonic) -> str:
+    """The new run's ID. `workflow` is a name (exact, as in the emulator's log) or a workflow ID."""
+    from gate.workflows import follow_pages, is_workflow_id, pick_workflow
+
+    base = f"{check_endpoint(endpoint)}/v1/spaces/{urllib.parse.quote(space)}/projects/{urllib.parse.quote(project)}"
+    deadline = now() + UP_WITHIN
+    while True:
+        try:
+            if is_workflow_id(workflow):
+                workflow_id = workflow
+            else:
+                items = follow_pages(lambda next_token: _call(
+                    "POST", f"{base}/workflows?" + urllib.parse.urlencode(
+                        {"maxResults": 100} | ({"nextToken": next_token} if next_token else {})), token=token))
+                workflow_id = str(pick_workflow(items, name=workflow, branch=None, repository=None)["id"])
+            run = _call("PUT", f"{base}/workflowRuns?" + urllib.parse.urlencode({"workflowId": workflow_id}),
+                        token=token, body={"clientToken": str(uuid.uuid4())})
+            return str(run["id"])
+        except urllib.error.URLError as e:  # not listening yet, or not at all
+            if now() >= deadline:
+                raise StartFailed(f"no emulator answers at {endpoint} ({e.reason}); start one with "
+                                  "`codecatalyst-gate emulator --port 8080 &`") from None
+            sleep(0.1)

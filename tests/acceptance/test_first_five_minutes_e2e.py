@@ -1,0 +1,49 @@
+"""Issue 16 as a newcomer meets it, the gate run as a process: `wait` with nothing set, `--token`, and `validate`
+at a terminal with no FILE (a real pseudo-terminal on stdin: it must refuse at once, not wait on it)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+
+import pytest
+
+from tests.acceptance.conftest import GATE, REPO, clean_env, run_gate
+
+NO_ARGUMENTS = """\
+codecatalyst-gate: error: CODECATALYST_TOKEN: a CodeCatalyst personal access token is required; set CODECATALYST_TOKEN \
+or pass --token-file
+codecatalyst-gate: error: --space is required (or set CODECATALYST_SPACE)
+codecatalyst-gate: error: --project is required (or set CODECATALYST_PROJECT)
+codecatalyst-gate: error: --run-id is required (or set CODECATALYST_RUN_ID)
+"""
+
+
+@pytest.mark.e2e
+def test_wait_with_nothing_set_tells_everything_missing_at_once() -> None:
+    done = run_gate("wait", env=clean_env())
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", NO_ARGUMENTS)
+
+
+@pytest.mark.e2e
+def test_token_on_the_command_line_is_refused_and_never_repeated() -> None:
+    typed = "ccpat-typed-3e2e-5ecret"
+    done = run_gate("wait", "--token", typed, env=clean_env())
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("codecatalyst-gate: error: --token: tokens are never taken on the command line")
+    assert typed not in done.stderr
+
+
+@pytest.mark.e2e
+def test_validate_without_file_at_a_terminal_refuses_at_once() -> None:
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run([*GATE, "validate"], stdin=follower, capture_output=True, text=True,
+                              env=clean_env(), cwd=REPO, timeout=30)  # the timeout only stops a hang
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert done.returncode == 2
+    assert done.stderr.startswith("codecatalyst-gate: error: validate: no FILE given and stdin is a terminal\n")
+    assert "or - to read stdin" in done.stderr
