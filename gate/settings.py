@@ -224,7 +224,10 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
             if given:
                 raise InputError(name(key), given, f"goes with {name('workflow')} NAME|ID")
         if not run_id:
-            raise InputError(name("run-id"), "", f"is required: pick the run with {ways}")
+            # The same words as every missing input, then the other ways to pick the run.
+            missing = _missing(name("run-id"))
+            raise InputError(name("run-id"), "", f"{missing.rule}, or pick the run with {name('workflow')} NAME|ID "
+                                                 f"and {name('start')} or {name('latest')}")
         return RunChoice(run_id=validation.validate_run_id(run_id, field=name("run-id")), follow_superseded=follow)
     if start == latest:
         raise InputError(name("workflow"), workflow, f"needs {name('start')} (start a new run) or {name('latest')} "
@@ -246,12 +249,16 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
     )
 
 
-def _required(value: str | None, field_name: str) -> str:
+def _missing(field_name: str) -> InputError:
     """A missing flag names the variable that stands in for it; an Action input is just required."""
+    variable = {"--space": "CODECATALYST_SPACE", "--project": "CODECATALYST_PROJECT",
+                "--run-id": "CODECATALYST_RUN_ID"}.get(field_name)
+    return InputError(field_name, "", f"is required (or set {variable})" if variable else "is required")
+
+
+def _required(value: str | None, field_name: str) -> str:
     if value is None or not value.strip():
-        variable = {"--space": "CODECATALYST_SPACE", "--project": "CODECATALYST_PROJECT",
-                    "--run-id": "CODECATALYST_RUN_ID"}.get(field_name)
-        raise InputError(field_name, "", f"is required (or set {variable})" if variable else "is required")
+        raise _missing(field_name)
     return value.strip()
 
 

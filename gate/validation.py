@@ -46,7 +46,8 @@ def validate_run_id(value: str, *, field: str = "--run-id") -> str:
     return value
 
 
-TOKEN_HINT = "set CODECATALYST_TOKEN or pass --token-file"
+TOKEN_HINT = ("set CODECATALYST_TOKEN or pass --token-file (or set AWS_BEARER_TOKEN_CODECATALYST, or --profile "
+              "/ AWS_PROFILE after `aws sso login`)")
 
 
 def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN", hint: str = TOKEN_HINT) -> str:

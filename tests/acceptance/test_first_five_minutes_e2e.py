@@ -13,10 +13,11 @@ from tests.acceptance.conftest import GATE, REPO, clean_env, run_gate
 
 NO_ARGUMENTS = """\
 codecatalyst-gate: error: CODECATALYST_TOKEN: a CodeCatalyst personal access token is required; set CODECATALYST_TOKEN \
-or pass --token-file
+or pass --token-file (or set AWS_BEARER_TOKEN_CODECATALYST, or --profile / AWS_PROFILE after `aws sso login`)
 codecatalyst-gate: error: --space is required (or set CODECATALYST_SPACE)
 codecatalyst-gate: error: --project is required (or set CODECATALYST_PROJECT)
-codecatalyst-gate: error: --run-id is required (or set CODECATALYST_RUN_ID)
+codecatalyst-gate: error: --run-id is required (or set CODECATALYST_RUN_ID), or pick the run with --workflow NAME|ID \
+and --start or --latest
 """
 
 

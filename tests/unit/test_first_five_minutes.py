@@ -55,10 +55,11 @@ def test_wait_without_arguments_names_every_missing_input_in_one_message(runner:
     assert outcome.exit_code == ExitCode.USAGE and len(wire.calls) == 0
     assert error_lines(outcome.stderr) == [
         "CODECATALYST_TOKEN: a CodeCatalyst personal access token is required; set CODECATALYST_TOKEN or pass "
-        "--token-file",
+        "--token-file (or set AWS_BEARER_TOKEN_CODECATALYST, or --profile / AWS_PROFILE after `aws sso login`)",
         "--space is required (or set CODECATALYST_SPACE)",
         "--project is required (or set CODECATALYST_PROJECT)",
-        "--run-id is required (or set CODECATALYST_RUN_ID)",
+        "--run-id is required (or set CODECATALYST_RUN_ID), or pick the run with --workflow NAME|ID and --start or "
+        "--latest",
     ]
     assert "''" not in outcome.stderr and "is invalid" not in outcome.stderr
 
