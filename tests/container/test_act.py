@@ -200,7 +200,8 @@ def run_act(repo: Path, *, endpoint: str, run_id: str) -> ActRun:
            "CODECATALYST_TOKEN": TOKEN, "ACT_DISABLE_VERSION_CHECK": "1"}
     done = _run([_act_binary(), "push", "--json", "--workflows", str(workflow), "--directory", str(repo),
                  "--platform", f"ubuntu-latest={BASE}", "--pull=false", "--network", "host",
-                 "--secret", "CODECATALYST_TOKEN", "--no-cache-server", "--container-daemon-socket", "-"],
+                 "--secret", "CODECATALYST_TOKEN", "--no-cache-server", "--container-daemon-socket", "-",
+                 "--rm"],  # --rm: the job container goes after a failed job too
                 env=env, cwd=repo, timeout=600)
     log = done.stdout + done.stderr
     events = []
