@@ -71,7 +71,8 @@ def test_a_tag_that_does_not_match_the_version_is_refused(tmp_path: Path, tag: s
 def test_a_release_commit_cannot_be_released_again(tmp_path: Path) -> None:
     (tmp_path / "gate").mkdir()
     shutil.copy2(ROOT / "gate" / "__init__.py", tmp_path / "gate" / "__init__.py")
-    released = (ROOT / "action.yml").read_text().replace("  image: Dockerfile\n", f"  image: docker://{IMAGE}@{DIGEST}\n")
+    released = (ROOT / "action.yml").read_text().replace("  image: Dockerfile\n",
+                                                         f"  image: docker://{IMAGE}@{DIGEST}\n")
     (tmp_path / "action.yml").write_text(released)
     done = run_step("check", "Tag, version and action.yml agree", cwd=tmp_path,
                     env={"TAG": f"v{VERSION}", "REPOSITORY": "owner/repo", "GITHUB_OUTPUT": str(tmp_path / "o")})
