@@ -46,9 +46,14 @@ RESULT_KEYS = {
     "result", "status", "run-id", "workflow-id", "space", "project", "start-time", "end-time",
     "last-updated-time", "duration-seconds", "status-reasons", "run-url", "polls", "response", "exit-code",
 }
-# What act is given to run: exactly the files the image's build context allows (.dockerignore), and action.yml.
-ACTION_FILES = ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "pyproject.toml", "README.md",
-                "gate", "scripts/container/constraints.txt")
+
+
+def action_files() -> list[str]:
+    """What act is given: action.yml, the Dockerfile, .dockerignore and what that allowlist lets into the build."""
+    allowed = [line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+               if line.startswith("!")]
+    return ["action.yml", "Dockerfile", ".dockerignore", *allowed]
+
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2; act copies the tree instead
 
 pytestmark = [pytest.mark.container, pytest.mark.timeout(1200)]
@@ -112,7 +117,7 @@ def action_repo(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> Path
     """A git repository holding the Action as this checkout has it; only the Dockerfile's default base differs."""
     repo = tmp_path_factory.mktemp("act") / "repo"
     repo.mkdir()
-    for name in ACTION_FILES:
+    for name in action_files():
         source, target = ROOT / name, repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
