@@ -46,6 +46,7 @@ RESULT_KEYS = {
     "result", "status", "run-id", "workflow-id", "space", "project", "start-time", "end-time",
     "last-updated-time", "duration-seconds", "status-reasons", "run-url", "polls", "response", "exit-code",
 }
+CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2; act copies the tree instead
 
 
 def action_files() -> list[str]:
@@ -54,7 +55,6 @@ def action_files() -> list[str]:
                if line.startswith("!")]
     return ["action.yml", "Dockerfile", ".dockerignore", *allowed]
 
-CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2; act copies the tree instead
 
 pytestmark = [pytest.mark.container, pytest.mark.timeout(1200)]
 
