@@ -19,7 +19,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
-VERSION = re.search(r'^__version__ = "([^"]+)"$', (ROOT / "gate" / "__init__.py").read_text(), re.MULTILINE)[1]
+VERSION = re.findall(r'^__version__ = "([^"]+)"$', (ROOT / "gate" / "__init__.py").read_text(), re.MULTILINE)[0]
 IMAGE = "ghcr.io/owner/codecatalyst-gate"
 DIGEST = "sha256:" + "ab" * 32
 GH_TOKEN = "ghs_release-test-T0ken"

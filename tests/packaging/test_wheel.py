@@ -116,7 +116,9 @@ def wheel_emulator(venv: Path, tmp_path: Path) -> Iterator[str]:
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().strip()
-        assert base_url.startswith("http://127.0.0.1:"), (base_url, process.stderr.read() if process.poll() else "")
+        if not base_url.startswith("http://127.0.0.1:"):
+            process.kill()
+            pytest.fail(f"the wheel's emulator did not start: {base_url!r} {process.communicate(timeout=10)[1]}")
         yield base_url
     finally:
         process.terminate()
@@ -129,7 +131,7 @@ def start_run(base_url: str, workflow_id: str) -> str:
         f"{base_url}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns?workflowId={workflow_id}",
         data=b"{}", method="PUT",
         headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback, the test's own server
+    with urllib.request.urlopen(request, timeout=10) as answer:  # loopback: the test's own emulator
         return str(json.load(answer)["id"])
 
 
