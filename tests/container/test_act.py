@@ -21,6 +21,7 @@ which the test decodes from act's JSON log. With no Docker engine the tests skip
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -37,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "container"
 BASE = "codecatalyst-gate/base:bookworm"
 OFFLINE_BASE = "codecatalyst-gate/base-offline:bookworm"
+OFFLINE_KEY = "io.github.codecatalyst-gate.offline-key"
+ACT_IMAGE = "act-dockeraction:latest"  # what act tags the image of a local Docker action (`uses: ./`)
 TOKEN = "ccpat-act-S3cret-5e7b21c9d04a"  # distinctive, so a plain search finds any leak
 SPACE = "ExampleCorp"
 PROJECT = "MyDemoProject"
@@ -75,13 +78,32 @@ def _act_binary() -> str:
     return found
 
 
+def _image_id(ref: str) -> str | None:
+    done = _run(["docker", "image", "inspect", "--format", "{{.Id}}", ref], timeout=60)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _label(ref: str, key: str) -> str | None:
+    done = _run(["docker", "image", "inspect", "--format", f'{{{{ index .Config.Labels "{key}" }}}}', ref], timeout=60)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 def _build_offline_base(work: Path) -> None:
-    """The stand-in base plus a wheelhouse of the pinned runtime for its own Python, and pip told to use only that."""
+    """The stand-in base plus a wheelhouse of the pinned runtime for its own Python, and pip told to use only that.
+
+    Kept while the stand-in, the pins, the Python and the machine are the same (a label holds their hash), so
+    runs do not pile up images; a replaced one is removed.
+    """
     probe = _run(["docker", "run", "--rm", "--network", "none", BASE, "python3", "-c",
                   "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"], timeout=120)
     assert probe.returncode == 0, probe.stderr
     python = probe.stdout.strip()
     machine = os.uname().machine
+    key = hashlib.sha256("\n".join([str(_image_id(BASE)), (SCRIPTS / "constraints.txt").read_text(encoding="utf-8"),
+                                     python, machine]).encode()).hexdigest()[:16]
+    if _label(OFFLINE_BASE, OFFLINE_KEY) == key:
+        return
+    previous = _image_id(OFFLINE_BASE)
     context = work / "offline-base"
     (context / "wheels").mkdir(parents=True)
     download = _run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet", "--no-deps",
@@ -95,8 +117,11 @@ def _build_offline_base(work: Path) -> None:
     env = dict(os.environ)
     if _run(["docker", "buildx", "version"]).returncode != 0:
         env["DOCKER_BUILDKIT"] = "0"  # Debian's docker.io has no buildx; say so, or a newer client refuses
-    built = _run(["docker", "build", "--network", "none", "--tag", OFFLINE_BASE, str(context)], env=env)
+    built = _run(["docker", "build", "--network", "none", "--label", f"{OFFLINE_KEY}={key}", "--tag", OFFLINE_BASE,
+                  str(context)], env=env)
     assert built.returncode == 0, _tail(built.stdout) + _tail(built.stderr)
+    if previous and previous != _image_id(OFFLINE_BASE):
+        _run(["docker", "image", "rm", previous], timeout=60)  # best effort: an old image nothing names any more
 
 
 @pytest.fixture(scope="session")
@@ -113,8 +138,12 @@ def stand_in(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def action_repo(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A git repository holding the Action as this checkout has it; only the Dockerfile's default base differs."""
+def action_repo(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A git repository holding the Action as this checkout has it; only the Dockerfile's default base differs.
+
+    act builds and tags its image anew; the one an earlier session left is removed at the end.
+    """
+    previous = _image_id(ACT_IMAGE)
     repo = tmp_path_factory.mktemp("act") / "repo"
     repo.mkdir()
     for name in action_files():
@@ -133,7 +162,9 @@ def action_repo(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> Path
     for args in (["init", "--quiet", "--initial-branch", "main"], ["add", "--all"], ["commit", "--quiet", "-m", "x"]):
         done = _run([*git, *args], cwd=repo, timeout=60)
         assert done.returncode == 0, done.stderr
-    return repo
+    yield repo
+    if previous and previous != _image_id(ACT_IMAGE):
+        _run(["docker", "image", "rm", previous], timeout=60)  # best effort
 
 
 WORKFLOW = """\
