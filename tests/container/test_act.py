@@ -188,6 +188,7 @@ jobs:
           endpoint: {endpoint}
           interval: "0.2"
           timeout: "60"
+          success-statuses: {success_statuses}
       - name: next
         if: always()
         env:
@@ -226,11 +227,11 @@ def _next_step(events: list[dict[str, Any]], name: str) -> str:
     return lines[0][len(prefix):].strip()
 
 
-def run_act(repo: Path, *, endpoint: str, run_id: str) -> ActRun:
+def run_act(repo: Path, *, endpoint: str, run_id: str, success_statuses: str = "''") -> ActRun:
     workflow = repo / ".github" / "workflows" / "gate.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)
     workflow.write_text(WORKFLOW.format(checkout=CHECKOUT, space=SPACE, project=PROJECT, run_id=run_id,
-                                        endpoint=endpoint), encoding="utf-8")
+                                        endpoint=endpoint, success_statuses=success_statuses), encoding="utf-8")
     # The secret's value comes from act's environment (`-s NAME` without a value), never the command line.
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "INPUT_", "ACT"))},
            "CODECATALYST_TOKEN": TOKEN, "ACT_DISABLE_VERSION_CHECK": "1"}
@@ -282,6 +283,14 @@ def test_a_run_that_fails_fails_the_job_with_outputs_intact(action_repo: Path, e
     assert run.outputs["run-id"] == run_id
     assert json.loads(run.outputs["status-reasons"]) == [{"message": "Action Build failed: exit code 1"}]
     assert TOKEN not in run.log
+
+
+def test_inputs_reach_the_action_a_failed_run_passes_when_failed_is_a_success_status(action_repo: Path,
+                                                                                   emulator: Any) -> None:
+    run_id = emulator.start_run(workflow="BrokenWorkflow", started_ago=60).id
+    run = run_act(action_repo, endpoint=emulator.base_url, run_id=run_id, success_statuses="SUCCEEDED,FAILED")
+    assert (run.returncode, run.job_result, run.outcome) == (0, "success", "success"), _tail(run.log, 60)
+    assert (run.outputs["result"], run.outputs["status"], run.outputs["exit-code"]) == ("success", "FAILED", "0")
 
 
 def test_hostile_status_reasons_set_no_output_and_run_no_workflow_command(action_repo: Path) -> None:
