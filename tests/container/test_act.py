@@ -34,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from tests.container.test_image import image  # noqa: F401 - the session fixture that builds the image
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "container"
 BASE = "codecatalyst-gate/base:bookworm"
@@ -167,6 +169,24 @@ def action_repo(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         _run(["docker", "image", "rm", previous], timeout=60)  # best effort
 
 
+@pytest.fixture(scope="session")
+def released_repo(stand_in: str, image: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release commit as the release workflow makes it: action.yml runs a prebuilt image (`docker://`), and
+    nothing else of the repository is needed. Locally the image is the one build-image.sh made from this
+    checkout, by tag: a digest reference needs a registry."""
+    repo = tmp_path_factory.mktemp("act-released") / "repo"
+    repo.mkdir()
+    action = (ROOT / "action.yml").read_text(encoding="utf-8")
+    assert action.count("\n  image: Dockerfile\n") == 1
+    (repo / "action.yml").write_text(action.replace("\n  image: Dockerfile\n", f"\n  image: docker://{image}\n"),
+                                     encoding="utf-8")
+    git = ["git", "-c", "user.name=act test", "-c", "user.email=act@example.invalid", "-c", "commit.gpgsign=false"]
+    for args in (["init", "--quiet", "--initial-branch", "main"], ["add", "--all"], ["commit", "--quiet", "-m", "x"]):
+        done = _run([*git, *args], cwd=repo, timeout=60)
+        assert done.returncode == 0, done.stderr
+    return repo
+
+
 WORKFLOW = """\
 name: act
 on: push
@@ -272,6 +292,21 @@ def test_a_run_that_succeeds_passes_the_job_and_the_next_step_sees_every_output(
     assert int(run.outputs["polls"]) >= 1
     assert TOKEN not in run.log
     assert [r.status for r in list(emulator.requests) if r.operation == "GetWorkflowRun"][-1] == 200
+
+
+def test_the_released_action_yml_runs_the_prebuilt_image_without_a_build(released_repo: Path, image: str,
+                                                                         emulator: Any) -> None:
+    """What `uses: OWNER/codecatalyst-gate@v1` gets: no Dockerfile in the repository, no `docker build`."""
+    run_id = emulator.start_run(workflow="MyDemoWorkflow", started_ago=60).id
+    run = run_act(released_repo, endpoint=emulator.base_url, run_id=run_id)
+    assert (run.returncode, run.job_result, run.outcome) == (0, "success", "success"), _tail(run.log, 60)
+    assert not (released_repo / "Dockerfile").exists()
+    docker_steps = [str(e["msg"]).strip() for e in run.events if str(e.get("msg", "")).strip().startswith("🐳")]
+    assert f"🐳  docker run image={image}" in "\n".join(docker_steps), docker_steps
+    assert not [step for step in docker_steps if "docker build" in step], docker_steps
+    assert set(run.outputs) == RESULT_KEYS
+    assert (run.outputs["result"], run.outputs["status"], run.outputs["run-id"]) == ("success", "SUCCEEDED", run_id)
+    assert TOKEN not in run.log
 
 
 def test_a_run_that_fails_fails_the_job_with_outputs_intact(action_repo: Path, emulator: Any) -> None:
