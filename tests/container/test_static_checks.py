@@ -18,6 +18,11 @@ def test_static_checks_pass() -> None:
     report = "\n".join(line for line in (done.stdout + done.stderr).splitlines()
                        if not line.startswith("WARNING: Location"))
     assert done.returncode == 0, report
+    # Every workflow, action.yml and dependabot.yml went through zizmor (which names each file it audited).
+    audited = set(re.findall(r"completed (\S+)", report))
+    root = LINT.parents[2]
+    workflows = {path.relative_to(root).as_posix() for path in (root / ".github" / "workflows").glob("*.yml")}
+    assert workflows | {"action.yml", ".github/dependabot.yml"} <= audited, report
 
 
 def readme_yaml_blocks() -> list[str]:
