@@ -34,8 +34,6 @@ from typing import Any
 
 import pytest
 
-from tests.container.test_image import image  # noqa: F401 - the session fixture that builds the image
-
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "container"
 BASE = "codecatalyst-gate/base:bookworm"

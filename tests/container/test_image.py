@@ -23,41 +23,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+from tests.container.conftest import BASE
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts" / "container"
-BASE = "codecatalyst-gate/base:bookworm"
-IMAGE = "codecatalyst-gate:test"
 OWN_LAYERS_LIMIT = 15 * 1024 * 1024
 RUN_PATH = f"/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
 
 # The first test pays for the engine, debootstrap and the build (about two minutes on a new machine).
 pytestmark = [pytest.mark.container, pytest.mark.timeout(1200)]
-
-
-def _script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=1100,
-                          check=False)
-
-
-def _tail(text: str, lines: int = 25) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
-@pytest.fixture(scope="session")
-def image() -> str:
-    missing = [name for name in ("entrypoint.py", "README.md") if not (ROOT / name).is_file()]
-    if missing:
-        pytest.skip(f"the image cannot be built yet: {', '.join(missing)} missing from the repository")
-    engine = _script("ensure-docker.sh")
-    if engine.returncode != 0:
-        reason = engine.stderr.strip().splitlines()[-1] if engine.stderr.strip() else f"exit {engine.returncode}"
-        pytest.skip(f"no container engine: {reason}")
-    for step, args in (("build-base.sh", (BASE,)), ("build-image.sh", ("--base", BASE, "--tag", IMAGE))):
-        done = _script(step, *args)
-        if done.returncode != 0:
-            pytest.fail(f"{step} failed (exit {done.returncode}):\n{_tail(done.stdout)}\n{_tail(done.stderr)}")
-    return IMAGE
 
 
 def docker(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
