@@ -33,7 +33,9 @@ IMPORT_ROUNDS = 7
 BASE_IMAGE = "codecatalyst-gate/base:bookworm"
 BENCH_IMAGE = "codecatalyst-gate:bench"
 
-ONE_SHOT_RATIO = 0.35
+# Decided (issue 14): importing the chosen libraries alone is about 0.45 of the AWS CLI's call, and they stay;
+# the floor row below shows that share, the rest is ours to keep small.
+ONE_SHOT_RATIO = 0.55
 # Runtime dependencies named by the charter and issue 2: importing them alone is the one-shot's floor.
 MANDATED_LIBRARIES = ("requests", "jsonschema", "click")
 PEAK_RSS_MIB = 40.0
