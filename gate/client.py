@@ -12,7 +12,8 @@ from urllib.parse import quote
 import requests
 
 from gate import __version__
-from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
+from gate import transport
+from gate.errors import ApiRefused, GateError, InvalidResponse, PermanentNetworkError, TransientError
 from gate.redact import Redactor
 from gate.schema import parse_document
 
@@ -79,12 +80,13 @@ class CodeCatalystClient:
         endpoint: str,
         token: str,
         session: requests.Session | None = None,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
+        connect_timeout: float = transport.CONNECT_TIMEOUT,
+        request_timeout: float = transport.REQUEST_LIMIT,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._redactor = Redactor(token)
-        self._timeout = (connect_timeout, read_timeout)
+        # (connect, whole request): the second bounds connect, headers and body together, by the wall clock.
+        self._timeout = (connect_timeout, request_timeout)
         self._session = session or requests.Session()
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
@@ -98,19 +100,17 @@ class CodeCatalystClient:
     def _url(self, *segments: str) -> str:
         return self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> HttpAnswer:
+    def _send(self, method: str, url: str, *, timeout: tuple[float, float] | None = None,
+              remaining: float | None = None, **kwargs: Any) -> HttpAnswer:
+        """One request through gate.transport: `timeout` is (connect, whole request), already capped by the
+        deadline (see _timeouts), or give `remaining` and the transport caps the client's own limits."""
+        connect, limit = timeout or self._timeout
         try:
-            response = self._session.request(
-                method, url, allow_redirects=False, **kwargs
-            )
-            return HttpAnswer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                              response.content)
-        except requests.Timeout as e:
-            raise TransientError(f"no answer in time ({type(e).__name__})") from None
-        except requests.ConnectionError as e:
-            raise TransientError(f"connection failed: {self._redactor.text(_first_line(e))}") from None
-        except requests.RequestException as e:
-            raise TransientError(f"request failed: {self._redactor.text(_first_line(e))}") from None
+            answer = transport.send(self._session, method, url, limit=limit, connect_timeout=connect,
+                                    remaining=remaining, **kwargs)
+        except (TransientError, PermanentNetworkError, InvalidResponse) as e:
+            raise _redacted(e, self._redactor) from None
+        return HttpAnswer(answer.status, answer.headers, answer.body)
 
     def _timeouts(self, remaining: float | None) -> tuple[float, float]:
         """Never wait on the network much past the gate's deadline (one second of grace for a last poll)."""

@@ -81,9 +81,13 @@ class TransientError(GateError):
 
     exit_code = ExitCode.UNAVAILABLE
 
-    def __init__(self, reason: str, *, status: int | None = None, throttled: bool = False) -> None:
+    def __init__(self, reason: str, *, status: int | None = None, throttled: bool = False,
+                 reached: bool = True) -> None:
         self.reason, self.status = reason, status
         self.throttled = throttled  # the service said "slow down" (HTTP 429, ThrottlingException)
+        # False: no HTTP answer came back this attempt (refused, DNS, TLS handshake, connect timeout, a proxy
+        # that would not tunnel): a mistyped endpoint looks like this, a busy service does not.
+        self.reached = reached
         super().__init__(reason)
 
 
@@ -100,3 +104,14 @@ class Cancelled(GateError):
         self.signal_name = signal_name
         self.exit_code = ExitCode.SIGINT if signal_name == "SIGINT" else ExitCode.SIGTERM
         super().__init__(f"cancelled by {signal_name}")
+
+
+class PermanentNetworkError(GateError):
+    """A network failure that retrying cannot fix: an untrusted certificate, a hostname mismatch, a malformed
+    endpoint. The wait ends at once instead of spending the retry budget."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
