@@ -74,6 +74,7 @@ class _Watchdog:
         self._thread.join()
 
     def watch(self, connection: Any) -> None:
+        """A connection (its socket may come later) or a socket to shut when the time is up."""
         self._connections.append(connection)
         if self.expired:
             _shut(connection)
@@ -91,7 +92,7 @@ class _Watchdog:
 
 
 def _shut(connection: Any) -> None:
-    sock = getattr(connection, "sock", None)
+    sock = connection if isinstance(connection, socket.socket) else getattr(connection, "sock", None)
     if sock is None:
         return
     try:
@@ -202,6 +203,14 @@ def read_capped(chunks: Iterator[bytes], *, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed body is read from. http.client hands it from the connection (whose `sock` is then
+    None) to the response when the answer says `Connection: close`, so the watchdog needs it from here."""
+    reader = getattr(getattr(response.raw, "_fp", None), "fp", None)  # http.client.HTTPResponse's file
+    sock = getattr(getattr(reader, "raw", None), "_sock", None)  # BufferedReader -> SocketIO -> socket
+    return sock if isinstance(sock, socket.socket) else None
+
+
 def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
     while chunk := response.raw.read(_CHUNK, decode_content=False):
         yield chunk
@@ -231,6 +240,9 @@ def send(session: requests.Session, method: str, url: str, *, limit: float = REQ
         try:
             response = session.request(method, url, headers=headers, stream=True, allow_redirects=False,
                                        timeout=(min(connect_timeout, seconds), seconds), **kwargs)
+            sock = _socket_of(response)
+            if sock is not None:
+                watchdog.watch(sock)
             length = response.headers.get("Content-Length", "")
             encoding = response.headers.get("Content-Encoding", "")
             if not encoding and length.isdigit() and int(length) > max_bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import ssl
 import sys
 import threading
 
@@ -20,10 +21,14 @@ HANDLED = (signal.SIGINT, signal.SIGTERM)
 @click.option("--scenario", metavar="FILE|NAME",
               help="Scenario JSON file, or a built-in one: flaky, hostile, stuck.")
 @click.option("--quiet", is_flag=True, help="Do not log each request on stderr.")
-def emulator_command(*, host: str, port: int, token: str | None, scenario: str | None, quiet: bool) -> None:
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this PEM certificate "
+              "(chain); needs --key.")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="The PEM private key of --cert.")
+def emulator_command(*, host: str, port: int, token: str | None, scenario: str | None, quiet: bool,
+                     cert: str | None, key: str | None) -> None:
     """Serve a local CodeCatalyst workflow-run API for trying the gate without an account.
 
-    Prints the base URL (e.g. http://127.0.0.1:8080) as the first line on stdout. Seeded:
+    Prints the base URL (e.g. http://127.0.0.1:8080, https://... with --cert) as the first line on stdout. Seeded:
     space ExampleCorp, project MyDemoProject, workflows MyDemoWorkflow (its runs succeed) and
     BrokenWorkflow (its runs fail). Stop it with Ctrl-C or SIGTERM.
     """
@@ -31,10 +36,15 @@ def emulator_command(*, host: str, port: int, token: str | None, scenario: str |
     from gate.emulator.server import Emulator
 
     log = None if quiet else (lambda line: click.echo(f"emulator: {line}", err=True))
+    if (cert is None) != (key is None):
+        raise click.UsageError("--cert and --key go together: HTTPS needs the certificate and its key")
     try:
-        emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log)
+        emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log, cert=cert, key=key)
     except (ScenarioError, ValueError) as e:
         raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token")
+    except ssl.SSLError as e:
+        raise click.BadParameter(f"cannot load the certificate and key: {e.reason or e}",
+                                 param_hint="--cert/--key") from None
     try:
         emulator.start()
     except OSError as e:
