@@ -216,9 +216,9 @@ def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-def _proxy_url(session: requests.Session, url: str) -> str | None:
+def _proxy_url(session: requests.Session, url: str, proxies: Any) -> str | None:
     try:
-        settings = session.merge_environment_settings(url, {}, None, None, None)
+        settings = session.merge_environment_settings(url, proxies or {}, None, None, None)
         return select_proxy(url, settings["proxies"])
     except Exception:  # noqa: BLE001 - only names the proxy in a message
         return None
@@ -255,7 +255,7 @@ def send(session: requests.Session, method: str, url: str, *, limit: float = REQ
         except Exception as e:
             if not isinstance(e, requests.RequestException | OSError) and not _is_http_error(e):
                 raise
-            failure = describe(e, url=url, proxy_url=_proxy_url(session, url))
+            failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
             if watchdog.expired:
                 reached = response is not None or failure.reached
                 raise TransientError(f"no complete answer from {_host(url)} within {seconds:g} s "
