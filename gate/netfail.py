@@ -176,7 +176,7 @@ def describe(error: BaseException, *, url: str, proxy_url: str | None = None) ->
     if _first(chain, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout, TimeoutError)):
         return NetworkFailure(f"{where.address} stopped answering (read timed out)", retryable=True, reached=True)
     if _first(chain, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)) is not None:
-        return NetworkFailure(f"{where.address} closed the connection without a complete answer",
+        return NetworkFailure(f"connection closed by {where.address} without a complete answer",
                               retryable=True, reached=True)
     if _first(chain, (http.client.IncompleteRead, u3.ProtocolError, requests.exceptions.ChunkedEncodingError)):
         return NetworkFailure(f"the answer from {where.address} was cut off", retryable=True, reached=True)

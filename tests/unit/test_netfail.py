@@ -82,7 +82,7 @@ CASES = [
                  id="read-timeout"),
     pytest.param(requests.ConnectionError(u3.ProtocolError("Connection aborted.", http.client.RemoteDisconnected(
                  "Remote end closed connection without response"))),
-                 URL, NetworkFailure("codecatalyst.example:443 closed the connection without a complete answer",
+                 URL, NetworkFailure("connection closed by codecatalyst.example:443 without a complete answer",
                                      True, True), id="dropped"),
     pytest.param(u3.ProtocolError("Response ended prematurely"),
                  URL, NetworkFailure("the answer from codecatalyst.example:443 was cut off", True, True), id="cut-off"),
