@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -150,15 +151,18 @@ class Measured:
     peak_rss_mib: float
 
 
-def run_measured(*args: str) -> Measured:
+def run_measured(*args: str, timeout: float = 60) -> Measured:
     """The gate to its end, with the peak RSS of that one process (os.wait4 reports the child's own)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         process = subprocess.Popen((*GATE, *args), env=clean_env(CODECATALYST_TOKEN=TOKEN), cwd=REPO,
                                    stdout=out, stderr=err)
+        killer = threading.Timer(timeout, process.kill)  # an unbounded gate fails the test, and is not left behind
+        killer.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
         finally:
+            killer.cancel()
             process.returncode = -1  # reaped here; Popen must not wait again
         seconds = time.monotonic() - started
         err.seek(0)
