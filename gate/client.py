@@ -11,8 +11,7 @@ from urllib.parse import quote
 
 import requests
 
-from gate import __version__
-from gate import transport
+from gate import __version__, transport
 from gate.errors import ApiRefused, GateError, InvalidResponse, PermanentNetworkError, TransientError
 from gate.redact import Redactor
 from gate.schema import parse_document

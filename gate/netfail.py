@@ -20,8 +20,6 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import exceptions as u3
 
-from gate.textsafe import inert_line
-
 CA_HINT = "set REQUESTS_CA_BUNDLE to your CA bundle"
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
 _NAME_MISMATCH = {62, 64}
@@ -77,12 +75,15 @@ def causes(error: BaseException) -> Iterator[BaseException]:
         queue.extend(e for e in inner if isinstance(e, BaseException))
 
 
-def _first(chain: list[BaseException], kind: type[BaseException] | tuple[type[BaseException], ...]) -> BaseException | None:
+def _first(chain: list[BaseException],
+           kind: type[BaseException] | tuple[type[BaseException], ...]) -> BaseException | None:
     return next((e for e in chain if isinstance(e, kind)), None)
 
 
 def _detail(text: str) -> str:
     """OS, OpenSSL or proxy text, on one short inert line (a proxy's reason phrase is untrusted)."""
+    from gate.textsafe import inert_line  # see gate.cli: textsafe's patterns are not loaded at every start
+
     text = inert_line(text.strip())
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
 

@@ -24,7 +24,6 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError
 
 from gate.errors import InvalidResponse, PermanentNetworkError, TransientError
-from gate.netfail import Where, describe
 
 # A real GetWorkflowRun answer is 1-3 KiB and a ListWorkflowRuns page of 50 runs about 30 KiB: 4 MiB is a
 # thousand times that, and small enough to hold, parse and validate on any CI runner.
@@ -255,6 +254,8 @@ def send(session: requests.Session, method: str, url: str, *, limit: float = REQ
         except Exception as e:
             if not isinstance(e, requests.RequestException | OSError) and not _is_http_error(e):
                 raise
+            from gate.netfail import describe  # only when a request fails: not part of every start
+
             failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
             if watchdog.expired:
                 reached = response is not None or failure.reached
@@ -273,4 +274,6 @@ def _is_http_error(error: Exception) -> bool:
 
 
 def _host(url: str) -> str:
+    from gate.netfail import Where
+
     return Where.of(url).address

@@ -73,7 +73,7 @@ def test_trickle_can_pace_the_headers_too(emulator: Emulator, run_id: str) -> No
 def test_stall_sends_the_headers_then_waits(emulator: Emulator, api: Api, run_id: str) -> None:
     emulator.add_fault({"kind": "stall"})  # pause defaults to an hour: the client gives up first
     with pytest.raises(requests.ConnectionError):  # requests wraps the body's read timeout
-        api.get_run(run_id, timeout=0.3).content
+        _ = api.get_run(run_id, timeout=0.3).content
     emulator.add_fault({"kind": "stall", "pause": 0.2})
     answer = api.get_run(run_id)
     assert answer.status_code == 200 and violations(answer.json()) == []
@@ -178,8 +178,9 @@ def test_cert_and_key_go_together(tls: TlsFiles) -> None:
 
 
 def test_the_command_serves_https(tls: TlsFiles) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "gate.emulator", "--port", "0", "--quiet", "--cert", str(tls.cert),
-                             "--key", str(tls.key)], cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = [sys.executable, "-m", "gate.emulator", "--port", "0", "--quiet", "--cert", str(tls.cert), "--key",
+               str(tls.key)]
+    proc = subprocess.Popen(command, cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()

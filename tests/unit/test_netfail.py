@@ -119,7 +119,8 @@ def test_proxy_failures_name_the_proxy_but_never_its_password() -> None:
 
 def test_a_proxys_reason_phrase_is_untrusted_text() -> None:
     tunnel = requests.exceptions.ProxyError(u3.ProxyError(
-        "Unable to connect to proxy", OSError("Tunnel connection failed: 502 bad\n::error::x ##vso[task.x]" + "y" * 500)))
+        "Unable to connect to proxy",
+        OSError("Tunnel connection failed: 502 bad\n::error::x ##vso[task.x]" + "y" * 500)))
     failure = describe(tunnel, url=URL, proxy_url="http://127.0.0.1:8888")
     assert "\n" not in failure.message and "##vso[" not in failure.message
     assert len(failure.message) < 250 and failure.retryable

@@ -121,8 +121,8 @@ def test_an_answer_at_the_cap_is_read_whole() -> None:
 
 @responses.activate
 def test_a_declared_length_over_the_cap_is_not_read(session: requests.Session) -> None:
-    responses.get("https://h.example/x", body=b"x" * 100, headers={"Content-Length": "100"}, match=[matchers.header_matcher(
-        {"Accept-Encoding": "gzip, deflate"})])
+    responses.get("https://h.example/x", body=b"x" * 100, headers={"Content-Length": "100"},
+                  match=[matchers.header_matcher({"Accept-Encoding": "gzip, deflate"})])
     with pytest.raises(InvalidResponse, match="larger than 10 bytes.*Content-Length 100"):
         transport.send(session, "GET", "https://h.example/x", max_bytes=10)
     assert transport.send(session, "GET", "https://h.example/x").body == b"x" * 100
