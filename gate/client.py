@@ -12,7 +12,7 @@ from urllib.parse import quote
 import requests
 
 from gate import __version__, transport
-from gate.errors import ApiRefused, GateError, InvalidResponse, PermanentNetworkError, TransientError
+from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 from gate.redact import Redactor
 from gate.schema import parse_document
 
@@ -79,13 +79,12 @@ class CodeCatalystClient:
         endpoint: str,
         token: str,
         session: requests.Session | None = None,
-        connect_timeout: float = transport.CONNECT_TIMEOUT,
-        request_timeout: float = transport.REQUEST_LIMIT,
+        connect_timeout: float = 5.0,
+        read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._redactor = Redactor(token)
-        # (connect, whole request): the second bounds connect, headers and body together, by the wall clock.
-        self._timeout = (connect_timeout, request_timeout)
+        self._timeout = (connect_timeout, read_timeout)
         self._session = session or requests.Session()
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
@@ -101,14 +100,12 @@ class CodeCatalystClient:
 
     def _send(self, method: str, url: str, *, timeout: tuple[float, float] | None = None,
               remaining: float | None = None, **kwargs: Any) -> HttpAnswer:
-        """One request through gate.transport: `timeout` is (connect, whole request), already capped by the
-        deadline (see _timeouts), or give `remaining` and the transport caps the client's own limits."""
+        """One request through gate.transport, which bounds it in time and size and words its failures (never
+        with server text). `timeout` is (connect, whole request), already capped by the deadline (_timeouts);
+        or give `remaining` and the transport caps the client's own limits."""
         connect, limit = timeout or self._timeout
-        try:
-            answer = transport.send(self._session, method, url, limit=limit, connect_timeout=connect,
-                                    remaining=remaining, **kwargs)
-        except (TransientError, PermanentNetworkError, InvalidResponse) as e:
-            raise _redacted(e, self._redactor) from None
+        answer = transport.send(self._session, method, url, limit=limit, connect_timeout=connect,
+                                remaining=remaining, **kwargs)
         return HttpAnswer(answer.status, answer.headers, answer.body)
 
     def _timeouts(self, remaining: float | None) -> tuple[float, float]:

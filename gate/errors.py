@@ -77,7 +77,11 @@ class InvalidResponse(GateError):
 
 
 class TransientError(GateError):
-    """A failure worth retrying: throttling, 5xx, gateway pages, dropped connections, read timeouts."""
+    """A failure worth retrying: throttling, 5xx, gateway pages, dropped connections, timeouts.
+
+    `reached` is False when no HTTP answer came back at all (refused, DNS, TLS handshake, connect timeout):
+    until the endpoint has answered once, such failures get a short budget, since a typo in --endpoint is likelier
+    than an outage."""
 
     exit_code = ExitCode.UNAVAILABLE
 
@@ -85,8 +89,6 @@ class TransientError(GateError):
                  reached: bool = True) -> None:
         self.reason, self.status = reason, status
         self.throttled = throttled  # the service said "slow down" (HTTP 429, ThrottlingException)
-        # False: no HTTP answer came back this attempt (refused, DNS, TLS handshake, connect timeout, a proxy
-        # that would not tunnel): a mistyped endpoint looks like this, a busy service does not.
         self.reached = reached
         super().__init__(reason)
 
