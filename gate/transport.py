@@ -261,7 +261,7 @@ def send(session: requests.Session, method: str, url: str, *, limit: float = REQ
             failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
             if watchdog.expired:
                 reached = response is not None or failure.reached
-                raise TransientError(f"no complete answer from {_host(url)} within {seconds:g} s "
+                raise TransientError(f"no complete answer from {_host(url)} within {round(seconds, 1):g} s "
                                      "(too slow; the request was abandoned)", reached=reached) from None
             if not failure.retryable:
                 raise PermanentNetworkError(failure.message) from None
