@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import requests
 
-from gate import __version__
+from gate import __version__, transport
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 from gate.schema import parse_document
 
@@ -79,8 +79,8 @@ class CodeCatalystClient:
         endpoint: str,
         token: str,
         session: requests.Session | None = None,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 20.0,
+        connect_timeout: float = transport.CONNECT_TIMEOUT,
+        read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._timeout = (connect_timeout, read_timeout)
@@ -103,19 +103,15 @@ class CodeCatalystClient:
     def _url(self, *segments: str) -> str:
         return self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> HttpAnswer:
-        try:
-            response = self._session.request(
-                method, url, allow_redirects=False, **kwargs
-            )
-            return HttpAnswer(response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                              response.content)
-        except requests.Timeout as e:
-            raise TransientError(f"no answer in time ({type(e).__name__})") from None
-        except requests.ConnectionError as e:
-            raise TransientError(f"connection failed: {_first_line(e)}") from None
-        except requests.RequestException as e:
-            raise TransientError(f"request failed: {_first_line(e)}") from None
+    def _send(self, method: str, url: str, *, timeout: tuple[float, float] | None = None,
+              remaining: float | None = None, **kwargs: Any) -> HttpAnswer:
+        """One request through gate.transport, which bounds it in time and size and words its failures (never
+        with server text). `timeout` is (connect, whole request), already capped by the deadline (_timeouts);
+        or give `remaining` and the transport caps the client's own limits."""
+        connect, limit = timeout or self._timeout
+        answer = transport.send(self._session, method, url, limit=limit, connect_timeout=connect,
+                                remaining=remaining, **kwargs)
+        return HttpAnswer(answer.status, answer.headers, answer.body)
 
     def _timeouts(self, remaining: float | None) -> tuple[float, float]:
         """Never wait on the network much past the gate's deadline (one second of grace for a last poll)."""
@@ -162,7 +158,3 @@ class CodeCatalystClient:
         url = self._url("spaces", space, "projects", project, "workflowRuns")
         return self._call("PUT", url, what="StartWorkflowRun response", remaining=remaining,
                           params={"workflowId": workflow_id}, json={"clientToken": client_token})
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -174,3 +174,14 @@ class NotWritten(GateError):
     def __init__(self, what: str, path: str, reason: str) -> None:
         self.what, self.path, self.reason = what, path, reason
         super().__init__(f"{what}: could not write {path}: {reason}")
+
+
+class PermanentNetworkError(GateError):
+    """A network failure that retrying cannot fix: an untrusted certificate, a hostname mismatch, a malformed
+    endpoint. The wait ends at once instead of spending the retry budget."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

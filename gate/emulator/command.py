@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import ssl
 import sys
 import threading
 
@@ -44,12 +45,15 @@ def in_background_of_a_terminal(stream: object) -> bool:
 @click.option("--quiet/--log-requests", default=None,
               help="Log each request on stderr, or not [default: not when started in the background of a terminal "
                    "(`emulator &`), where the log would draw over the gate's status line; else logged].")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this PEM certificate "
+              "(chain); needs --key.")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="The PEM private key of --cert.")
 @click.pass_context
 def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | None, scenario: str | None,
-                     page_size: int | None, quiet: bool | None) -> None:
+                     page_size: int | None, quiet: bool | None, cert: str | None, key: str | None) -> None:
     """Serve a local CodeCatalyst workflow-run API for trying the gate without an account.
 
-    Prints the base URL (e.g. http://127.0.0.1:8080) as the first line on stdout. Seeded:
+    Prints the base URL (e.g. http://127.0.0.1:8080, https://... with --cert) as the first line on stdout. Seeded:
     space ExampleCorp, project MyDemoProject, workflows MyDemoWorkflow (its runs succeed) and
     BrokenWorkflow (its runs fail). Stop it with Ctrl-C or SIGTERM. `emulator start-run` starts a run on it.
     """
@@ -61,11 +65,16 @@ def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | N
     from gate.emulator.server import Emulator
 
     log = None if quiet else (lambda line: click.echo(f"emulator: {line}", err=True))
+    if (cert is None) != (key is None):
+        raise click.UsageError("--cert and --key go together: HTTPS needs the certificate and its key")
     try:
         emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log,
-                            page_size=page_size)
+                            page_size=page_size, cert=cert, key=key)
     except (ScenarioError, ValueError) as e:
         raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token") from e
+    except ssl.SSLError as e:
+        raise click.BadParameter(f"cannot load the certificate and key: {e.reason or e}",
+                                 param_hint="--cert/--key") from None
     try:
         emulator.start()
     except OSError as e:

@@ -2,13 +2,17 @@
 
 Faults are tried in order; the first that matches a request and still has uses left fires, so
 `[throttle x2, server-error x1]` on GetWorkflowRun answers 429, 429, 502, then normally.
+
+The delivery faults (trickle, stall, oversized, bomb) change how an answer goes on the wire rather than what
+it says: `delivery()` describes it and the server writes it piece by piece, so no size is ever held whole.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -20,9 +24,12 @@ from gate.emulator.wire import Answer, error_answer
 # Kinds answered instead of the operation; the rest first run the operation, then spoil its answer.
 REFUSALS = ("throttle", "server-error", "access-denied", "error")
 SPOILERS = ("slow", "malformed-json", "empty-body", "schema-violation", "drop-connection")
-KINDS = REFUSALS + SPOILERS
+DELIVERIES = ("trickle", "stall", "oversized", "bomb")
+KINDS = REFUSALS + SPOILERS + DELIVERIES
 _KEYS = ("kind", "operation", "runId", "workflowId", "count", "after", "delay",
-         "status", "errorType", "message", "patch", "remove")
+         "status", "errorType", "message", "patch", "remove", "bytes", "every", "headers", "pause", "size")
+DEFAULT_SIZE = {"oversized": 8 << 20, "bomb": 1 << 30}  # bytes on the wire / bytes once inflated
+_MEMBER = 1 << 20  # the bomb is gzip members of 1 MiB of zeros each (~1 KiB compressed), made once
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,11 @@ class Fault:
     message: str | None = None
     patch: Mapping[str, Any] = field(default_factory=dict)
     remove: tuple[str, ...] = ()
+    step: int = 1  # trickle: bytes per write
+    every: float = 0.1  # trickle: seconds between writes
+    headers: bool = False  # trickle: the status line and headers too, not only the body
+    pause: float = 3600.0  # stall: seconds between the headers and the body
+    size: int = 0  # oversized: body bytes; bomb: bytes once inflated
 
     def matches(self, *, operation: str, run_id: str | None, workflow_id: str | None) -> bool:
         return ((self.operation is None or self.operation == operation)
@@ -63,6 +75,12 @@ def parse_fault(raw: Any, path: str = "fault") -> Fault:
     elif status is not None or error_type is not None:
         raise checks.fail(path, "'status' and 'errorType' belong to kind 'server-error' or 'error'")
     patch = spec.get("patch", {"status": "EXPLODED"} if kind == "schema-violation" else {})
+    for key, kinds in (("bytes", ("trickle",)), ("every", ("trickle",)), ("headers", ("trickle",)),
+                       ("pause", ("stall",)), ("size", ("oversized", "bomb"))):
+        if key in spec and kind not in kinds:
+            raise checks.fail(f"{path}.{key}", f"belongs to kind {' or '.join(repr(k) for k in kinds)}")
+    if not isinstance(spec.get("headers", False), bool):
+        raise checks.fail(f"{path}.headers", "must be true or false")
     return Fault(
         kind=kind,
         operation=None if spec.get("operation") is None
@@ -79,6 +97,12 @@ def parse_fault(raw: Any, path: str = "fault") -> Fault:
         patch=checks.fields(patch, f"{path}.patch"),
         remove=tuple(checks.text(k, f"{path}.remove[{i}]") for i, k in enumerate(checks.items(
             spec.get("remove", []), f"{path}.remove"))),
+        step=checks.integer(spec.get("bytes", 1), f"{path}.bytes", minimum=1),
+        every=checks.number(spec.get("every", 0.1), f"{path}.every"),
+        headers=spec.get("headers", False),
+        pause=checks.number(spec.get("pause", 3600.0), f"{path}.pause"),
+        size=checks.integer(spec.get("size", DEFAULT_SIZE.get(kind, 0)), f"{path}.size", minimum=1)
+        if kind in DEFAULT_SIZE else 0,
     )
 
 
@@ -146,3 +170,61 @@ def spoil(fault: Fault, answer: Answer, document: Any) -> Answer | None:
         spoiled = {k: v for k, v in document.items() if k not in fault.remove} | dict(fault.patch)
         return Answer(answer.status, answer.headers, json.dumps(spoiled).encode())
     return answer
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An answer written piece by piece: `body` is made as it is sent; `length` None means chunked framing."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: Iterator[bytes]
+    length: int | None
+    step: int | None = None  # write at most this many bytes at a time...
+    every: float = 0.0  # ...this many seconds apart
+    head_too: bool = False  # trickle the status line and headers as well
+    pause: float = 0.0  # seconds between the headers and the body
+
+
+def _padded(body: bytes, size: int) -> Iterator[bytes]:
+    """A JSON object of `size` bytes: the real document with a long "padding" member first (still valid JSON)."""
+    rest = body[1:] if body.startswith(b"{") and body.strip() != b"{}" else b"}"
+    sep = b"," if rest != b"}" else b""
+    head = b'{"padding": "'
+    fill = max(0, size - len(head) - 1 - len(sep) - len(rest))
+    yield head
+    block = b"x" * (64 * 1024)
+    while fill > 0:
+        yield block[:fill]
+        fill -= min(fill, len(block))
+    yield b'"' + sep + rest
+
+
+_bomb_member: bytes | None = None
+
+
+def _bomb(size: int) -> Iterator[bytes]:
+    """gzip that inflates to `size` zero bytes, as repeated members (RFC 1952 allows many): ~1000:1."""
+    global _bomb_member
+    if _bomb_member is None:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        _bomb_member = packer.compress(bytes(_MEMBER)) + packer.flush()
+    whole, rest = divmod(size, _MEMBER)
+    for _ in range(whole):
+        yield _bomb_member
+    if rest:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        yield packer.compress(bytes(rest)) + packer.flush()
+
+
+def delivery(fault: Fault, answer: Answer) -> Delivery:
+    """How a delivery fault sends the operation's answer."""
+    headers = tuple((k, v) for k, v in answer.headers if k.lower() != "content-length")
+    if fault.kind == "oversized":
+        return Delivery(answer.status, headers, _padded(answer.body, fault.size), None)
+    if fault.kind == "bomb":
+        return Delivery(answer.status, (*headers, ("Content-Encoding", "gzip")), _bomb(fault.size), None)
+    if fault.kind == "stall":
+        return Delivery(answer.status, headers, iter([answer.body]), len(answer.body), pause=fault.pause)
+    return Delivery(answer.status, headers, iter([answer.body]), len(answer.body), step=fault.step,
+                    every=fault.every, head_too=fault.headers)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -17,7 +19,7 @@ from typing import Any
 
 from gate.emulator.clock import Clock, system_clock
 from gate.emulator.documents import Run
-from gate.emulator.faults import Fault, FaultBook
+from gate.emulator.faults import Delivery, Fault, FaultBook
 from gate.emulator.model import ApiError
 from gate.emulator.scenario import Scenario, load_scenario, resolve_fault
 from gate.emulator.service import Reply, Service
@@ -58,8 +60,8 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up mid-answer is routine (timeouts, dropped faults); anything else is logged."""
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError | TimeoutError):
-            return
+        if isinstance(error, ConnectionError | TimeoutError | ssl.SSLError):  # a client that distrusts our
+            return  # certificate hangs up in the handshake: routine in the TLS tests
         self.emulator.report(f"error while answering {client_address[0]}: {type(error).__name__}: {error}")
 
     def close_connections(self) -> None:
@@ -67,7 +69,7 @@ class _Server(ThreadingHTTPServer):
         with self.connections_lock:
             for connection in list(self.open_connections):
                 try:
-                    connection.shutdown(socket.SHUT_RDWR)
+                    socket.socket.shutdown(connection, socket.SHUT_RDWR)  # under TLS too, from this thread
                 except OSError:
                     pass
 
@@ -80,6 +82,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Here, on the handler's thread (bounded by `timeout`), not in accept(): a client that never
+            # finishes its handshake must not hold up the others.
+            self.connection.do_handshake()
         # Headers and body go out as two writes; without this, Nagle + delayed ACK add ~40 ms per answer.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.connections_lock:
@@ -136,6 +142,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.answer is None:
             self.close_connection = True
             return
+        if reply.delivery is not None:
+            self._deliver(reply.delivery)
+            return
         self.send_response(reply.answer.status)
         for name, value in reply.answer.headers:
             self.send_header(name, value)
@@ -145,6 +154,39 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(reply.answer.body)
 
+    def _write_slowly(self, data: bytes, delivery: Delivery) -> bool:
+        """`data` in steps of `delivery.step` bytes, `delivery.every` seconds apart; False: stopping."""
+        step = delivery.step or len(data) or 1
+        for start in range(0, len(data), step):
+            if start and delivery.every and self.server.stopping.wait(delivery.every):
+                return False
+            self.wfile.write(data[start:start + step])
+        return True
+
+    def _deliver(self, delivery: Delivery) -> None:
+        """A delivery fault's answer: trickled, stalled after the headers, or streamed (oversized, bomb)."""
+        self.close_connection = True  # whatever the client makes of it, this connection is not reused
+        framing = ("Transfer-Encoding", "chunked") if delivery.length is None else (
+            "Content-Length", str(delivery.length))
+        phrase = HTTPStatus(delivery.status).phrase if delivery.status in HTTPStatus._value2member_map_ else "-"
+        lines = [f"HTTP/1.1 {delivery.status} {phrase}", f"Server: {self.server_version}",
+                 f"Date: {self.date_time_string()}", *(f"{k}: {v}" for k, v in delivery.headers),
+                 f"x-amzn-RequestId: {uuid.uuid4()}", "Connection: close", f"{framing[0]}: {framing[1]}"]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if delivery.head_too:
+            if not self._write_slowly(head, delivery):
+                return
+        else:
+            self.wfile.write(head)
+        if (delivery.pause and self.server.stopping.wait(delivery.pause)) or self.command == "HEAD":
+            return
+        for piece in delivery.body:
+            framed = piece if delivery.length is not None else b"%x\r\n%s\r\n" % (len(piece), piece)
+            if piece and not self._write_slowly(framed, delivery):
+                return
+        if delivery.length is None:
+            self.wfile.write(b"0\r\n\r\n")
+
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
 
@@ -153,9 +195,12 @@ class Emulator:
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                  scenario: Scenario | Mapping[str, Any] | str | Path | None = None, clock: Clock | None = None,
-                 log: Callable[[str], None] | None = None, page_size: int | None = None) -> None:
+                 log: Callable[[str], None] | None = None, page_size: int | None = None,
+                 cert: str | Path | None = None, key: str | Path | None = None) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if (cert is None) != (key is None):
+            raise ValueError("serving HTTPS needs both a certificate (cert) and its private key (key)")
         if token is not None and (not token or any(c.isspace() for c in token)):
             raise ValueError("token must be non-empty and contain no whitespace")
         self.host, self.port = host, port
@@ -166,6 +211,10 @@ class Emulator:
         self.service = Service(state=self.state, faults=self.faults, token=token)
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # bounded: the CLI may serve for days
         self._log = log
+        self._tls: ssl.SSLContext | None = None
+        if cert is not None and key is not None:  # loaded now, so a bad file fails here, not in start()
+            self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._tls.load_cert_chain(str(cert), str(key))
         self._records_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -173,6 +222,10 @@ class Emulator:
     def start(self) -> Emulator:
         if self._server is None:
             self._server = _Server((self.host, self.port), self)
+            if self._tls is not None:
+                # The handshake waits for the handler's thread (see _Handler.setup), never in accept().
+                self._server.socket = self._tls.wrap_socket(self._server.socket, server_side=True,
+                                                            do_handshake_on_connect=False)
             self.port = int(self._server.server_address[1])
             # stop() waits up to one poll interval for serve_forever to notice; keep it short for tests.
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
@@ -185,7 +238,7 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not started; call start() first")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
 
     def stop(self) -> None:
         """Stops accepting, ends open connections and pending delays, and joins every thread."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gate.emulator.faults import REFUSALS, FaultBook, refusal, spoil
+from gate.emulator.faults import DELIVERIES, REFUSALS, Delivery, FaultBook, delivery, refusal, spoil
 from gate.emulator.model import ApiError
 from gate.emulator.operations import dispatch
 from gate.emulator.state import EmulatorState
@@ -21,6 +21,7 @@ class Reply:
     operation: str | None = None
     fault: str | None = None
     delay: float = 0.0
+    delivery: Delivery | None = None  # written piece by piece instead of `answer` (which still says the status)
 
 
 class Service:
@@ -63,4 +64,6 @@ class Service:
         if fault is None:
             return Reply(answer, operation)
         # The operation ran (a started run exists) even if its answer is lost or spoiled.
+        if fault.kind in DELIVERIES:
+            return Reply(answer, operation, fault.kind, fault.delay, delivery(fault, answer))
         return Reply(spoil(fault, answer, document), operation, fault.kind, fault.delay)

@@ -176,7 +176,7 @@ def test_read_timeout_is_capped_by_the_deadline(client: CodeCatalystClient) -> N
     client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID, remaining=0.0)
     client.get_workflow_run(space=SPACE, project=PROJECT, run_id=RUN_ID)
     timeouts = [call.request.req_kwargs["timeout"] for call in responses.calls]
-    assert timeouts == [(2.5, 2.5), (1.0, 1.0), (5.0, 20.0)]
+    assert timeouts == [(2.5, 2.5), (1.0, 1.0), (5.0, 30.0)]  # 30 s: the whole request, not one read
 
 
 LIST_WORKFLOWS_URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflows"

@@ -87,7 +87,7 @@ def test_the_history_call_never_outlasts_the_deadline(client: CodeCatalystClient
     responses.post(LIST_URL, json={"items": []})
     fetch_history(client, space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, run_id=RUN_ID, remaining=2.5)
     fetch_history(client, space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, run_id=RUN_ID)
-    assert [call.request.req_kwargs["timeout"] for call in responses.calls] == [(2.5, 2.5), (5.0, 20.0)]
+    assert [call.request.req_kwargs["timeout"] for call in responses.calls] == [(2.5, 2.5), (5.0, 30.0)]  # 30 s: the whole request (transport)
 
 
 @responses.activate

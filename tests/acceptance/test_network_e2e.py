@@ -1,0 +1,219 @@
+"""The gate as a subprocess against misbehaving networks on loopback: real TLS with a CA made here (trustme), a
+CONNECT proxy (HTTPS_PROXY, NO_PROXY), answers that trickle or stall, a decompression bomb, a refused port.
+
+Bounds on time are generous on purpose (the issue's cases took minutes, or gigabytes, before): they tell a
+bounded request from an unbounded one, not a fast machine from a slow one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gate.emulator import Emulator, ManualClock
+from gate.errors import ExitCode
+from tests.acceptance.conftest import GATE, REPO, TOKEN, clean_env, requests_seen, run_gate, wait_args
+from tests.netutil import ConnectProxy, TlsFiles, closed_port, tls_files
+
+pytestmark = pytest.mark.e2e
+
+# What a Python traceback or urllib3's internals look like on stderr: never shown for a network failure.
+INTERNALS = ("Traceback", "HTTPConnectionPool", "HTTPSConnectionPool", "Max retries exceeded", "urllib3",
+             "NewConnectionError", "object at 0x")
+# CA and proxy settings the machine running the tests may have: each test sets its own.
+_NETWORK_VARS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "HTTP_PROXY",
+                 "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy", "no_proxy")
+FAST = 15.0  # seconds: the retry budget alone is about two minutes
+
+
+def network_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in clean_env(CODECATALYST_TOKEN=TOKEN).items() if k not in _NETWORK_VARS}
+    env.update(extra)
+    return env
+
+
+def assert_readable(stderr: str) -> None:
+    for internal in INTERNALS:
+        assert internal not in stderr, stderr
+    assert TOKEN not in stderr
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def https_emulator() -> Iterator[Callable[..., Emulator]]:
+    """Like conftest's start_emulator, serving HTTPS with the given files; a second passes per GetWorkflowRun."""
+    started: list[Emulator] = []
+
+    def start(files: TlsFiles, **kwargs: object) -> Emulator:
+        clock = ManualClock()
+
+        def log(line: str) -> None:
+            if " GetWorkflowRun" in line:
+                clock.advance(1)
+
+        emulator = Emulator(token=TOKEN, clock=clock, log=log, cert=files.cert, key=files.key, **kwargs).start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+# --- TLS ----------------------------------------------------------------------------------------------------------
+
+def test_https_passes_with_the_ca_in_requests_ca_bundle(https_emulator, tls: TlsFiles) -> None:
+    emulator = https_emulator(tls)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    done = run_gate(*wait_args(emulator, run.id), env=network_env(REQUESTS_CA_BUNDLE=str(tls.ca)))
+    assert emulator.base_url.startswith("https://")
+    assert done.returncode == 0, done.stderr
+    assert requests_seen(emulator)[-1] == 200
+
+
+def test_an_untrusted_certificate_fails_fast_and_says_what_to_do(https_emulator, tls: TlsFiles) -> None:
+    emulator = https_emulator(tls)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    done = run_gate(*wait_args(emulator, run.id), env=network_env())
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    assert done.seconds < FAST  # not retried like an outage
+    assert "TLS certificate not trusted for 127.0.0.1: " in done.stderr
+    assert "(set REQUESTS_CA_BUNDLE to your CA bundle)" in done.stderr
+    assert "; retry " not in done.stderr
+    assert requests_seen(emulator) == []  # no request got through the handshake
+    assert_readable(done.stderr)
+
+
+def test_a_certificate_for_another_name_fails_fast(https_emulator, tmp_path: Path) -> None:
+    other = tls_files(tmp_path, "codecatalyst.example")
+    emulator = https_emulator(other)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    done = run_gate(*wait_args(emulator, run.id), env=network_env(REQUESTS_CA_BUNDLE=str(other.ca)))
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    assert done.seconds < FAST
+    assert "TLS certificate does not match the name 127.0.0.1: " in done.stderr
+    assert_readable(done.stderr)
+
+
+# --- a CONNECT proxy ------------------------------------------------------------------------------------------------
+
+def test_through_a_connect_proxy_with_https_proxy(https_emulator, tls: TlsFiles) -> None:
+    emulator = https_emulator(tls)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    with ConnectProxy() as proxy:
+        done = run_gate(*wait_args(emulator, run.id),
+                        env=network_env(REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=proxy.url))
+    assert done.returncode == 0, done.stderr
+    assert proxy.requests and all(r.startswith(f"CONNECT 127.0.0.1:{emulator.port} ") for r in proxy.requests)
+
+
+def test_no_proxy_is_respected(https_emulator, tls: TlsFiles) -> None:
+    emulator = https_emulator(tls)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    with ConnectProxy() as proxy:
+        done = run_gate(*wait_args(emulator, run.id), env=network_env(
+            REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=proxy.url, NO_PROXY="localhost,127.0.0.1"))
+    assert done.returncode == 0, done.stderr
+    assert proxy.requests == []  # straight to the endpoint
+
+
+def test_a_proxy_that_refuses_the_tunnel_is_named(https_emulator, tls: TlsFiles) -> None:
+    emulator = https_emulator(tls)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    with ConnectProxy(refuse="407 Proxy Authentication Required") as proxy:
+        done = run_gate(*wait_args(emulator, run.id), env=network_env(
+            REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=f"http://someone:pr0xy-pass@127.0.0.1:{proxy.port}"))
+    assert done.returncode == ExitCode.UNAVAILABLE and done.seconds < FAST, done.stderr
+    assert f"proxy 127.0.0.1:{proxy.port} would not open a tunnel to 127.0.0.1:{emulator.port}: 407" in done.stderr
+    assert "pr0xy-pass" not in done.stderr
+    assert_readable(done.stderr)
+
+
+# --- slow and huge answers ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measured:
+    returncode: int
+    stderr: str
+    seconds: float
+    peak_rss_mib: float
+
+
+def run_measured(*args: str, timeout: float = 60) -> Measured:
+    """The gate to its end, with the peak RSS of that one process (os.wait4 reports the child's own)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen((*GATE, *args), env=clean_env(CODECATALYST_TOKEN=TOKEN), cwd=REPO,
+                                   stdout=out, stderr=err)
+        killer = threading.Timer(timeout, process.kill)  # an unbounded gate fails the test, and is not left behind
+        killer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            killer.cancel()
+            process.returncode = -1  # reaped here; Popen must not wait again
+        seconds = time.monotonic() - started
+        err.seek(0)
+        return Measured(os.waitstatus_to_exitcode(status), err.read().decode("utf-8", "replace"), seconds,
+                        usage.ru_maxrss / 1024)  # KiB on Linux
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "trickle", "bytes": 1, "every": 0.5},
+    {"kind": "trickle", "bytes": 1, "every": 0.5, "headers": True},
+    {"kind": "stall"},
+], ids=["trickled-body", "trickled-headers", "stall"])
+def test_timeout_4_holds_against_an_answer_that_never_finishes(start_emulator, fault: dict) -> None:
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({**fault, "operation": "GetWorkflowRun", "count": "always"})
+    done = run_measured(*wait_args(emulator, run.id, "--timeout", "4", interval="1"))
+    assert done.seconds < FAST, done.stderr  # about 4-5 s; a trickled answer held it for minutes before
+    # 3 today; issue 13's item 5 makes a deadline that cuts retries short exit 6. Never a verdict about the run.
+    assert done.returncode in (ExitCode.TIMEOUT, ExitCode.UNAVAILABLE), done.stderr
+    assert "no complete answer from 127.0.0.1:" in done.stderr and "within 4 s" in done.stderr
+    assert_readable(done.stderr)
+
+
+def test_a_decompression_bomb_exits_5_naming_the_cap_in_bounded_memory(start_emulator) -> None:
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({"kind": "bomb", "operation": "GetWorkflowRun"})  # 1 GiB once inflated
+    done = run_measured(*wait_args(emulator, run.id))
+    assert done.returncode == ExitCode.INVALID_RESPONSE, done.stderr
+    assert "larger than 4 MiB, the gate's cap on an answer" in done.stderr
+    assert done.peak_rss_mib <= 100, f"peak RSS {done.peak_rss_mib:.0f} MiB"  # 2 GB before
+    assert_readable(done.stderr)
+
+
+def test_an_oversized_answer_exits_5(start_emulator) -> None:
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({"kind": "oversized", "operation": "GetWorkflowRun"})
+    done = run_gate(*wait_args(emulator, run.id))
+    assert done.returncode == ExitCode.INVALID_RESPONSE, done.stderr
+    assert "larger than 4 MiB" in done.stderr and requests_seen(emulator) == [200]
+
+
+# --- an endpoint with nothing behind it -----------------------------------------------------------------------------
+
+def test_a_refused_port_reads_as_one_line() -> None:
+    port = closed_port()
+    done = run_gate("wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--run-id",
+                    "c0dec47a-0000-4000-8000-00000000f0e1", "--endpoint", f"http://127.0.0.1:{port}",
+                    "--interval", "0.1", "--timeout", "2", env=network_env())
+    assert done.returncode not in (0, 1), done.stderr
+    assert f"connection refused by 127.0.0.1:{port}" in done.stderr
+    assert_readable(done.stderr)
