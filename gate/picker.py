@@ -57,8 +57,6 @@ class Picker:
                 stop = self._retry.give_up(context, e)
                 if stop is not None:
                     raise stop from None
-                if self._deadline.passed():
-                    raise DeadlineExceeded(f"timed out while retrying {what}: {e.reason}") from None
                 delay = self._retry.delay(context)
                 self._progress.retrying(reason=f"{what}: {e.reason}", attempt=failures, delay=delay,
                                         elapsed=context.elapsed)

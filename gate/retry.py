@@ -25,11 +25,19 @@ class RetryPolicy:
     floor: float  # never retry sooner than a poll would come (the fixed interval, or the policy's floor)
 
     def give_up(self, context: PollContext, error: TransientError) -> ServiceUnavailable | None:
-        """Why to stop retrying now (the error to end with), or None to try again."""
+        """Why to stop retrying now (the error to end with), or None to try again. Every reason is exit 6: the
+        gate could not reach the service, or not for long enough, to judge the run."""
         failures = context.failures
-        if failures > self.settings.max_retries:
+        attempts = "1 attempt" if failures == 1 else f"{failures} attempts in a row"
+        if not context.reached and failures > self.settings.first_contact_retries:
             return ServiceUnavailable(
-                f"the service is unavailable: {failures} attempts in a row failed; last: {error.reason}")
+                f"the endpoint never answered: {attempts} failed; last: {error.reason}. Check --endpoint (or the "
+                "Action's endpoint input), the network and any proxy (HTTPS_PROXY, NO_PROXY)")
+        if failures > self.settings.max_retries:
+            return ServiceUnavailable(f"the service is unavailable: {attempts} failed; last: {error.reason}")
+        if context.remaining is not None and context.remaining <= 0:
+            return ServiceUnavailable(f"the deadline passed while retrying, which cut the retries short "
+                                      f"({attempts} failed); last: {error.reason}")
         return None
 
     def delay(self, context: PollContext) -> float:

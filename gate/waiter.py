@@ -114,8 +114,6 @@ def wait_for_run(
                 stop = retry.give_up(now, e)
                 if stop is not None:
                     raise stop from None
-                if deadline.passed():
-                    raise DeadlineExceeded(f"timed out while retrying: {e.reason}") from None
                 delay = retry.delay(now)
                 progress.retrying(reason=e.reason, attempt=now.failures, delay=delay, elapsed=now.elapsed)
                 deadline.sleep(delay)

@@ -215,14 +215,16 @@ def test_retries_run_out_exits_6(start_emulator, tmp_path: Path, fault: dict[str
     assert (result["result"], result["exit-code"], result["status"], result["polls"]) == ("error", 6, None, attempts)
 
 
-def test_the_deadline_wins_over_retries_exit_3(start_emulator) -> None:
+def test_the_deadline_cuts_retries_short_exit_6(start_emulator) -> None:
+    """The gate never saw the run: exit 6 says what stopped it (3 is for a run seen still going)."""
     emulator = start_emulator()
     run = emulator.start_run(workflow="MyDemoWorkflow", started_ago=10)
     emulator.add_fault({"kind": "throttle", "operation": "GetWorkflowRun", "count": "always"})
     done = run_gate(*wait_args(emulator, run.id, "--timeout", "1", "--json"))  # real jitter: up to 2 s, 4 s, ...
-    assert done.returncode == 3, done.stderr
-    assert "timed out while retrying: HTTP 429 ThrottlingException" in done.stderr
-    assert done.json()["result"] == "timeout" and done.seconds < 6
+    assert done.returncode == 6, done.stderr
+    assert "the deadline passed while retrying, which cut the retries short" in done.stderr
+    assert "last: HTTP 429 ThrottlingException" in done.stderr
+    assert done.json()["result"] == "error" and done.seconds < 6
 
 
 # --- answers the gate must not trust: exit 5, nothing retried ----------------------------------------------------

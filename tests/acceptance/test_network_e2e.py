@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.defaults import FIRST_CONTACT_RETRIES
 from gate.emulator import Emulator, ManualClock
 from gate.errors import ExitCode
 from tests.acceptance.conftest import GATE, REPO, TOKEN, clean_env, requests_seen, run_gate, wait_args
@@ -181,8 +182,9 @@ def test_timeout_4_holds_against_an_answer_that_never_finishes(start_emulator, f
     emulator.add_fault({**fault, "operation": "GetWorkflowRun", "count": "always"})
     done = run_measured(*wait_args(emulator, run.id, "--timeout", "4", interval="1"))
     assert done.seconds < FAST, done.stderr  # about 4-5 s; a trickled answer held it for minutes before
-    # 3 today; issue 13's item 5 makes a deadline that cuts retries short exit 6. Never a verdict about the run.
-    assert done.returncode in (ExitCode.TIMEOUT, ExitCode.UNAVAILABLE), done.stderr
+    # The gate never saw the run: the deadline cut the retries short, exit 6 (3 is for a run seen still going).
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    assert "the deadline passed while retrying, which cut the retries short" in done.stderr
     assert "no complete answer from 127.0.0.1:" in done.stderr and "within 4 s" in done.stderr
     assert_readable(done.stderr)
 
@@ -217,3 +219,17 @@ def test_a_refused_port_reads_as_one_line() -> None:
     assert done.returncode not in (0, 1), done.stderr
     assert f"connection refused by 127.0.0.1:{port}" in done.stderr
     assert_readable(done.stderr)
+
+
+def test_first_contact_fails_fast_with_a_hint_and_exit_6() -> None:
+    """Until the endpoint has answered once, refused connections get a short budget (FIRST_CONTACT_RETRIES), not
+    the two minutes an outage of a service that did answer gets; the backoff pinned to its floor counts them."""
+    port = closed_port()
+    done = run_gate("wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--run-id",
+                    "c0dec47a-0000-4000-8000-00000000f0e1", "--endpoint", f"http://127.0.0.1:{port}",
+                    "--interval", "0.1", env=network_env(CODECATALYST_RETRY_BASE="0"))
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    retries = [line for line in done.stderr.splitlines() if "; retry " in line]
+    assert len(retries) == FIRST_CONTACT_RETRIES
+    assert f"the endpoint never answered: {FIRST_CONTACT_RETRIES + 1} attempts in a row failed" in done.stderr
+    assert "Check --endpoint" in done.stderr

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gate.defaults import FIRST_CONTACT_RETRIES
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
 from gate.policy import FixedInterval, PollContext
 from gate.retry import RetryPolicy
@@ -143,11 +144,47 @@ def test_retries_running_out_is_exit_6(clock: FakeClock, progress: RecordingProg
     assert "4 attempts in a row failed; last: HTTP 500 boom 3" in result.message
 
 
-def test_deadline_during_retries_is_exit_3(clock: FakeClock, progress: RecordingProgress) -> None:
+def test_a_deadline_during_retries_is_exit_6_not_3(clock: FakeClock, progress: RecordingProgress) -> None:
+    """The gate never saw the run still going: 6 says the service stopped it, 3 is for a run seen running."""
     script = Script([TransientError("HTTP 503", status=503)] * 5)
     result = run(script, clock, progress, timeout=5.0, retry_floor=1.0, max_retries=10)
-    assert (result.kind, result.exit_code) == ("timeout", ExitCode.TIMEOUT)
+    assert (result.kind, result.exit_code) == ("error", ExitCode.UNAVAILABLE)
+    assert "the deadline passed while retrying, which cut the retries short (3 attempts in a row failed)" in (
+        result.message)
     assert sum(clock.sleeps) == pytest.approx(5.0)
+
+
+def test_a_deadline_after_the_run_was_seen_is_still_exit_3(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script([run_document("IN_PROGRESS"), *([TransientError("HTTP 503", status=503)] * 5)])
+    result = run(script, clock, progress, timeout=15.0, retry_floor=1.0, max_retries=10)
+    assert (result.exit_code, result.response["status"]) == (ExitCode.UNAVAILABLE, "IN_PROGRESS")
+    seen_at_the_deadline = Script(statuses("IN_PROGRESS", "IN_PROGRESS", "IN_PROGRESS"))
+    assert run(seen_at_the_deadline, FakeClock(), progress, timeout=15.0).exit_code == ExitCode.TIMEOUT
+
+
+def unreached(reason: str = "connection refused by 127.0.0.1:1") -> TransientError:
+    return TransientError(reason, reached=False)
+
+
+def test_first_contact_gets_a_short_budget(clock: FakeClock, progress: RecordingProgress) -> None:
+    script = Script([unreached()] * 10)
+    result = run(script, clock, progress, retry_floor=1.0, max_retries=8)
+    assert result.exit_code == ExitCode.UNAVAILABLE and len(script.remaining) == FIRST_CONTACT_RETRIES + 1
+    assert clock.sleeps == [2.0, 4.0, 8.0][:FIRST_CONTACT_RETRIES]
+    assert result.message.startswith(f"the endpoint never answered: {FIRST_CONTACT_RETRIES + 1} attempts")
+    assert "Check --endpoint" in result.message
+
+
+def test_once_the_service_has_answered_an_outage_gets_the_full_budget(clock: FakeClock,
+                                                                      progress: RecordingProgress) -> None:
+    script = Script([run_document("IN_PROGRESS"), *([unreached()] * 10)])
+    result = run(script, clock, progress, retry_floor=1.0, max_retries=8)
+    assert result.exit_code == ExitCode.UNAVAILABLE and len(script.remaining) == 1 + 8 + 1
+    assert "the service is unavailable: 9 attempts in a row failed" in result.message
+    answered_once = Script([TransientError("HTTP 503", status=503), *([unreached()] * 10)])
+    assert len(script.remaining) > FIRST_CONTACT_RETRIES + 1
+    run(answered_once, FakeClock(), progress, retry_floor=1.0, max_retries=8)
+    assert len(answered_once.remaining) == 9  # a 503 is an answer: the endpoint is right, the full budget holds
 
 
 def test_a_good_answer_resets_the_retry_count(clock: FakeClock, progress: RecordingProgress) -> None:
