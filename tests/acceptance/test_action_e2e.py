@@ -193,8 +193,11 @@ def runner_env(emulator: Emulator, tmp_path: Path, run_id: str, **inputs: str) -
 
 
 def finished(env: dict[str, str], returncode: int, stdout: str, stderr: str, seconds: float) -> ActionRun:
-    return ActionRun(returncode, stdout, stderr, Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8"),
-                     Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8"), seconds)
+    def text(path: Path) -> str:  # a test may point a file command at a path that cannot be written
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    return ActionRun(returncode, stdout, stderr, text(Path(env["GITHUB_OUTPUT"])),
+                     text(Path(env["GITHUB_STEP_SUMMARY"])), seconds)
 
 
 def run_action(env: dict[str, str], *, timeout: float = 30) -> ActionRun:
@@ -257,6 +260,22 @@ def test_a_hostile_run_exits_1_and_its_text_changes_no_output_and_runs_no_comman
     assert all("##[" not in line and "##vso" not in line for line in lines)
     assert runner_commands(action.stderr) == [] and action.stderr == ""
     assert "<script>" not in action.summary and "FAILED" in action.summary
+
+
+def test_a_step_summary_that_cannot_be_written_is_exit_7_and_the_outputs_are_still_there(start_emulator,
+                                                                                         tmp_path: Path) -> None:
+    emulator = start_emulator(step=1)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    env = runner_env(emulator, tmp_path, run.id)
+    missing = tmp_path / "gone" / "step_summary"
+    env["GITHUB_STEP_SUMMARY"] = str(missing)  # its folder does not exist
+    action = run_action(env)
+    assert action.returncode == 7, action.stdout + action.stderr
+    assert action.outputs["result"] == "success" and action.outputs["exit-code"] == "0"  # the verdict stands
+    [problem] = [c for c in our_commands(action.stdout)[0] if c.name == "error"]
+    assert problem.properties == {"title": "CodeCatalyst gate: result not written"}
+    assert problem.data == f"$GITHUB_STEP_SUMMARY: could not write {missing}: No such file or directory"
+    assert "Traceback" not in action.stdout + action.stderr
 
 
 def test_a_token_the_server_echoes_shows_nowhere(start_emulator, tmp_path: Path) -> None:
