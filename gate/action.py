@@ -17,7 +17,8 @@ from gate.formats import azure
 from gate.settings import RawInputs
 
 INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
-               "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded")
+               "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
+               "fail-fast")
 FIELD_NAMES = {name: f"input '{name}'" for name in INPUT_NAMES}
 
 
@@ -60,6 +61,7 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         since=value("since", "CODECATALYST_SINCE"),
         client_token=value("client-token", "CODECATALYST_CLIENT_TOKEN"),
         follow_superseded=read_input(env, "follow-superseded"),
+        fail_fast=read_input(env, "fail-fast"),
         interval=value("interval"),
         timeout=value("timeout"),
         success_statuses=[read_input(env, "success-statuses")],

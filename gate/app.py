@@ -31,6 +31,7 @@ from gate.waiter import RunRef, wait_for_run
 if TYPE_CHECKING:
     from gate.display import Display
     from gate.history import History
+    from gate.picker import Picked, Picker
     from gate.policy import PollPolicy
 
 
@@ -87,11 +88,11 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
 
 def log_title(settings: Settings) -> str:
     choice = settings.run
-    if choice.run_id is not None:
-        return f"Polling CodeCatalyst workflow run {choice.run_id}"
-    assert choice.workflow is not None
+    if choice.run_ids:
+        return f"Polling CodeCatalyst workflow run{'s' if len(choice.run_ids) > 1 else ''} {', '.join(choice.run_ids)}"
     how = "Starting and polling" if choice.start else "Polling the newest run of"
-    return f"{how} CodeCatalyst workflow {choice.workflow.workflow}"
+    names = ", ".join(ref.workflow for ref in choice.workflows)
+    return f"{how} CodeCatalyst workflow{'s' if len(choice.workflows) > 1 else ''} {names}"
 
 
 def verdict(result: Result, sink: Sink) -> int:
@@ -186,29 +187,84 @@ def gate(settings: Settings, *, client: CodeCatalystClient, display: Display, cl
     retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR)
     picker = Picker(client=client, project=project, clock=ticking, deadline=deadline, retry=retry,
                     policy=choose_policy(settings), progress=display, env=env)
-    picked, followed = Picked(settings.run.run_id or ""), []
+    single = settings.run.count == 1
+
+    def told(run: Picked) -> None:  # at once: a job cancelled or timed out later still says which run it started
+        if single and run.started:
+            sink.outputs({"run-id": run.run_id, "started": "true"})
+
+    picked: list[Picked] = [Picked(run_id) for run_id in settings.run.run_ids]
     try:
         with cancel_on_signals():
-            picked = picker.pick(settings.run, names=settings.names)
-            if picked.started:  # told at once: a job cancelled or timed out later still says which run it started
-                sink.outputs({"run-id": picked.run_id, "started": "true"})
-            while True:
-                result = wait(settings, project.run(picked.run_id), client=client, display=display, clock=ticking,
-                              deadline=deadline, retry=retry, began=began)
-                if not (settings.run.follow_superseded and result.response and result.kind == "failure"
-                        and result.response.get("status") == "SUPERSEDED"):
-                    break
-                followed.append(picked.run_id)
-                picked = dataclasses.replace(picked, run_id=picker.successor(result.response))
-                sink.outputs({"run-id": picked.run_id})
-    except GateError as e:  # in picking the run (or a signal between two waits): the gate could not judge it
+            picked = picker.pick(settings.run, names=settings.names, picked=told)
+            if single:
+                result = wait_following(settings, picked[0], picker=picker, client=client, display=display,
+                                        clock=ticking, deadline=deadline, retry=retry, began=began, sink=sink)
+            else:
+                result = wait_together(settings, picked, picker=picker, client=client, display=display,
+                                       clock=ticking, deadline=deadline, retry=retry, began=began)
+    except GateError as e:  # in picking the runs (or a signal between two waits): the gate could not judge them
         result = Result(kind=e.kind, exit_code=e.exit_code, space=project.space, project=project.project,
-                        run_id=picked.run_id, message=str(e))
-    workflow = picked.workflow or {}
-    result = dataclasses.replace(result, workflow_name=workflow.get("name"), started=picked.started,
-                                 followed=tuple(followed))
+                        run_id=picked[0].run_id if len(picked) == 1 else "", message=str(e))
+        if len(picked) == 1:
+            result = described(result, picked[0])
     display.finished(result)
     return result
+
+
+def described(result: Result, picked: Picked) -> Result:
+    """A run's result with what picking it told: its workflow's name, whether this gate started it."""
+    return dataclasses.replace(result, workflow_name=(picked.workflow or {}).get("name"), started=picked.started)
+
+
+def wait_following(settings: Settings, picked: Picked, *, picker: Picker, client: CodeCatalystClient,
+                   display: Display, clock: Clock, deadline: Deadline, retry: RetryPolicy, began: float,
+                   sink: Sink) -> Result:
+    """One run, and with --follow-superseded each run that superseded it, under the one deadline."""
+    followed: list[str] = []
+    while True:
+        result = wait(settings, settings.project.run(picked.run_id), client=client, display=display, clock=clock,
+                      deadline=deadline, retry=retry, began=began)
+        if not (settings.run.follow_superseded and result.response and result.kind == "failure"
+                and result.response.get("status") == "SUPERSEDED"):
+            return dataclasses.replace(described(result, picked), followed=tuple(followed))
+        followed.append(picked.run_id)
+        try:
+            picked = dataclasses.replace(picked, run_id=picker.successor(result.response))
+        except GateError as e:
+            return dataclasses.replace(described(result, picked), kind=e.kind, exit_code=e.exit_code,
+                                       message=str(e), followed=tuple(followed[:-1]))
+        sink.outputs({"run-id": picked.run_id})
+
+
+def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, client: CodeCatalystClient,
+                  display: Display, clock: Clock, deadline: Deadline, retry: RetryPolicy, began: float) -> Result:
+    """Several runs with one verdict (gate.group): batched polling, one schedule, one deadline."""
+    from gate import group
+    from gate.schema import validate_list_workflow_runs
+
+    project = settings.project
+    policies: dict[str | None, PollPolicy] = {}
+
+    def policy_for(workflow_id: str | None) -> PollPolicy:
+        if workflow_id not in policies:
+            loader = history_loader(project.run(picked[0].run_id), client, display) if workflow_id else None
+            policies[workflow_id] = choose_policy(settings, load_history=loader)
+        return policies[workflow_id]
+
+    def listing(workflow_id: str, remaining: float | None) -> list[dict[str, Any]]:
+        page = client.list_workflow_runs(space=project.space, project=project.project, workflow_id=workflow_id,
+                                         max_results=group.LISTED_RUNS, remaining=remaining)
+        return list(validate_list_workflow_runs(page, workflow_id=workflow_id).get("items") or [])
+
+    results = group.wait_for_runs(
+        refs=[RunRef(space=project.space, project=project.project, run_id=p.run_id) for p in picked],
+        fetch=lambda ref, remaining: fetch_run(project.run(ref.run_id), client, remaining=remaining),
+        listing=listing, policy_for=policy_for, retry=retry, success_statuses=settings.polling.success_statuses,
+        deadline=deadline, clock=clock, progress=display, began=began, fail_fast=settings.run.fail_fast,
+        successor=picker.successor if settings.run.follow_superseded else None,
+    )
+    return group.combined([described(r, p) for r, p in zip(results, picked, strict=True)])
 
 
 def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,

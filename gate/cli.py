@@ -93,8 +93,9 @@ def target_options(func: Any) -> Any:
     options = [
         click.option("--space", envvar="CODECATALYST_SPACE", help="Space name [env CODECATALYST_SPACE]."),
         click.option("--project", envvar="CODECATALYST_PROJECT", help="Project name [env CODECATALYST_PROJECT]."),
-        click.option("--run-id", envvar="CODECATALYST_RUN_ID",
-                     help="Workflow run ID, a UUID [env CODECATALYST_RUN_ID]."),
+        click.option("--run-id", "run_id", envvar="CODECATALYST_RUN_ID", multiple=True,
+                     help="Workflow run ID, a UUID; for `wait`, repeat it or comma-separate several to gate them "
+                          "together [env CODECATALYST_RUN_ID]."),
         click.option("--endpoint", envvar="CODECATALYST_ENDPOINT",
                      help=f"API endpoint, https (http only for loopback) [default {DEFAULT_ENDPOINT}; "
                           "env CODECATALYST_ENDPOINT]."),
@@ -127,9 +128,10 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
 def choice_options(func: Any) -> Any:
     """Which run: --run-id, or a workflow with --start or --latest."""
     options = [
-        click.option("--workflow", envvar="CODECATALYST_WORKFLOW",
-                     help="Pick the run through this workflow, by ID (a UUID) or exact name; with --start or "
-                          "--latest, instead of --run-id [env CODECATALYST_WORKFLOW]."),
+        click.option("--workflow", envvar="CODECATALYST_WORKFLOW", multiple=True,
+                     help="Pick the run through this workflow, by ID (a UUID), exact name, or NAME@BRANCH; with "
+                          "--start or --latest, instead of --run-id. Repeat it or comma-separate several to gate "
+                          "their runs together [env CODECATALYST_WORKFLOW]."),
         click.option("--branch", envvar="CODECATALYST_BRANCH",
                      help="With --workflow NAME: the workflow's source branch [env CODECATALYST_BRANCH]."),
         click.option("--repository", envvar="CODECATALYST_REPOSITORY",
@@ -148,6 +150,9 @@ def choice_options(func: Any) -> Any:
         click.option("--follow-superseded", is_flag=True, envvar="CODECATALYST_FOLLOW_SUPERSEDED",
                      help="When the run ends SUPERSEDED, gate on the run that superseded it instead (repeatedly, "
                           "under the one deadline)."),
+        click.option("--fail-fast", is_flag=True, envvar="CODECATALYST_FAIL_FAST",
+                     help="With several runs: stop at the first that can no longer pass, and report the others as "
+                          "they stood."),
     ]
     for option in reversed(options):
         func = option(func)

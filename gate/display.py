@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from gate.clock import Clock
@@ -72,12 +72,20 @@ class _Watch:
     status: str | None = None
     next_at: float | None = None
     retry: int = 0  # the attempt the loop is waiting to make, 0 when the next act is a normal poll
+    runs: dict[str, str] = field(default_factory=dict)  # several runs: each one's last status
 
     def anchor(self, now: float, elapsed: float) -> None:
         self.origin = now - elapsed
 
-    def saw_status(self, now: float, elapsed: float, status: str) -> None:
+    def saw_status(self, now: float, elapsed: float, status: str, run_id: str | None = None) -> None:
+        """A status; with `run_id` (several runs gated at once) the status shown is the group's, counted."""
         self.anchor(now, elapsed)
+        if run_id is not None:
+            self.runs[run_id] = status
+            counts: dict[str, int] = {}
+            for each in self.runs.values():
+                counts[each] = counts.get(each, 0) + 1
+            status = ", ".join(f"{n} {each}" for each, n in counts.items())
         self.status, self.next_at, self.retry = status, None, 0
 
     def will_act(self, now: float, elapsed: float, delay: float, *, retry: int = 0) -> None:
@@ -124,9 +132,10 @@ class PlainDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
-        self._watch.saw_status(self._clock.now(), elapsed, status)
-        self._line(f"[{format_elapsed(elapsed)}] status {status}")
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None) -> None:
+        self._watch.saw_status(self._clock.now(), elapsed, status, run_id)
+        which = f" run {run_id}" if run_id is not None else ""
+        self._line(f"[{format_elapsed(elapsed)}]{which} status {status}")
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
         self._watch.will_act(self._clock.now(), elapsed, next_delay)
@@ -143,6 +152,9 @@ class PlainDisplay:
 
     def finished(self, result: Result) -> None:
         self._done = True
+        if result.runs:
+            self._group_finished(result)
+            return
         data = result.to_dict()
         summary = f"result {data['result']} (status {data['status'] or 'unknown'}, exit {data['exit-code']})"
         if data["duration-seconds"] is not None:
@@ -157,6 +169,25 @@ class PlainDisplay:
             self._line(f"reason: {describe_reason(reason)}", always=failed)
         if data["status"] is not None:
             self._line(f"run: {data['run-url']}", always=failed)
+
+    def _group_finished(self, result: Result) -> None:
+        """Several runs: the verdict, then one line per run, the most serious first."""
+        from gate.group import worst_first
+
+        waited = format_elapsed(self._watch.elapsed(self._clock.now()))
+        self._line(f"result {result.kind} for {len(result.runs)} runs (exit {int(result.exit_code)}), "
+                   f"gate waited {waited}", always=result.kind != "success")
+        for run in worst_first(result.runs):
+            data = run.to_dict()
+            failed = run.kind != "success"
+            seconds = data["duration-seconds"]
+            took = f", run took {format_elapsed(seconds)}" if seconds is not None else ""
+            status = data["status"] or "unknown"
+            self._line(f"run {run.run_id}: {data['result']} (status {status}){took}", always=failed)
+            if run.message and failed:
+                self._line(f"  {run.message.splitlines()[0]}", always=True)
+            for reason in data["status-reasons"]:
+                self._line(f"  reason: {describe_reason(reason)}", always=failed)
 
     # -- Ticker ----------------------------------------------------------------------------------------------
 
@@ -263,9 +294,10 @@ class TtyDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float) -> None:
-        self._watch.saw_status(self._clock.now(), elapsed, status)
-        self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None) -> None:
+        self._watch.saw_status(self._clock.now(), elapsed, status, run_id)
+        which = f"{self._safe(run_id)}  " if run_id is not None else ""
+        self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  {which}"
                      f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
@@ -286,16 +318,20 @@ class TtyDisplay:
 
     def finished(self, result: Result) -> None:
         self._done = True
-        data = result.to_dict()
         colour = KIND_COLOURS.get(result.kind, RED)
         icon = (KIND_ICONS if self._unicode else KIND_WORDS).get(result.kind, "!")
         dot = " · " if self._unicode else ", "
-        head = [self._style(f"{icon} {self._safe(data['status'] or result.kind)}", BOLD, colour)]
+        waited = f"waited {format_elapsed(self._watch.elapsed(self._clock.now()))}"
+        if result.runs:
+            head = self._style(f"{icon} {result.kind}: {len(result.runs)} runs", BOLD, colour)
+            self._print([dot.join([head, waited, f"exit {int(result.exit_code)}"]), *self._group_lines(result)])
+            return
+        data = result.to_dict()
+        heads = [self._style(f"{icon} {self._safe(data['status'] or result.kind)}", BOLD, colour)]
         if data["duration-seconds"] is not None:
-            head.append(f"run took {format_elapsed(data['duration-seconds'])}")
-        head.append(f"waited {format_elapsed(self._watch.elapsed(self._clock.now()))}")
-        head.append(f"exit {data['exit-code']}")
-        lines = [dot.join(head)]
+            heads.append(f"run took {format_elapsed(data['duration-seconds'])}")
+        heads += [waited, f"exit {data['exit-code']}"]
+        lines = [dot.join(heads)]
         if result.message and result.kind not in ("success", "failure"):
             # Each line behind our own mark: a server's line never starts one (`::error::` after blanks included).
             lines.extend(f"  {self._style('>', colour)} {self._style(self._safe(line), colour)}"
@@ -307,6 +343,19 @@ class TtyDisplay:
         if data["status"] is not None:
             lines.append(f"  {self._style(data['run-url'], DIM)}")
         self._print(lines)
+
+    def _group_lines(self, result: Result) -> list[str]:
+        """One line per run, the most serious first: its mark, ID, status, and why it did not pass."""
+        from gate.group import worst_first
+
+        lines = []
+        for run in worst_first(result.runs):
+            each = run.to_dict()
+            mark = (KIND_ICONS if self._unicode else KIND_WORDS).get(run.kind, "!")
+            why = f"  {self._safe(run.message.splitlines()[0])}" if run.message and run.kind != "success" else ""
+            lines.append(f"  {self._style(mark, KIND_COLOURS.get(run.kind, RED))} {self._safe(run.run_id)}  "
+                         f"{self._safe(each['status'] or run.kind)}{why}")
+        return lines
 
     # -- Ticker ----------------------------------------------------------------------------------------------
 

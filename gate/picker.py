@@ -39,6 +39,7 @@ class Picker:
         self._client, self._project, self._clock, self._deadline = client, project, clock, deadline
         self._retry, self._policy, self._progress, self._env = retry, policy, progress, env
         self._began = clock.now()
+        self._workflows: list[Item] | None = None
 
     def _elapsed(self) -> float:
         return self._clock.now() - self._began
@@ -80,6 +81,9 @@ class Picker:
     # -- the workflow ----------------------------------------------------------------------------------------
 
     def workflows(self) -> list[Item]:
+        """Every workflow of the project (listed once per gate, however many runs it picks through them)."""
+        if self._workflows is not None:
+            return self._workflows
         p, client = self._project, self._client
 
         def page(token: str | None) -> Item:
@@ -87,7 +91,8 @@ class Picker:
                 space=p.space, project=p.project, next_token=token, remaining=left))
             return schema.validate_list_workflows(answer)
 
-        return workflows.follow_pages(page, what="ListWorkflows")
+        self._workflows = workflows.follow_pages(page, what="ListWorkflows")
+        return self._workflows
 
     def workflow(self, ref: WorkflowRef, *, field: str = "--workflow") -> Item:
         """The one workflow `ref` names; exit 2 with the candidates when none or several match."""
@@ -146,14 +151,21 @@ class Picker:
         self._progress.note(f"run {superseded['id']} was superseded by run {run['id']}; gating on that one")
         return str(run["id"])
 
-    def pick(self, choice: RunChoice, *, names: Mapping[str, str]) -> Picked:
-        """The run `choice` asks for."""
-        if choice.run_id is not None:
-            return Picked(choice.run_id)
-        assert choice.workflow is not None  # settings.run_choice: a run ID or a workflow
-        workflow = self.workflow(choice.workflow, field=names.get("workflow", "--workflow"))
-        if choice.start:
-            run_id = self.start(workflow, client_token=choice.client_token,
-                                field=names.get("client-token", "--client-token"))
-            return Picked(run_id, workflow, started=True)
-        return Picked(self.latest(workflow, since=choice.since), workflow)
+    def pick(self, choice: RunChoice, *, names: Mapping[str, str],
+             picked: Callable[[Picked], None] = lambda _: None) -> list[Picked]:
+        """The runs `choice` asks for, in its order. Every workflow is resolved before any run is started, so
+        a name that matches none or several starts nothing at all; `picked` hears of each run as it is known."""
+        if choice.run_ids:
+            return [Picked(run_id) for run_id in choice.run_ids]
+        field = names.get("workflow", "--workflow")
+        chosen = [self.workflow(ref, field=field) for ref in choice.workflows]
+        runs = []
+        for workflow in chosen:
+            if choice.start:
+                run = Picked(self.start(workflow, client_token=choice.client_token,
+                                        field=names.get("client-token", "--client-token")), workflow, started=True)
+            else:
+                run = Picked(self.latest(workflow, since=choice.since), workflow)
+            picked(run)
+            runs.append(run)
+        return runs

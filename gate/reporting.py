@@ -55,7 +55,8 @@ def redacted(result: Result, redactor: Redactor) -> Result:
     """The result with every known secret masked in every value, whatever a server echoed into it."""
     return dataclasses.replace(result, space=redactor.text(result.space), project=redactor.text(result.project),
                                run_id=redactor.text(result.run_id), response=redactor.data(result.response),
-                               message=redactor.text(result.message))
+                               message=redactor.text(result.message),
+                               runs=tuple(redacted(run, redactor) for run in result.runs))
 
 
 class Sink:

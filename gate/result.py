@@ -70,12 +70,13 @@ class Result:
     workflow_name: str | None = None  # known when the gate picked the run by workflow
     started: bool = False  # this gate started the run (StartWorkflowRun)
     followed: tuple[str, ...] = ()  # runs gated before this one, superseded, oldest first
+    runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
 
     def to_dict(self) -> dict[str, Any]:
-        """The result keys with JSON types (null where unknown)."""
+        """The result keys with JSON types (null where unknown); `runs` only when several runs were gated."""
         workflow_id = self._field("workflowId")
         reasons = self._field("statusReasons")
         return {
@@ -99,6 +100,7 @@ class Result:
             "polls": self.polls,
             "response": self.response,
             "exit-code": int(self.exit_code),
+            **({"runs": [run.to_dict() for run in self.runs]} if self.runs else {}),
         }
 
     def fields(self) -> tuple[Field, ...]:

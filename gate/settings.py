@@ -58,15 +58,26 @@ class WorkflowRef:
 
 @dataclass(frozen=True, kw_only=True)
 class RunChoice:
-    """Which run the gate is about: exactly one of a run ID, a run it starts, or the newest run of a workflow."""
+    """Which runs the gate is about: run IDs, or workflows whose new run it starts or whose newest run it takes.
+    One run is the common case; several are gated together with one verdict (gate.group)."""
 
-    run_id: str | None = None
-    workflow: WorkflowRef | None = None
+    run_ids: tuple[str, ...] = ()
+    workflows: tuple[WorkflowRef, ...] = ()
     start: bool = False
     latest: bool = False
     since: datetime | None = None  # with latest: only a run started at or after this
     client_token: str | None = None  # with start: given (validated); None: derived or random (gate.idempotency)
     follow_superseded: bool = False  # a run that ends SUPERSEDED hands the gate over to the run that replaced it
+    fail_fast: bool = False  # several runs: stop at the first that can no longer pass
+
+    @property
+    def count(self) -> int:
+        return len(self.run_ids) + len(self.workflows)
+
+    @property
+    def run_id(self) -> str | None:
+        """The one run ID given, when exactly one was."""
+        return self.run_ids[0] if len(self.run_ids) == 1 and not self.workflows else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,14 +142,14 @@ class RawInputs:
 
     space: str | None = None
     project: str | None = None
-    run_id: str | None = None
+    run_id: str | Sequence[str] | None = None  # one, or several (each may be a comma- or newline-separated list)
     endpoint: str | None = None
     fips: bool = False
     token: str | None = field(default=None, repr=False)
     token_file: str | None = None
     profile: str | None = None
     token_env: Mapping[str, str] = field(default_factory=dict, repr=False)  # AWS_* variables, HOME: more sources
-    workflow: str | None = None
+    workflow: str | Sequence[str] | None = None  # likewise; an entry may be NAME@BRANCH
     branch: str | None = None
     repository: str | None = None
     start: bool | str = False
@@ -146,6 +157,7 @@ class RawInputs:
     since: str | None = None
     client_token: str | None = None
     follow_superseded: bool | str = False
+    fail_fast: bool | str = False
     token_hint: str = validation.TOKEN_HINT  # how to pass a token, said when there is none
     interval: str | float | None = None
     timeout: str | float | None = None
@@ -166,6 +178,7 @@ CLI_NAMES = {
     "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
     "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
     "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
+    "fail-fast": "--fail-fast",
 }
 
 
@@ -205,44 +218,65 @@ def _flag(value: bool | str, field_name: str) -> bool:
     raise InputError(field_name, value, "must be true or false")
 
 
+def entries(value: str | Sequence[str] | None) -> list[str]:
+    """A list input as given: repeated, comma- or newline-separated; blanks dropped, duplicates kept once."""
+    values = [value] if isinstance(value, str) else list(value or ())
+    found = [item.strip() for text in values for item in text.replace("\n", ",").split(",")]
+    return list(dict.fromkeys(item for item in found if item))
+
+
+def workflow_ref(entry: str, *, branch: str | None, repository: str | None) -> WorkflowRef:
+    """`NAME`, `ID` or `NAME@BRANCH` (the branch after the last @ wins over --branch for that entry)."""
+    name, at, own_branch = entry.rpartition("@")
+    if at and name and own_branch:
+        return WorkflowRef(workflow=name.strip(), branch=own_branch.strip(), repository=repository)
+    return WorkflowRef(workflow=entry, branch=branch, repository=repository)
+
+
 def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) -> RunChoice:
-    """Exactly one way to pick the run; every other combination says which flags clash."""
+    """Exactly one way to pick the runs; every other combination says which flags clash. Every entry of a list
+    is checked, and a bad one named, before anything is sent."""
     start, latest = _flag(raw.start, name("start")), _flag(raw.latest, name("latest"))
     follow = _flag(raw.follow_superseded, name("follow-superseded"))
-    workflow = (raw.workflow or "").strip()
-    run_id = (raw.run_id or "").strip()
+    fail_fast = _flag(raw.fail_fast, name("fail-fast"))
+    listed_workflows, run_ids = entries(raw.workflow), entries(raw.run_id)
     ways = f"{name('run-id')} ID, {name('workflow')} NAME|ID {name('start')}, or {name('workflow')} NAME|ID " \
            f"{name('latest')}"
-    if command == "get" and workflow:
-        raise InputError(name("workflow"), workflow, f"`get` reads one run: give {name('run-id')}")
-    if run_id and workflow:
-        raise InputError(name("workflow"), workflow, f"cannot be combined with {name('run-id')}: pick the run one "
-                                                     f"way ({ways})")
-    if not workflow:
+    if command == "get" and (listed_workflows or len(run_ids) > 1):
+        raise InputError(name("workflow") if listed_workflows else name("run-id"),
+                         ",".join(listed_workflows or run_ids), f"`get` reads one run: give one {name('run-id')}")
+    if run_ids and listed_workflows:
+        raise InputError(name("workflow"), ",".join(listed_workflows),
+                         f"cannot be combined with {name('run-id')}: pick the runs one way ({ways})")
+    if not listed_workflows:
         for given, key in ((start, "start"), (latest, "latest"), (raw.since, "since"), (raw.branch, "branch"),
                            (raw.repository, "repository"), (raw.client_token, "client-token")):
             if given:
                 raise InputError(name(key), given, f"goes with {name('workflow')} NAME|ID")
-        if not run_id:
+        if not run_ids:
             # The same words as every missing input, then the other ways to pick the run.
             missing = _missing(name("run-id"))
             raise InputError(name("run-id"), "", f"{missing.rule}, or pick the run with {name('workflow')} NAME|ID "
                                                  f"and {name('start')} or {name('latest')}")
-        return RunChoice(run_id=validation.validate_run_id(run_id, field=name("run-id")), follow_superseded=follow)
+        checked = {validation.validate_run_id(r, field=name("run-id")).lower(): r for r in reversed(run_ids)}
+        return RunChoice(run_ids=tuple(reversed(checked.values())), follow_superseded=follow, fail_fast=fail_fast)
     if start == latest:
-        raise InputError(name("workflow"), workflow, f"needs {name('start')} (start a new run) or {name('latest')} "
-                                                     "(wait on its newest run)" if not start else
-                         f"takes {name('start')} or {name('latest')}, not both")
+        raise InputError(name("workflow"), ",".join(listed_workflows),
+                         f"needs {name('start')} (start a new run) or {name('latest')} (wait on its newest run)"
+                         if not start else f"takes {name('start')} or {name('latest')}, not both")
     if raw.since and not latest:
         raise InputError(name("since"), raw.since, f"goes with {name('latest')}")
     if raw.client_token and not start:
         raise InputError(name("client-token"), raw.client_token, f"goes with {name('start')}")
+    if raw.client_token and len(listed_workflows) > 1:
+        raise InputError(name("client-token"), raw.client_token, f"names one run: with several {name('workflow')} "
+                         "entries, leave it out and each start gets its own token (derived in CI, else random)")
     from gate import idempotency, workflows
 
+    branch, repository = (raw.branch or "").strip() or None, (raw.repository or "").strip() or None
     return RunChoice(
-        workflow=WorkflowRef(workflow=workflow, branch=(raw.branch or "").strip() or None,
-                             repository=(raw.repository or "").strip() or None),
-        start=start, latest=latest, follow_superseded=follow,
+        workflows=tuple(workflow_ref(entry, branch=branch, repository=repository) for entry in listed_workflows),
+        start=start, latest=latest, follow_superseded=follow, fail_fast=fail_fast,
         since=workflows.parse_since(raw.since, field=name("since")) if raw.since else None,
         client_token=idempotency.validate_client_token(raw.client_token.strip(), field=name("client-token"))
         if raw.client_token and raw.client_token.strip() else None,

@@ -39,7 +39,7 @@ from gate.textsafe import json_escape
 
 PREFIX = "CODECATALYST_"
 MAX_BYTES = 5000
-SHED_FIRST = ("response", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
+SHED_FIRST = ("runs", "response", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 
 _SCALAR_ESCAPE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")  # outside printable ASCII, or a backslash
 _NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")  # in JSON text: non-ASCII, or DEL
@@ -78,6 +78,8 @@ def dotenv_text(result: Result, *, max_bytes: int = MAX_BYTES) -> tuple[str, lis
     for key in SHED_FIRST:
         if len(render()) <= max_bytes:
             break
+        if variable_name(key) not in lines:  # `runs` is there only when several runs were gated
+            continue
         lines[variable_name(key)] = ""
         emptied.append(variable_name(key))
     return render(), emptied

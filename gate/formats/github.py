@@ -50,13 +50,23 @@ def md(text: Any) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", inert_line(str(text)))
 
 
+ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}
+
+
+def run_link(data: dict[str, Any]) -> str:
+    """The run's ID linked to its console page (the URL is ours, built from validated IDs); empty without one."""
+    return f"[{md(data['run-id'])}]({data['run-url']})" if data["run-id"] and data["run-url"] else ""
+
+
 def step_summary(result: Result) -> str:
+    if result.runs:
+        return group_summary(result)
     data = result.to_dict()
-    icon = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}.get(result.kind, "⚠️")
+    icon = ICONS.get(result.kind, "⚠️")
     rows = [
         ("Result", md(data["result"])),
         ("Status", md(data["status"] or "unknown")),
-        ("Run", f"[{md(data['run-id'])}]({data['run-url']})"),
+        ("Run", run_link(data)),
         ("Space / project", f"{md(data['space'])} / {md(data['project'])}"),
         ("Started", md(data["start-time"] or "")),
         ("Ended", md(data["end-time"] or "")),
@@ -70,6 +80,25 @@ def step_summary(result: Result) -> str:
         lines += ["", "**Status reasons**", "", *(f"- {md(describe_reason(r))}" for r in data["status-reasons"])]
     if result.message and result.kind != "success":
         lines += ["", md(result.message)]
+    return "\n".join(lines) + "\n"
+
+
+def group_summary(result: Result) -> str:
+    """Several runs: the verdict, then one row per run, the most serious first."""
+    from gate.group import worst_first
+
+    lines = [f"### {ICONS.get(result.kind, '⚠️')} CodeCatalyst workflow runs: {md(result.kind)} "
+             f"({len(result.runs)} runs, exit code {int(result.exit_code)})", "",
+             "| Run | Workflow | Status | Result | Duration | Polls |", "|---|---|---|---|---|---|"]
+    for run in worst_first(result.runs):
+        data = run.to_dict()
+        duration = format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""
+        workflow = md(data["workflow-name"] or data["workflow-id"] or "")
+        lines.append(f"| {run_link(data)} | {workflow} | {md(data['status'] or 'unknown')} | {md(data['result'])} "
+                     f"| {duration} | {data['polls']} |")
+    failed = [run for run in worst_first(result.runs) if run.kind != "success" and run.message]
+    if failed:
+        lines += ["", *(f"- {md(run.run_id)}: {md(run.message)}" for run in failed)]
     return "\n".join(lines) + "\n"
 
 

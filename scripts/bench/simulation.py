@@ -158,7 +158,7 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)
 
     project = Project(space=SPACE, project=PROJECT, endpoint="https://sim.invalid", token="sim")
-    settings = Settings(command="wait", project=project, run=RunChoice(run_id=run.run_id),
+    settings = Settings(command="wait", project=project, run=RunChoice(run_ids=(run.run_id,)),
                         polling=PollSettings(interval=interval))
     policy = choose_policy(settings, load_history=load)
     if tuning:

@@ -168,7 +168,7 @@ def test_the_cost_sticks_at_the_tail_once_a_late_notice_is_dearer_than_a_poll() 
 
 def settings(interval: float | None) -> Settings:
     project = Project(space=SPACE, project=PROJECT, endpoint="https://example.invalid", token=TOKEN)
-    return Settings(command="wait", project=project, run=RunChoice(run_id=RUN_ID), polling=PollSettings(interval=interval))
+    return Settings(command="wait", project=project, run=RunChoice(run_ids=(RUN_ID,)), polling=PollSettings(interval=interval))
 
 
 def test_an_explicit_interval_is_a_fixed_interval() -> None:
