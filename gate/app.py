@@ -40,16 +40,21 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
     """Parse, then run; returns the exit code. Bad input is told in full and nothing is sent; a bug is told as one,
     never as a verdict."""
     out, err = stdout or sys.stdout, stderr or sys.stderr
+    secret = raw.token
     try:
-        settings = parse_settings(raw, command=command)
-    except GateError as e:
-        return refuse(e, raw.outputs, secret=raw.token, stdout=out, stderr=err)
-    try:
+        try:
+            settings = parse_settings(raw, command=command)
+        except GateError as e:
+            return refuse(e, raw.outputs, secret=raw.token, stdout=out, stderr=err)
+        secret = settings.project.token
         return run(settings, env=env, stdout=out, stderr=err, clock=clock)
     except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
-        redactor = Redactor(settings.project.token)
+        from gate.textsafe import inert_line
+
+        lines = Redactor(secret).text(traceback.format_exc()).splitlines()
         err.write(f"{PREFIX} internal error: this is a bug in codecatalyst-gate; please report it with the "
-                  "traceback below (the token is masked)\n" + redactor.text(traceback.format_exc()))
+                  "traceback below (the token is masked)\n"
+                  + "".join(f"{PREFIX} | {inert_line(line)}\n" for line in lines))  # our prefix: no line is a command
         err.flush()
         return int(ExitCode.INTERNAL)
 
@@ -189,9 +194,9 @@ def gate(settings: Settings, *, client: CodeCatalystClient, display: Display, cl
                     policy=choose_policy(settings), progress=display, env=env)
     single = settings.run.count == 1
 
-    def told(run: Picked) -> None:  # at once: a job cancelled or timed out later still says which run it started
-        if single and run.started:
-            sink.outputs({"run-id": run.run_id, "started": "true"})
+    def told(run: Picked) -> None:  # at once: a job cancelled or timed out later still says which run it is
+        if single and run.workflow is not None:
+            sink.outputs({"run-id": run.run_id, "started": "true" if run.started else "false"})
 
     picked: list[Picked] = [Picked(run_id) for run_id in settings.run.run_ids]
     try:
@@ -222,19 +227,23 @@ def wait_following(settings: Settings, picked: Picked, *, picker: Picker, client
                    sink: Sink) -> Result:
     """One run, and with --follow-superseded each run that superseded it, under the one deadline."""
     followed: list[str] = []
+    polls = 0  # every GetWorkflowRun call of the gate, the followed runs' included
     while True:
         result = wait(settings, settings.project.run(picked.run_id), client=client, display=display, clock=clock,
-                      deadline=deadline, retry=retry, began=began)
+                      deadline=deadline, retry=retry, began=began, reached=picker.reached)
+        picker.reached = picker.reached or result.response is not None
+        polls += result.polls
+        result = dataclasses.replace(described(result, picked), followed=tuple(followed), polls=polls)
         if not (settings.run.follow_superseded and result.response and result.kind == "failure"
                 and result.response.get("status") == "SUPERSEDED"):
-            return dataclasses.replace(described(result, picked), followed=tuple(followed))
-        followed.append(picked.run_id)
+            return result
         try:
-            picked = dataclasses.replace(picked, run_id=picker.successor(result.response))
-        except GateError as e:
-            return dataclasses.replace(described(result, picked), kind=e.kind, exit_code=e.exit_code,
-                                       message=str(e), followed=tuple(followed[:-1]))
-        sink.outputs({"run-id": picked.run_id})
+            successor = picker.successor(result.response)
+        except GateError as e:  # the superseded run's result stands, with why the gate could not go on
+            return dataclasses.replace(result, kind=e.kind, exit_code=e.exit_code, message=str(e))
+        followed.append(picked.run_id)
+        picked = dataclasses.replace(picked, run_id=successor, started=False)  # a run this gate did not start
+        sink.outputs({"run-id": picked.run_id, "started": "false"})
 
 
 def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, client: CodeCatalystClient,
@@ -261,14 +270,15 @@ def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, c
         refs=[RunRef(space=project.space, project=project.project, run_id=p.run_id) for p in picked],
         fetch=lambda ref, remaining: fetch_run(project.run(ref.run_id), client, remaining=remaining),
         listing=listing, policy_for=policy_for, retry=retry, success_statuses=settings.polling.success_statuses,
-        deadline=deadline, clock=clock, progress=display, began=began, fail_fast=settings.run.fail_fast,
+        deadline=deadline, clock=clock, progress=display, began=began, reached=picker.reached,
+        fail_fast=settings.run.fail_fast,
         successor=picker.successor if settings.run.follow_superseded else None,
     )
     return group.combined([described(r, p) for r, p in zip(results, picked, strict=True)])
 
 
 def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,
-         deadline: Deadline, retry: RetryPolicy, began: float) -> Result:
+         deadline: Deadline, retry: RetryPolicy, began: float, reached: bool) -> Result:
     """One run, polled until something decides it."""
     return wait_for_run(
         ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
@@ -278,6 +288,7 @@ def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, d
         success_statuses=settings.polling.success_statuses,
         deadline=deadline,
         began=began,
+        reached=reached,
         clock=clock,
         progress=display,
     )

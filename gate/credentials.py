@@ -13,6 +13,7 @@ Errors name fields and paths, never what a file holds: a cache or token file is 
 from __future__ import annotations
 
 import configparser
+import errno
 import hashlib
 import json
 import re
@@ -41,7 +42,11 @@ class Credential:
 
 
 def _read_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+    """A file's text; one that is not UTF-8 is an OSError like any unreadable file (the callers name its path)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise OSError(errno.EILSEQ, "not UTF-8 text", str(path)) from None
 
 
 def _utc_now() -> datetime:

@@ -107,6 +107,7 @@ def wait_for_runs(
     clock: Clock,
     progress: Progress,
     began: float,
+    reached: bool = False,
     fail_fast: bool = False,
     successor: Successor | None = None,
     utc_now: Callable[[], datetime] = _utc_now,
@@ -115,7 +116,7 @@ def wait_for_runs(
     (a signal ends the runs still going with `cancelled`)."""
     watched = [_Watched(ref) for ref in refs]
     failures = throttled = 0
-    throttled_now = reached = False
+    throttled_now = False
     unlisted: set[str] = set()  # workflows whose listing was refused or malformed: read their runs one by one
 
     def active() -> list[_Watched]:

@@ -40,21 +40,24 @@ class Picker:
         self._retry, self._policy, self._progress, self._env = retry, policy, progress, env
         self._began = clock.now()
         self._workflows: list[Item] | None = None
+        self.reached = False  # the endpoint has answered in this gate: later failures get the full retry budget
 
     def _elapsed(self) -> float:
         return self._clock.now() - self._began
 
     def call(self, what: str, request: Callable[[float | None], T]) -> T:
         """One API call, retried on transient failures by the retry policy, never past the deadline."""
-        failures, throttled, reached = 0, 0, False
+        failures, throttled = 0, 0
         while True:
             try:
-                return request(self._deadline.remaining())
+                answer = request(self._deadline.remaining())
+                self.reached = True
+                return answer
             except TransientError as e:
                 failures, throttled = failures + 1, throttled + e.throttled
-                reached = reached or e.reached
+                self.reached = self.reached or e.reached
                 context = PollContext(elapsed=self._elapsed(), polls=0, status=None, throttled=throttled,
-                                      remaining=self._deadline.remaining(), failures=failures, reached=reached)
+                                      remaining=self._deadline.remaining(), failures=failures, reached=self.reached)
                 stop = self._retry.give_up(context, e)
                 if stop is not None:
                     raise stop from None
@@ -136,7 +139,7 @@ class Picker:
         """The newest run of the workflow (started at or after `since`), looked for until one exists."""
         workflow_id = str(workflow["id"])
         what = f"run of workflow {workflow.get('name')}" + (f" started since {since.isoformat()}" if since else "")
-        until = workflows.started_at_or_before(since) if since else (lambda _items: True)
+        until = workflows.started_at_or_before(since) if since else bool  # the newest is on the first page with runs
         run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until), since=since,
                                                             workflow_id=workflow_id))
         self._progress.note(f"run {run['id']}: the newest {what} (started {run.get('startTime')})")

@@ -56,6 +56,7 @@ def redacted(result: Result, redactor: Redactor) -> Result:
     return dataclasses.replace(result, space=redactor.text(result.space), project=redactor.text(result.project),
                                run_id=redactor.text(result.run_id), response=redactor.data(result.response),
                                message=redactor.text(result.message),
+                               workflow_name=result.workflow_name and redactor.text(result.workflow_name),
                                runs=tuple(redacted(run, redactor) for run in result.runs))
 
 
@@ -70,7 +71,8 @@ class Sink:
         try:
             write(path, text)
         except OSError as e:
-            self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
+            if not any(p.what == what and p.path == str(path) for p in self.not_written):  # told once per file
+                self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
 
     def _print(self, stream: TextIO, text: str) -> None:
         stream.write(text)

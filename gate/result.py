@@ -19,6 +19,8 @@ RESULT_KEYS = (
 )
 
 CONSOLE_BASE = "https://codecatalyst.aws"
+# Scalar keys whose text a server chooses freely (the others are enums, IDs, times and numbers).
+FREE_TEXT = frozenset({"workflow-name"})
 
 
 def run_console_url(*, space: str, project: str, workflow_id: str | None, run_id: str) -> str:
@@ -104,8 +106,12 @@ class Result:
         }
 
     def fields(self) -> tuple[Field, ...]:
-        """Every result key, in RESULT_KEYS order, encoded once for every format."""
-        return tuple(Field(key, value, _text(value), isinstance(value, (dict, list)))
+        """Every result key, in RESULT_KEYS order, encoded once for every format. A free-text scalar from a server
+        (the workflow's name) is made inert on one line, so no format that carries text as is can hold a command."""
+        from gate.textsafe import inert_line
+
+        return tuple(Field(key, value, inert_line(_text(value)) if key in FREE_TEXT else _text(value),
+                           isinstance(value, (dict, list)))
                      for key, value in self.to_dict().items())
 
     def to_strings(self) -> dict[str, str]:

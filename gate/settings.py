@@ -253,6 +253,8 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
                            (raw.repository, "repository"), (raw.client_token, "client-token")):
             if given:
                 raise InputError(name(key), given, f"goes with {name('workflow')} NAME|ID")
+        if not run_ids and command == "get":
+            raise _missing(name("run-id"))
         if not run_ids:
             # The same words as every missing input, then the other ways to pick the run.
             missing = _missing(name("run-id"))

@@ -81,14 +81,15 @@ def wait_for_run(
     timeout: float | None = None,
     deadline: Deadline | None = None,
     began: float | None = None,
+    reached: bool = False,
     utc_now: Callable[[], datetime] = _utc_now,
 ) -> Result:
     """Poll until something decides the gate; always returns a Result, never raises a GateError. The deadline is
     `deadline` when the gate has one already (it picked the run first), else `timeout` from now; elapsed times
-    count from `began`, the gate's start (default: now)."""
+    count from `began`, the gate's start (default: now); `reached` says the endpoint answered this gate before."""
     started = clock.now() if began is None else began
     deadline = deadline or Deadline(clock, timeout)
-    tally = _Tally()
+    tally = _Tally(reached=reached)
 
     def context() -> PollContext:
         response = tally.last or {}

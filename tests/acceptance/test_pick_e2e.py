@@ -179,6 +179,24 @@ def test_a_superseded_run_is_followed_to_the_run_that_replaced_it(busy: Emulator
     assert f"run {first.id} was superseded by run {second.id}" in done.stderr
 
 
+def test_a_successor_that_never_appears_keeps_the_superseded_run_s_result(busy: Emulator) -> None:
+    lonely = busy.start_run(workflow="Release", timeline=[], final="SUPERSEDED", started_ago=5)
+    done = run_gate(*pick_args(busy, "--run-id", lonely.id, "--follow-superseded", "--timeout", "2"))
+    assert done.returncode == 3, done.stderr
+    result = done.json()
+    assert (result["run-id"], result["status"], result["followed"]) == (lonely.id, "SUPERSEDED", [])
+    assert result["polls"] >= 1 and f"no run that superseded {lonely.id} yet" in done.stderr
+
+
+def test_a_followed_run_counts_every_poll_and_was_not_started_by_the_gate(busy: Emulator) -> None:
+    first, second, third = superseded_chain(busy)
+    done = run_gate(*pick_args(busy, "--run-id", first.id, "--follow-superseded"))
+    assert done.returncode == 0, done.stderr
+    result = done.json()
+    assert (result["run-id"], result["followed"], result["started"]) == (third.id, [first.id, second.id], False)
+    assert result["polls"] == len(calls(busy, "GetWorkflowRun")) > 2  # the followed runs' polls included
+
+
 def test_without_the_flag_superseded_is_a_failure(busy: Emulator) -> None:
     first, _second, _third = superseded_chain(busy)
     done = run_gate(*pick_args(busy, "--run-id", first.id))
@@ -202,6 +220,15 @@ def test_the_action_starts_by_name_and_says_which_run_at_once(busy: Emulator, tm
     assert (outputs["run-id"], outputs["started"], outputs["workflow-name"], outputs["followed"]) == (
         started, "true", "Release", "[]")
     assert TOKEN not in done.stdout + done.stderr + done.outputs_text + done.summary
+
+
+def test_the_action_writes_the_newest_run_at_once_too(busy: Emulator, tmp_path: Path) -> None:
+    newest = busy.start_run(workflow="Release", started_ago=9)
+    done = run_action(runner_env(busy, tmp_path, "", workflow="Release", latest="true"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    pairs = parse_output_file(done.outputs_text)
+    assert pairs[:2] == [("run-id", newest.id), ("started", "false")]
+    assert dict(pairs[2:])["run-id"] == newest.id
 
 
 def test_the_action_needs_a_run_id_or_a_workflow(busy: Emulator, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ a result that cannot be written is exit 7; a bug is exit 70, never a verdict."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -90,7 +91,7 @@ def test_a_bug_is_exit_70_with_a_report_line_and_the_traceback_never_a_verdict(m
     responses.get(URL, json=run_document("IN_PROGRESS"))
 
     def broken(**_kwargs: object) -> Result:
-        raise RuntimeError(f"a bug that mentions {TOKEN}")
+        raise RuntimeError(f"a bug that mentions {TOKEN}\n::set-output name=result::success\n##vso[task.complete]")
 
     monkeypatch.setattr(app, "wait_for_run", broken)
     out, err = io.StringIO(), io.StringIO()
@@ -100,6 +101,32 @@ def test_a_bug_is_exit_70_with_a_report_line_and_the_traceback_never_a_verdict(m
     assert "internal error: this is a bug in codecatalyst-gate; please report it" in err.getvalue()
     assert "Traceback (most recent call last)" in err.getvalue() and "RuntimeError: a bug that mentions ***" in err.getvalue()
     assert TOKEN not in out.getvalue() + err.getvalue()
+    assert not any(line.lstrip().startswith("::") or "##vso[" in line for line in err.getvalue().splitlines())
+
+
+def test_a_file_that_cannot_be_written_is_told_once_however_often_it_is_tried(tmp_path: Path) -> None:
+    missing = tmp_path / "gone" / "github_output"
+    out = io.StringIO()
+    sink = Sink(OutputTargets(github_output=missing, github_commands=True), redactor=Redactor(TOKEN), stdout=out,
+                stderr=io.StringIO())
+    sink.outputs({"run-id": RUN_ID, "started": "true"})  # early, as soon as the run is known
+    sink.result(result())
+    assert [p.path for p in sink.not_written] == [str(missing)]
+    assert app.verdict(result(), sink) == ExitCode.NOT_WRITTEN
+    assert out.getvalue().count("result not written") == 1
+
+
+def test_a_workflow_name_from_the_server_is_masked_and_inert_in_every_output(tmp_path: Path) -> None:
+    hostile = f"Build-{TOKEN}\n::warning::injected ##vso[task.setvariable variable=X]y"
+    named = dataclasses.replace(result(), workflow_name=hostile)
+    out, err = io.StringIO(), io.StringIO()
+    Sink(every_target(tmp_path), redactor=Redactor(TOKEN), stdout=out, stderr=err).result(named)
+    everything = out.getvalue() + err.getvalue() + "".join(p.read_text() for p in tmp_path.iterdir())
+    assert TOKEN not in everything
+    outputs = dict(parse_output_file((tmp_path / "github_output").read_text()))
+    assert "\n" not in outputs["workflow-name"] and outputs["workflow-name"].startswith("Build-***")
+    assert not any(line.lstrip().startswith("::warning") for line in everything.splitlines())
+    assert "##vso[task.setvariable variable=X]" not in everything
 
 
 def test_every_bad_input_is_told_at_once_and_nothing_is_sent() -> None:

@@ -94,6 +94,13 @@ def test_the_token_file_comes_first(tmp_path: Path, home: Path) -> None:
     assert TOKEN not in repr(found) and TOKEN not in found.source
 
 
+def test_a_config_or_cache_that_is_not_utf8_names_its_path(home: Path) -> None:
+    config = home / ".aws" / "config"
+    config.write_bytes(config.read_bytes() + b"\n# \xff\n")
+    message = usage_error(env={"HOME": str(home)}, profile="dev")
+    assert str(config) in message and "not UTF-8 text" in message
+
+
 def test_an_unreadable_token_file_names_the_path(tmp_path: Path) -> None:
     message = usage_error(env={"CODECATALYST_TOKEN": TOKEN}, token_file=tmp_path / "missing")
     assert message.startswith("--token-file: ") and str(tmp_path / "missing") in message

@@ -169,6 +169,14 @@ def test_get_on_a_failed_run_exits_0_as_its_help_says(runner: CliRunner, wire: r
     assert runner.invoke(main, ["get", *ARGS]).exit_code == 0 in COMMAND_EXIT_CODES["get"]
 
 
+def test_get_without_a_run_id_names_only_what_get_takes(runner: CliRunner, wire: responses.RequestsMock,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODECATALYST_TOKEN", TOKEN)
+    outcome = runner.invoke(main, ["get", "--space", "ExampleCorp", "--project", "MyDemoProject"])
+    assert outcome.exit_code == ExitCode.USAGE and len(wire.calls) == 0
+    assert error_lines(outcome.stderr) == ["--run-id is required (or set CODECATALYST_RUN_ID)"]
+
+
 def test_ctrl_c_in_get_is_130_not_clicks_1(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*_args: object, **_kwargs: object) -> int:
         raise KeyboardInterrupt

@@ -175,6 +175,13 @@ def test_first_contact_gets_a_short_budget(clock: FakeClock, progress: Recording
     assert "Check --endpoint" in result.message
 
 
+def test_an_answer_earlier_in_the_gate_counts_as_first_contact(clock: FakeClock, progress: RecordingProgress) -> None:
+    """The picker's calls (or a followed run's wait) reached the endpoint: a later blip is an outage, not a typo."""
+    script = Script([unreached()] * 10)
+    result = run(script, clock, progress, retry_floor=1.0, max_retries=8, reached=True)
+    assert len(script.remaining) == 9 and "the service is unavailable" in result.message
+
+
 def test_once_the_service_has_answered_an_outage_gets_the_full_budget(clock: FakeClock,
                                                                       progress: RecordingProgress) -> None:
     script = Script([run_document("IN_PROGRESS"), *([unreached()] * 10)])

@@ -145,6 +145,13 @@ def test_newest_run_by_start_time_and_since() -> None:
     assert newest_run(RUNS[2:], workflow_id=OTHER) is None and newest_run([]) is None
 
 
+def test_an_empty_first_page_does_not_end_the_look_for_the_newest_run() -> None:
+    """The service may answer a page with no items and a nextToken: the newest run is on the first page with runs."""
+    run = {"id": "a1b2c3d4-5678-90ab-cdef-000000000001", "workflowId": "w", "startTime": "2026-11-30T09:00:00Z"}
+    pages = {None: {"items": [], "nextToken": "p2"}, "p2": {"items": [run], "nextToken": "p3"}, "p3": {"items": []}}
+    assert follow_pages(lambda token: pages[token], until=bool) == [run]
+
+
 def test_newest_run_ties_go_to_the_first_listed() -> None:
     tied = [run(7, "2026-11-30T09:00:00.000Z"), run(6, "2026-11-30T09:00:00Z")]
     assert newest_run(tied)["id"].endswith("7")
