@@ -211,3 +211,86 @@ def by_kind(runs: list[SimRun], outcomes: list[Outcome]) -> dict[str, Row]:
     for r, o in zip(runs, outcomes, strict=True):
         kinds.setdefault(r.kind, []).append(o)
     return {k: summarize(k, v) for k, v in kinds.items()}
+
+
+# --- several runs, one gate (issue 14) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    runs: int
+    group_calls: int
+    separate_calls: int
+    p50: float
+    p95: float
+
+
+def simulate_group(runs: list[SimRun]) -> tuple[int, list[float]]:
+    """Runs of one workflow gated together through the real group loop (gate.group); the gate starts at t = 0,
+    run i started gate_start_i seconds before. Returns the API calls made and each run's detection latency."""
+    from gate.clock import Deadline
+    from gate.group import wait_for_runs
+    from gate.history import LearnsHistory
+
+    clock = VirtualClock(0.0)
+    by_id = {run.run_id: run for run in runs}
+    calls, detected = 0, {}
+
+    def doc(run: SimRun) -> dict[str, Any]:
+        age = clock.t + run.gate_start
+        status = status_at(run, age)
+        answer = {"spaceName": SPACE, "projectName": PROJECT, "id": run.run_id, "workflowId": run.workflow_id,
+                  "status": status, "statusReasons": [], "startTime": _stamp(-run.gate_start),
+                  "lastUpdatedTime": _stamp(clock.t)}
+        if status == run.final:
+            answer["endTime"] = _stamp(run.duration - run.gate_start)
+        return answer
+
+    def fetch(ref: RunRef, remaining: float | None) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        answer = doc(by_id[ref.run_id])
+        if answer["status"] in ("SUCCEEDED", "FAILED"):
+            detected.setdefault(ref.run_id, clock.t)
+        return answer
+
+    def listing(workflow_id: str, remaining: float | None) -> list[dict[str, Any]]:
+        nonlocal calls
+        calls += 1
+        return [doc(run) for run in runs]
+
+    def load(workflow_id: str, remaining: float | None) -> History:
+        nonlocal calls
+        calls += 1
+        history = runs[0].history
+        return durations_from(history, workflow_id=workflow_id) if history else History((), "refused")
+
+    policy = LearnsHistory(load)
+    results = wait_for_runs(
+        refs=[RunRef(space=SPACE, project=PROJECT, run_id=run.run_id) for run in runs], fetch=fetch,
+        listing=listing, policy_for=lambda _workflow: policy,
+        retry=RetryPolicy(settings=RetrySettings(), floor=FLOOR), success_statuses=frozenset({"SUCCEEDED"}),
+        deadline=Deadline(clock, None), clock=clock, progress=_Quiet(), began=0.0,
+        utc_now=lambda: EPOCH + timedelta(seconds=clock.t))
+    if any(result.kind not in ("success", "failure") for result in results):
+        raise RuntimeError(f"a simulated group ended {[r.kind for r in results]}")
+    latencies = [detected[run.run_id] - max(run.duration - run.gate_start, 0.0) for run in runs]
+    return calls, latencies
+
+
+def group_rows(runs: list[SimRun], separate: dict[str, Outcome]) -> GroupRow:
+    """Each workflow's runs of kind `history` (10 of one workflow, ending at spread-out times) as one group, against
+    the same runs each gated on its own with the default policy (`separate`, by run ID)."""
+    workflows: dict[str, list[SimRun]] = {}
+    for run in runs:
+        if run.kind == "history":
+            workflows.setdefault(run.workflow_id, []).append(run)
+    group_calls, separate_calls, latencies = 0, 0, []
+    for members in workflows.values():
+        calls, found = simulate_group(members)
+        group_calls += calls
+        latencies += found
+        separate_calls += sum(separate[run.run_id].calls for run in members)
+    outcomes = [Outcome(0, latency) for latency in latencies]
+    row = summarize("group", outcomes)
+    return GroupRow(sum(len(m) for m in workflows.values()), group_calls, separate_calls, row.p50, row.p95)
