@@ -55,22 +55,15 @@ def _utc_now() -> datetime:
 
 def find_token(
     *,
-    token_file: str | Path | None,
     profile: str | None,
     env: Mapping[str, str],
     read_text: ReadText = _read_text,
     now: Callable[[], datetime] = _utc_now,
 ) -> Credential:
-    """The first source that is set wins; an empty value counts as unset (an Action input left blank)."""
-    if token_file:
-        try:
-            raw = read_text(Path(token_file))
-        except OSError as e:
-            raise InputError("--token-file", str(token_file), f"must be a readable file ({e.strerror or e})") from None
-        return Credential(validate_token(raw, field="--token-file"), f"--token-file {token_file}")
-    for name in (TOKEN_ENV, AWS_TOKEN_ENV):
-        if env.get(name, "").strip():
-            return Credential(validate_token(env[name], field=name), name)
+    """The AWS tools' sources, after the gate's own (--token-file, CODECATALYST_TOKEN: gate.settings.read_token):
+    the first that is set wins; an empty value counts as unset (an Action input left blank)."""
+    if env.get(AWS_TOKEN_ENV, "").strip():
+        return Credential(validate_token(env[AWS_TOKEN_ENV], field=AWS_TOKEN_ENV), AWS_TOKEN_ENV)
     if profile:
         return sso_token(profile=profile, field="--profile", env=env, read_text=read_text, now=now)
     if env.get("AWS_PROFILE", "").strip():

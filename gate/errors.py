@@ -30,10 +30,12 @@ class ExitCode(IntEnum):
 EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.SUCCESS: "the run ended in a success status",
     ExitCode.RUN_FAILED: "the run ended in a status outside the success set",
-    ExitCode.USAGE: "usage or input error; nothing was sent",
-    ExitCode.TIMEOUT: "the deadline passed while the run was still going",
+    ExitCode.USAGE: "usage or input error; nothing was sent (nothing started, for a workflow name that matches "
+                    "none or several)",
+    ExitCode.TIMEOUT: "the deadline passed while the run was still going (or before the run to wait on appeared)",
     ExitCode.API_REFUSED: "the API refused the request (400, 401, 402, 403, 404, 409)",
-    ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid GetWorkflowRun response",
+    ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid answer (GetWorkflowRun, or "
+                               "the listing and start calls that pick the run)",
     ExitCode.UNAVAILABLE: "the service could not be reached or stayed unavailable (429, 5xx, network, TLS)",
     ExitCode.NOT_WRITTEN: "the verdict was reached but a result file could not be written",
     ExitCode.INTERNAL: "internal error in the gate (a bug: please report it with the traceback)",

@@ -201,7 +201,7 @@ def read_token(raw: RawInputs, name: Callable[[str], str]) -> tuple[str, str]:
     if raw.profile or any(raw.token_env.get(v, "").strip() for v in ("AWS_BEARER_TOKEN_CODECATALYST", "AWS_PROFILE")):
         from gate.credentials import find_token  # configparser and friends: only when an AWS source is used
 
-        credential = find_token(token_file=None, profile=raw.profile, env=raw.token_env)
+        credential = find_token(profile=raw.profile, env=raw.token_env)
         return credential.token, credential.source
     return validation.validate_token("", field=name("token"), hint=raw.token_hint), ""
 

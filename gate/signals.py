@@ -42,8 +42,8 @@ def cancel_on_signals() -> Iterator[None]:
 def deferred_signals() -> Iterator[list[int]]:
     """Around the wait and the writing of its result: a signal outside the wait (where cancel_on_signals raises)
     is held in the yielded list instead of cutting the write short, and then dropped: the verdict is made and
-    the outputs and exit code say it. One level, where the wait and its outputs are joined (cli.wait,
-    action.run); the writers themselves do not defer again."""
+    the outputs and exit code say it. One level, where the wait and its outputs are joined (gate.app.run,
+    for the CLI and the Action alike); the writers themselves do not defer again."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield received

@@ -21,7 +21,7 @@ Item = Mapping[str, Any]
 
 
 def is_workflow_id(value: str) -> bool:
-    """A UUID names a workflow by ID (used as is, no ListWorkflows); anything else is a name."""
+    """A UUID names a workflow by ID (matched against ListWorkflows, for its name); anything else is a name."""
     return _UUID.fullmatch(value) is not None
 
 

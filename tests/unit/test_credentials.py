@@ -13,6 +13,7 @@ import pytest
 from gate.credentials import Credential, find_token
 from gate.emulator.awscli import aws_cli_env, sso_cache_file
 from gate.errors import ExitCode, InputError
+from gate.settings import CLI_NAMES, RawInputs, read_token
 from tests.conftest import TOKEN
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -71,8 +72,13 @@ def home(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def find(*, env: dict[str, str], token_file: str | Path | None = None, profile: str | None = None) -> Credential:
-    return find_token(token_file=token_file, profile=profile, env=env, now=now)
+def find(*, env: dict[str, str], profile: str | None = None) -> Credential:
+    return find_token(profile=profile, env=env, now=now)
+
+
+def gate_token(raw: RawInputs) -> tuple[str, str]:
+    """The whole order, as the gate reads it: its own sources (settings), then these."""
+    return read_token(raw, lambda key: CLI_NAMES[key])
 
 
 def usage_error(**kwargs: object) -> str:
@@ -88,10 +94,9 @@ def usage_error(**kwargs: object) -> str:
 def test_the_token_file_comes_first(tmp_path: Path, home: Path) -> None:
     path = tmp_path / "token"
     path.write_text(TOKEN + "\n")
-    env = {"HOME": str(home), "CODECATALYST_TOKEN": "other", "AWS_PROFILE": "dev"}
-    found = find(env=env, token_file=path, profile="dev")
-    assert (found.token, found.source) == (TOKEN, f"--token-file {path}")
-    assert TOKEN not in repr(found) and TOKEN not in found.source
+    env = {"HOME": str(home), "AWS_BEARER_TOKEN_CODECATALYST": "aws-token", "AWS_PROFILE": "dev"}
+    token, source = gate_token(RawInputs(token_file=str(path), token="other", token_env=env, profile="dev"))
+    assert (token, source) == (TOKEN, f"--token-file {path}") and TOKEN not in source
 
 
 def test_a_config_or_cache_that_is_not_utf8_names_its_path(home: Path) -> None:
@@ -102,16 +107,16 @@ def test_a_config_or_cache_that_is_not_utf8_names_its_path(home: Path) -> None:
 
 
 def test_an_unreadable_token_file_names_the_path(tmp_path: Path) -> None:
-    message = usage_error(env={"CODECATALYST_TOKEN": TOKEN}, token_file=tmp_path / "missing")
-    assert message.startswith("--token-file: ") and str(tmp_path / "missing") in message
+    with pytest.raises(InputError) as caught:
+        gate_token(RawInputs(token_file=str(tmp_path / "missing"), token=TOKEN))
+    assert str(caught.value).startswith("--token-file: ") and str(tmp_path / "missing") in str(caught.value)
 
 
 def test_codecatalyst_token_then_the_botocore_variable(home: Path) -> None:
-    both = {"HOME": str(home), "CODECATALYST_TOKEN": TOKEN, "AWS_BEARER_TOKEN_CODECATALYST": "aws-token",
-            "AWS_PROFILE": "dev"}
-    assert find(env=both, profile="dev") == Credential(TOKEN, "CODECATALYST_TOKEN")
-    blank = both | {"CODECATALYST_TOKEN": "  "}  # an Action input left empty
-    assert find(env=blank) == Credential("aws-token", "AWS_BEARER_TOKEN_CODECATALYST")
+    both = {"HOME": str(home), "AWS_BEARER_TOKEN_CODECATALYST": "aws-token", "AWS_PROFILE": "dev"}
+    assert gate_token(RawInputs(token=TOKEN, token_env=both, profile="dev")) == (TOKEN, "CODECATALYST_TOKEN")
+    blank = RawInputs(token="  ", token_env=both)  # an Action input left empty
+    assert gate_token(blank) == ("aws-token", "AWS_BEARER_TOKEN_CODECATALYST")
 
 
 def test_a_bad_env_token_names_the_variable_not_the_value() -> None:
@@ -188,9 +193,11 @@ def test_a_missing_sso_session_section_and_a_missing_config(tmp_path: Path) -> N
 
 
 def test_no_source_lists_the_order() -> None:
-    message = usage_error(env={})
+    with pytest.raises(InputError) as caught:
+        gate_token(RawInputs(token_env={}))
+    message = str(caught.value)
     assert message.startswith("CODECATALYST_TOKEN: ") and "AWS_BEARER_TOKEN_CODECATALYST" in message
-    assert "--profile / AWS_PROFILE" in message
+    assert "--profile / AWS_PROFILE" in message and "--token-file" in message
 
 
 def test_reads_only_and_never_writes(home: Path) -> None:
@@ -201,7 +208,7 @@ def test_reads_only_and_never_writes(home: Path) -> None:
         return path.read_text(encoding="utf-8")
 
     before = {p: p.stat().st_mtime_ns for p in home.rglob("*")}
-    found = find_token(token_file=None, profile="dev", env={"HOME": str(home)}, read_text=spy, now=now)
+    found = find_token(profile="dev", env={"HOME": str(home)}, read_text=spy, now=now)
     assert found.token == SSO_TOKEN
     assert read == [home / ".aws" / "config", home / ".aws" / "sso" / "cache" / f"{sha1('my-sso')}.json"]
     assert {p: p.stat().st_mtime_ns for p in home.rglob("*")} == before
@@ -209,6 +216,6 @@ def test_reads_only_and_never_writes(home: Path) -> None:
 
 def test_agrees_with_the_home_botocore_reads_in_the_aws_cli_tests(tmp_path: Path) -> None:
     env = aws_cli_env(tmp_path, token="emulator-token", base={})
-    found = find_token(token_file=None, profile=None, env=env)
+    found = find_token(profile=None, env=env)
     assert found.token == "emulator-token" and str(sso_cache_file(tmp_path)) in found.source
     assert os.environ.get("HOME") != str(tmp_path)
