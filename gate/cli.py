@@ -160,6 +160,8 @@ def choice_options(func: Any) -> Any:
 
 
 @main.command(epilog=exit_codes_help("wait") + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS)
+              + "; and runs, each run's own, when several are gated (the exit code is then the most serious "
+                "outcome: 130/143, 70, 2, 4, 5, 6, 3, 1, 0)"
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
