@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate import app
-from gate.formats import azure
-from gate.settings import RawInputs
+from gate.settings import RawInputs, in_azure_pipelines
 
 INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
                "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
@@ -44,7 +43,7 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
                                 github_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY")
                                 else None)
     else:
-        outputs = OutputTargets(json_stdout=True, azure=azure.detected(env))
+        outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env))
     from_variable = not read_input(env, "token") and env.get("CODECATALYST_TOKEN", "").strip()
     return RawInputs(
         space=value("space", "CODECATALYST_SPACE"),

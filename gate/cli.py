@@ -116,11 +116,10 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
     """The flags as given, plus what the CLI reads from its environment; every rule runs in gate.settings."""
     import os
 
-    from gate.formats import azure
-    from gate.settings import OutputTargets, RawInputs
+    from gate.settings import OutputTargets, RawInputs, in_azure_pipelines
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
-                            dotenv_file=options.pop("dotenv_file", None), azure=azure.detected(os.environ))
+                            dotenv_file=options.pop("dotenv_file", None), azure=in_azure_pipelines(os.environ))
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 

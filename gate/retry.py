@@ -16,6 +16,10 @@ from gate.settings import RetrySettings
 def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> float:
     """Delay before retry number `attempt` (1-based): capped exponential with full jitter, never below `floor`."""
     ceiling = min(settings.cap, settings.base * 2 ** min(attempt - 1, 64))
+    if settings.uniform is None:
+        import random
+
+        return max(floor, random.uniform(0.0, ceiling))
     return max(floor, settings.uniform(0.0, ceiling))
 
 

@@ -6,7 +6,6 @@ input rule runs here, before any request, and every problem is reported at once.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -88,7 +87,8 @@ class RetrySettings:
     first_contact_retries: int = defaults.FIRST_CONTACT_RETRIES
     base: float = defaults.BACKOFF_BASE
     cap: float = defaults.BACKOFF_CAP
-    uniform: Callable[[float, float], float] = field(default=random.uniform, compare=False, repr=False)  # jitter
+    # The jitter: a draw from [low, high]; None is random.uniform (imported when a retry needs it, not at start).
+    uniform: Callable[[float, float], float] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,6 +169,11 @@ class RawInputs:
     display_stream: Literal["stdout", "stderr"] = "stderr"
     fenced: bool = False
     names: Mapping[str, str] = field(default_factory=dict)
+
+
+def in_azure_pipelines(env: Mapping[str, str]) -> bool:
+    """Azure Pipelines sets TF_BUILD=True in every step (read here: `get` must not load the formats to know)."""
+    return env.get("TF_BUILD", "").strip().lower() == "true"
 
 
 CLI_NAMES = {

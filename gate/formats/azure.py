@@ -19,8 +19,6 @@ that prints a variable cannot run a command hidden in it either.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from gate.describe import describe_reason, failure_title
 from gate.formats.dotenv import variable_name
 from gate.result import Result
@@ -29,9 +27,6 @@ from gate.textsafe import inert_json, inert_line
 PREFIX = "##vso["
 
 
-def detected(env: Mapping[str, str]) -> bool:
-    """Azure Pipelines sets TF_BUILD=True in every step."""
-    return env.get("TF_BUILD", "").strip().lower() == "true"
 
 
 def escape_data(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Polling, simulated: the real `gate.waiter.wait_for_run` and `gate.app.choose_policy` on a virtual clock.
+"""Polling, simulated: the real `gate.waiter.wait_for_run` and `gate.watch.choose_policy` on a virtual clock.
 
 A fixed, seeded set of runs stands in for a CI system's day: 20 workflows whose typical durations run
 from 1 to 30 minutes, each with its own run-to-run spread, some slow outliers and some failures part way;
@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gate.app import choose_policy
 from gate.history import History, durations_from
 from gate.policy import FLOOR
 from gate.retry import RetryPolicy
 from gate.settings import PollSettings, Project, RetrySettings, RunChoice, Settings
 from gate.waiter import RunRef, wait_for_run
+from gate.watch import choose_policy
 
 SEED = 6  # the bench's runs; the policy's constants were chosen on other seeds
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

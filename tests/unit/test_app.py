@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from gate import app
+from gate import app, watch
 from gate.errors import ExitCode
 from gate.formats import dotenv
 from gate.redact import Redactor
@@ -93,7 +93,7 @@ def test_a_bug_is_exit_70_with_a_report_line_and_the_traceback_never_a_verdict(m
     def broken(**_kwargs: object) -> Result:
         raise RuntimeError(f"a bug that mentions {TOKEN}\n::set-output name=result::success\n##vso[task.complete]")
 
-    monkeypatch.setattr(app, "wait_for_run", broken)
+    monkeypatch.setattr(watch, "wait_for_run", broken)
     out, err = io.StringIO(), io.StringIO()
     raw = RawInputs(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint=ENDPOINT, token=TOKEN, interval="1")
     code = app.main(raw, command="wait", env={}, stdout=out, stderr=err)

@@ -13,6 +13,7 @@ from gate.errors import ExitCode
 from gate.formats import azure
 from gate.formats.dotenv import variable_name
 from gate.result import RESULT_KEYS, Result, ResultKind
+from gate.settings import in_azure_pipelines
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 
 NAMES = [variable_name(key) for key in RESULT_KEYS]
@@ -85,9 +86,10 @@ HOSTILE_REASONS = [
 
 
 def test_detected_only_when_tf_build_is_true() -> None:
-    assert azure.detected({"TF_BUILD": "True"}) and azure.detected({"TF_BUILD": "true"})
-    assert azure.detected({"TF_BUILD": " TRUE "})
-    assert not azure.detected({}) and not azure.detected({"TF_BUILD": ""}) and not azure.detected({"TF_BUILD": "False"})
+    detected = in_azure_pipelines
+    assert detected({"TF_BUILD": "True"}) and detected({"TF_BUILD": "true"})
+    assert detected({"TF_BUILD": " TRUE "})
+    assert not detected({}) and not detected({"TF_BUILD": ""}) and not detected({"TF_BUILD": "False"})
 
 
 def test_every_key_is_an_output_variable_read_back_exactly() -> None:

@@ -11,7 +11,6 @@ import requests
 import responses
 from responses import matchers
 
-from gate.app import history_loader
 from gate.client import CodeCatalystClient
 from gate.display import PlainDisplay
 from gate.errors import Cancelled
@@ -21,6 +20,7 @@ from gate.redact import Redactor
 from gate.retry import RetryPolicy
 from gate.settings import RetrySettings, RunTarget
 from gate.waiter import RunRef, wait_for_run
+from gate.watch import history_loader
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 
 ENDPOINT = "https://codecatalyst.global.api.aws"

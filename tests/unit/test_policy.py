@@ -8,7 +8,6 @@ import statistics
 
 import pytest
 
-from gate.app import choose_policy
 from gate.history import History, LearnsHistory
 from gate.policy import (
     CAP,
@@ -24,6 +23,7 @@ from gate.policy import (
     wait_cost_rate,
 )
 from gate.settings import PollSettings, Project, RunChoice, Settings
+from gate.watch import choose_policy
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN
 
 rng = random.Random(1)
