@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +31,8 @@ def write_atomic(path: Path, text: str) -> None:
     The file gets the mode `open()` would give it (0666 less the umask), not mkstemp's 0600: a CI agent
     outside the container (Jenkins reading a bind mount, say) must be able to read it.
     """
+    import tempfile  # here: only a wait that writes a file needs it, and it costs every start a few ms
+
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
     try:
