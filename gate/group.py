@@ -30,7 +30,7 @@ from gate.errors import (
 from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
 from gate.result import Result
-from gate.retry import RetryPolicy
+from gate.retry import RetryPolicy, Streak
 from gate.statuses import TERMINAL_STATUSES
 from gate.timestamps import parse_time
 from gate.waiter import RunRef, outcome_for_status
@@ -115,8 +115,7 @@ def wait_for_runs(
     """Poll every run until each is decided; one Result per run, in the order given, never raising a GateError
     (a signal ends the runs still going with `cancelled`)."""
     watched = [_Watched(ref) for ref in refs]
-    failures = throttled = 0
-    throttled_now = False
+    streak = Streak(reached=reached)
     unlisted: set[str] = set()  # workflows whose listing was refused or malformed: read their runs one by one
 
     def active() -> list[_Watched]:
@@ -127,8 +126,8 @@ def wait_for_runs(
         if w is not None and w.started_at is not None:
             age = max(0.0, (utc_now() - w.started_at).total_seconds())
         return PollContext(elapsed=clock.now() - began, polls=w.polls if w else 0, status=w.status if w else None,
-                           run_age=age, workflow_id=w.workflow_id if w else None, throttled=throttled,
-                           remaining=deadline.remaining(), failures=failures, reached=reached)
+                           run_age=age, workflow_id=w.workflow_id if w else None, throttled=streak.throttled,
+                           remaining=deadline.remaining(), failures=streak.failures, reached=streak.reached)
 
     def saw(w: _Watched, status: str, previous: str | None) -> None:
         if previous != "=":
@@ -168,7 +167,7 @@ def wait_for_runs(
                 try:
                     for entry in listing(workflow_id, deadline.remaining()):
                         listed[str(entry.get("id", "")).lower()] = entry
-                    reached = True
+                    streak.reached = True
                 except TransientError as e:
                     failure = e
                 except (ApiRefused, InvalidResponse):
@@ -184,12 +183,12 @@ def wait_for_runs(
                     w.polls += 1
                     response = fetch(w.ref, deadline.remaining())
                 except TransientError as e:
-                    failure, reached = e, reached or e.reached
+                    failure = e
                     continue
                 except GateError as e:
                     w.end(e.kind, e.exit_code, str(e))
                     continue
-                reached, w.last = True, response
+                streak.reached, w.last = True, response
                 saw(w, response["status"], w.seen(status=response["status"], workflow_id=response.get("workflowId"),
                                                   start_time=response.get("startTime")))
                 decide(w, response)
@@ -203,9 +202,7 @@ def wait_for_runs(
             if not still:
                 return [w.result for w in watched if w.result is not None]
             if failure is not None:
-                if failure.throttled and not throttled_now:
-                    throttled, throttled_now = throttled + 1, True
-                failures += 1
+                streak.failed(failure)
                 now = context(None)
                 stop = retry.give_up(now, failure)
                 if stop is not None:
@@ -213,9 +210,9 @@ def wait_for_runs(
                         w.end(stop.kind, stop.exit_code, str(stop))
                     continue
                 delay = retry.delay(now)
-                progress.retrying(reason=failure.reason, attempt=failures, delay=delay, elapsed=now.elapsed)
+                progress.retrying(reason=failure.reason, attempt=streak.failures, delay=delay, elapsed=now.elapsed)
             else:
-                failures, throttled_now = 0, False
+                streak.answered()
                 if deadline.passed():
                     for w in still:
                         w.end("timeout", ExitCode.TIMEOUT, f"timed out after {deadline.timeout:g}s; the run is "

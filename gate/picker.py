@@ -19,7 +19,7 @@ from gate.errors import DeadlineExceeded, InputError, TransientError
 from gate.idempotency import choose_client_token
 from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
-from gate.retry import RetryPolicy
+from gate.retry import RetryPolicy, Streak
 from gate.settings import Project, RunChoice, WorkflowRef
 
 T = TypeVar("T")
@@ -40,29 +40,29 @@ class Picker:
         self._retry, self._policy, self._progress, self._env = retry, policy, progress, env
         self._began = clock.now()
         self._workflows: list[Item] | None = None
-        self.reached = False  # the endpoint has answered in this gate: later failures get the full retry budget
+        self.streak = Streak()  # reached: the endpoint has answered this gate, later failures get the full budget
 
     def _elapsed(self) -> float:
         return self._clock.now() - self._began
 
     def call(self, what: str, request: Callable[[float | None], T]) -> T:
         """One API call, retried on transient failures by the retry policy, never past the deadline."""
-        failures, throttled = 0, 0
+        streak = self.streak
         while True:
             try:
                 answer = request(self._deadline.remaining())
-                self.reached = True
+                streak.answered()
                 return answer
             except TransientError as e:
-                failures, throttled = failures + 1, throttled + e.throttled
-                self.reached = self.reached or e.reached
-                context = PollContext(elapsed=self._elapsed(), polls=0, status=None, throttled=throttled,
-                                      remaining=self._deadline.remaining(), failures=failures, reached=self.reached)
+                streak.failed(e)
+                context = PollContext(elapsed=self._elapsed(), polls=0, status=None, throttled=streak.throttled,
+                                      remaining=self._deadline.remaining(), failures=streak.failures,
+                                      reached=streak.reached)
                 stop = self._retry.give_up(context, e)
                 if stop is not None:
                     raise stop from None
                 delay = self._retry.delay(context)
-                self._progress.retrying(reason=f"{what}: {e.reason}", attempt=failures, delay=delay,
+                self._progress.retrying(reason=f"{what}: {e.reason}", attempt=streak.failures, delay=delay,
                                         elapsed=context.elapsed)
                 self._deadline.sleep(delay)
 

@@ -13,6 +13,27 @@ from gate.policy import PollContext
 from gate.settings import RetrySettings
 
 
+@dataclass
+class Streak:
+    """Transient failures in a row, and what they said: how often the service throttled (a burst of "slow down"
+    answers counts once) and whether the endpoint has ever answered. The wait loop, the group loop and the picker
+    keep theirs in one of these; both policies read it through PollContext."""
+
+    failures: int = 0
+    throttled: int = 0
+    throttled_now: bool = False  # the current streak already counted as one throttling
+    reached: bool = False
+
+    def failed(self, error: TransientError) -> None:
+        if error.throttled and not self.throttled_now:
+            self.throttled, self.throttled_now = self.throttled + 1, True
+        self.failures += 1
+        self.reached = self.reached or error.reached
+
+    def answered(self) -> None:
+        self.failures, self.throttled_now, self.reached = 0, False, True
+
+
 def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> float:
     """Delay before retry number `attempt` (1-based): capped exponential with full jitter, never below `floor`."""
     ceiling = min(settings.cap, settings.base * 2 ** min(attempt - 1, 64))

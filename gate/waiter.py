@@ -16,7 +16,7 @@ from gate.errors import DeadlineExceeded, ExitCode, GateError, ResultKind, Trans
 from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
 from gate.result import Result
-from gate.retry import RetryPolicy
+from gate.retry import RetryPolicy, Streak
 from gate.statuses import TERMINAL_STATUSES as TERMINAL
 from gate.timestamps import parse_time
 
@@ -49,24 +49,15 @@ def _run_age(response: dict[str, Any], now: datetime) -> float | None:
 
 
 @dataclass
-class _Tally:
+class _Tally(Streak):
     """What this wait has seen so far; `context` hands it to the policies."""
 
     polls: int = 0
-    failures: int = 0  # transient failures in a row
-    throttled: int = 0  # times the service throttled this wait (a burst of "slow down" answers counts once)
-    throttled_now: bool = False  # the current run of failures already counted as one throttling
-    reached: bool = False  # some HTTP answer came back
     last: dict[str, Any] | None = None
 
-    def failed(self, error: TransientError) -> None:
-        if error.throttled and not self.throttled_now:
-            self.throttled, self.throttled_now = self.throttled + 1, True
-        self.failures += 1
-        self.reached = self.reached or error.reached
-
-    def answered(self, response: dict[str, Any]) -> None:
-        self.failures, self.throttled_now, self.reached, self.last = 0, False, True, response
+    def seen(self, response: dict[str, Any]) -> None:
+        self.answered()
+        self.last = response
 
 
 def wait_for_run(
@@ -120,7 +111,7 @@ def wait_for_run(
                 deadline.sleep(delay)
                 continue
             previous = tally.last["status"] if tally.last else None
-            tally.answered(response)
+            tally.seen(response)
             status = response["status"]
             now = context()
             if status != previous:

@@ -132,8 +132,8 @@ def wait_following(settings: Settings, picked: Picked, *, picker: Picker, client
     polls = 0  # every GetWorkflowRun call of the gate, the followed runs' included
     while True:
         result = wait(settings, settings.project.run(picked.run_id), client=client, display=display, clock=clock,
-                      deadline=deadline, retry=retry, began=began, reached=picker.reached)
-        picker.reached = picker.reached or result.response is not None
+                      deadline=deadline, retry=retry, began=began, reached=picker.streak.reached)
+        picker.streak.reached = picker.streak.reached or result.response is not None
         polls += result.polls
         result = dataclasses.replace(described(result, picked), followed=tuple(followed), polls=polls)
         if not (settings.run.follow_superseded and result.response and result.kind == "failure"
@@ -172,7 +172,7 @@ def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, c
         refs=[RunRef(space=project.space, project=project.project, run_id=p.run_id) for p in picked],
         fetch=lambda ref, remaining: fetch_run(project.run(ref.run_id), client, remaining=remaining),
         listing=listing, policy_for=policy_for, retry=retry, success_statuses=settings.polling.success_statuses,
-        deadline=deadline, clock=clock, progress=display, began=began, reached=picker.reached,
+        deadline=deadline, clock=clock, progress=display, began=began, reached=picker.streak.reached,
         fail_fast=settings.run.fail_fast,
         successor=picker.successor if settings.run.follow_superseded else None,
     )
