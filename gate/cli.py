@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -93,7 +93,7 @@ def target_options(func: Any) -> Any:
     options = [
         click.option("--space", envvar="CODECATALYST_SPACE", help="Space name [env CODECATALYST_SPACE]."),
         click.option("--project", envvar="CODECATALYST_PROJECT", help="Project name [env CODECATALYST_PROJECT]."),
-        click.option("--run-id", "run_id", envvar="CODECATALYST_RUN_ID", multiple=True,
+        click.option("--run-id", "run_id", envvar="CODECATALYST_RUN_ID", multiple=True, type=Listed(),
                      help="Workflow run ID, a UUID; for `wait`, repeat it or comma-separate several to gate them "
                           "together [env CODECATALYST_RUN_ID]."),
         click.option("--endpoint", envvar="CODECATALYST_ENDPOINT",
@@ -124,10 +124,27 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
                      **more)
 
 
+if TYPE_CHECKING:
+    _TextType = click.ParamType[str, str]
+else:  # click before 8.2 has no type parameters on ParamType
+    _TextType = click.ParamType
+
+
+class Listed(_TextType):
+    """Text, repeatable; in its environment variable several are comma-separated (click would split on blanks,
+    and a workflow's name may hold one)."""
+
+    name = "text"
+    envvar_list_splitter = ","
+
+    def convert(self, value: str, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        return value
+
+
 def choice_options(func: Any) -> Any:
     """Which run: --run-id, or a workflow with --start or --latest."""
     options = [
-        click.option("--workflow", envvar="CODECATALYST_WORKFLOW", multiple=True,
+        click.option("--workflow", envvar="CODECATALYST_WORKFLOW", multiple=True, type=Listed(),
                      help="Pick the run through this workflow, by ID (a UUID), exact name, or NAME@BRANCH; with "
                           "--start or --latest, instead of --run-id. Repeat it or comma-separate several to gate "
                           "their runs together [env CODECATALYST_WORKFLOW]."),

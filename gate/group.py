@@ -35,6 +35,7 @@ from gate.statuses import TERMINAL_STATUSES
 from gate.timestamps import parse_time
 from gate.waiter import RunRef, outcome_for_status
 
+UNLISTED_ROUNDS = 3  # a workflow whose listing shows none of its runs this many rounds in a row is read run by run
 LISTED_RUNS = 50  # one ListWorkflowRuns page a round: the newest runs, where runs still going are
 # Most serious first: a signal, a bug or bad input stop everything; then what kept the gate from judging a run
 # (refused, invalid, unreachable); then a run still going at the deadline; then a run that failed.
@@ -53,8 +54,9 @@ def seriousness(result: Result) -> int:
 
 
 def worst_first(results: Sequence[Result]) -> list[Result]:
-    """The runs by how serious their outcome is, most serious first; ties keep their order."""
-    return sorted(results, key=seriousness)
+    """The runs by how serious their outcome is, most serious first; ties keep their order, but a run the gate
+    stopped watching (--fail-fast) comes after the one that made it stop."""
+    return sorted(results, key=lambda result: (seriousness(result), result.kind == "cancelled"))
 
 
 def combined(results: Sequence[Result]) -> Result:
@@ -153,6 +155,34 @@ def wait_for_runs(
         kind, code = outcome_for_status(status, success_statuses)
         w.end(kind, code, "" if kind == "success" else f"the run ended {status}")
 
+    def read(w: _Watched) -> TransientError | None:
+        """One GetWorkflowRun for the run: its answer decides the run when it says the run ended. A transient
+        failure is returned (the round's retry decides); a signal goes up; any other error ends this run alone."""
+        try:
+            w.polls += 1
+            response = fetch(w.ref, deadline.remaining())
+        except TransientError as e:
+            return e
+        except Cancelled:
+            raise
+        except GateError as e:
+            w.end(e.kind, e.exit_code, str(e))
+            return None
+        streak.reached, w.last = True, response
+        saw(w, response["status"], w.seen(status=response["status"], workflow_id=response.get("workflowId"),
+                                          start_time=response.get("startTime")))
+        decide(w, response)
+        return None
+
+    def last_look(kind: ResultKind, code: ExitCode, why: str | None = None) -> None:
+        """The runs still going are read once more, so each one's result rests on a fresh answer (a run that
+        ended meanwhile gets its true verdict), then end as `kind` (why: `why`, or the status they are still in)."""
+        for w in active():
+            read(w)
+            if w.result is None:
+                w.end(kind, code, why or f"timed out after {deadline.timeout:g}s; the run is still {w.status}")
+
+    misses: dict[str, int] = {}  # rounds in a row a workflow's listing showed none of its runs still going
     try:
         while True:
             failure: TransientError | None = None
@@ -165,13 +195,21 @@ def wait_for_runs(
                 if listing is None or count < 2:
                     continue
                 try:
-                    for entry in listing(workflow_id, deadline.remaining()):
-                        listed[str(entry.get("id", "")).lower()] = entry
-                    streak.reached = True
-                except TransientError as e:
-                    failure = e
+                    items = listing(workflow_id, deadline.remaining())
+                except TransientError as e:  # its runs are read one by one this round; "slow down" widens all
+                    streak.throttled += e.throttled
+                    continue
                 except (ApiRefused, InvalidResponse):
                     unlisted.add(workflow_id)  # e.g. no right to list runs: GetWorkflowRun still works
+                    continue
+                streak.reached = True
+                shown = {str(item.get("id", "")).lower(): item for item in items}
+                listed.update(shown)
+                going = [w for w in active() if w.workflow_id == workflow_id]
+                misses[workflow_id] = 0 if any(w.ref.run_id.lower() in shown for w in going) else \
+                    misses.get(workflow_id, 0) + 1
+                if misses[workflow_id] >= UNLISTED_ROUNDS:  # older than the page: listing again saves nothing
+                    unlisted.add(workflow_id)
             for w in active():
                 item = listed.get(w.ref.run_id.lower())
                 if item is not None and item.get("status") not in TERMINAL_STATUSES:
@@ -179,25 +217,12 @@ def wait_for_runs(
                     saw(w, status, w.seen(status=status, workflow_id=item.get("workflowId"),
                                           start_time=item.get("startTime")))
                     continue
-                try:
-                    w.polls += 1
-                    response = fetch(w.ref, deadline.remaining())
-                except TransientError as e:
-                    failure = e
-                    continue
-                except GateError as e:
-                    w.end(e.kind, e.exit_code, str(e))
-                    continue
-                streak.reached, w.last = True, response
-                saw(w, response["status"], w.seen(status=response["status"], workflow_id=response.get("workflowId"),
-                                                  start_time=response.get("startTime")))
-                decide(w, response)
+                failure = read(w) or failure
             if fail_fast and any(w.result is not None and w.result.exit_code != ExitCode.SUCCESS for w in watched):
                 failed = next(w for w in watched if w.result is not None and w.result.exit_code != ExitCode.SUCCESS)
-                for w in active():
-                    w.end("cancelled", ExitCode.RUN_FAILED,
-                          f"not waited for: --fail-fast stopped the gate when run {failed.ref.run_id} could no "
-                          "longer pass")
+                stopped = (f"not waited for: --fail-fast stopped the gate when run {failed.ref.run_id} could no "
+                           "longer pass")
+                last_look("cancelled", ExitCode.RUN_FAILED, stopped)
             still = active()
             if not still:
                 return [w.result for w in watched if w.result is not None]
@@ -214,9 +239,7 @@ def wait_for_runs(
             else:
                 streak.answered()
                 if deadline.passed():
-                    for w in still:
-                        w.end("timeout", ExitCode.TIMEOUT, f"timed out after {deadline.timeout:g}s; the run is "
-                                                           f"still {w.status}")
+                    last_look("timeout", ExitCode.TIMEOUT)
                     continue
                 delay = min(policy_for(w.workflow_id)(context(w)) for w in still)
                 progress.polled(status=summary(watched), elapsed=clock.now() - began, next_delay=delay)

@@ -265,8 +265,18 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
             missing = _missing(name("run-id"))
             raise InputError(name("run-id"), "", f"{missing.rule}, or pick the run with {name('workflow')} NAME|ID "
                                                  f"and {name('start')} or {name('latest')}")
-        checked = {validation.validate_run_id(r, field=name("run-id")).lower(): r for r in reversed(run_ids)}
-        return RunChoice(run_ids=tuple(reversed(checked.values())), follow_superseded=follow, fail_fast=fail_fast)
+        bad = []
+        for run_id in run_ids:
+            try:
+                validation.validate_run_id(run_id, field=name("run-id"))
+            except InputError as e:
+                bad.append(e)
+        if bad:
+            raise bad[0] if len(bad) == 1 else InputErrors(bad)
+        unique: dict[str, str] = {}
+        for run_id in run_ids:
+            unique.setdefault(run_id.lower(), run_id)  # the same run given twice is gated once
+        return RunChoice(run_ids=tuple(unique.values()), follow_superseded=follow, fail_fast=fail_fast)
     if start == latest:
         raise InputError(name("workflow"), ",".join(listed_workflows),
                          f"needs {name('start')} (start a new run) or {name('latest')} (wait on its newest run)"

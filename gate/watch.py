@@ -96,7 +96,10 @@ def watch(settings: Settings, *, client: CodeCatalystClient, display: Display, c
                     policy=choose_policy(settings), progress=display, env=env)
     single = settings.run.count == 1
 
+    known: list[Picked] = []  # the runs picked so far: a failure picking the next must not lose one started
+
     def told(run: Picked) -> None:  # at once: a job cancelled or timed out later still says which run it is
+        known.append(run)
         if single and run.workflow is not None:
             sink.outputs({"run-id": run.run_id, "started": "true" if run.started else "false"})
 
@@ -115,6 +118,10 @@ def watch(settings: Settings, *, client: CodeCatalystClient, display: Display, c
                         run_id=picked[0].run_id if len(picked) == 1 else "", message=str(e))
         if len(picked) == 1:
             result = described(result, picked[0])
+        elif known and not single:  # several runs, some already picked (and started): each is told, not lost
+            runs = [described(dataclasses.replace(result, run_id=run.run_id, message=f"not waited for: {e}"), run)
+                    for run in known]
+            result = dataclasses.replace(result, runs=tuple(runs))
     display.finished(result)
     return result
 
@@ -168,6 +175,7 @@ def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, c
                                          max_results=group.LISTED_RUNS, remaining=remaining)
         return list(validate_list_workflow_runs(page, workflow_id=workflow_id).get("items") or [])
 
+    picked = distinct(picked)
     results = group.wait_for_runs(
         refs=[RunRef(space=project.space, project=project.project, run_id=p.run_id) for p in picked],
         fetch=lambda ref, remaining: fetch_run(project.run(ref.run_id), client, remaining=remaining),
@@ -176,7 +184,17 @@ def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, c
         fail_fast=settings.run.fail_fast,
         successor=picker.successor if settings.run.follow_superseded else None,
     )
-    return group.combined([described(r, p) for r, p in zip(results, picked, strict=True)])
+    runs = [dataclasses.replace(described(r, p), started=p.started and not r.followed)  # a successor was not
+            for r, p in zip(results, picked, strict=True)]                                 # started by this gate
+    return group.combined(runs)
+
+
+def distinct(picked: list[Picked]) -> list[Picked]:
+    """Each run once, in the order first picked: a workflow named twice (by name and by ID) starts one run."""
+    seen: dict[str, Picked] = {}
+    for run in picked:
+        seen.setdefault(run.run_id.lower(), run)
+    return list(seen.values())
 
 
 def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,

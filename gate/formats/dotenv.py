@@ -32,6 +32,7 @@ The encoding chosen, so both read it back:
 
 from __future__ import annotations
 
+import json
 import re
 
 from gate.result import Result
@@ -75,6 +76,11 @@ def dotenv_text(result: Result, *, max_bytes: int = MAX_BYTES) -> tuple[str, lis
     def render() -> str:
         return "".join(f"{name}={value}\n" for name, value in lines.items())
 
+    runs = variable_name("runs")
+    if result.runs and len(render()) > max_bytes:  # first the runs' own responses: their verdicts stay
+        slim = [{key: value for key, value in run.to_dict().items() if key != "response"} for run in result.runs]
+        lines[runs] = encode_json(json.dumps(slim, separators=(",", ":"), ensure_ascii=False))
+        emptied.append(f"the response of each run in {runs}")
     for key in SHED_FIRST:
         if len(render()) <= max_bytes:
             break

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gate.emulator import STUCK_RUN_ID, Emulator, ManualClock
-from tests.acceptance.conftest import PROJECT, RESULT_KEYS, SPACE, TOKEN, run_gate
+from tests.acceptance.conftest import PROJECT, RESULT_KEYS, SPACE, TOKEN, clean_env, run_gate
 from tests.acceptance.test_action_e2e import parse_output_file, run_action, runner_env
 
 pytestmark = pytest.mark.e2e
@@ -97,6 +97,8 @@ def test_fail_fast_stops_at_the_first_run_that_cannot_pass(start_emulator) -> No
     runs = {r["run-id"]: r for r in done.json()["runs"]}
     assert runs[STUCK_RUN_ID]["result"] == "cancelled" and runs[STUCK_RUN_ID]["status"] == "IN_PROGRESS"
     assert f"--fail-fast stopped the gate when run {broken} could no longer pass" in done.stderr
+    top = done.json()  # the verdict is about the run that failed, not the one listed first and left
+    assert (top["result"], top["run-id"], top["status"]) == ("failure", broken, "FAILED")
 
 
 def test_a_bad_entry_in_a_list_is_named_and_nothing_is_sent(start_emulator) -> None:
@@ -106,6 +108,23 @@ def test_a_bad_entry_in_a_list_is_named_and_nothing_is_sent(start_emulator) -> N
     assert done.returncode == 2
     assert "--run-id: 'not-a-run' is invalid" in done.stderr
     assert len(emulator.requests) == 0
+
+
+def test_a_start_that_fails_after_another_started_still_tells_the_started_run(start_emulator) -> None:
+    emulator = start_emulator(step=1)
+    emulator.add_fault({"kind": "access-denied", "operation": "StartWorkflowRun", "after": 1})
+    done = run_gate(*group_args(emulator, "--workflow", "MyDemoWorkflow,BrokenWorkflow", "--start"))
+    assert done.returncode == 4, done.stderr
+    [started] = done.json()["runs"]
+    assert (started["workflow-name"], started["started"], started["result"]) == ("MyDemoWorkflow", True, "error")
+    assert started["run-id"] and f"run {started['run-id']}: error" in done.stderr and "not waited for" in done.stderr
+
+
+def test_workflow_names_in_the_variable_are_split_on_commas_only(start_emulator) -> None:
+    emulator = start_emulator(step=1)
+    env = clean_env(CODECATALYST_TOKEN=TOKEN, CODECATALYST_WORKFLOW="No Such Workflow,BrokenWorkflow")
+    done = run_gate(*group_args(emulator, "--start"), env=env)
+    assert done.returncode == 2 and "--workflow: 'No Such Workflow' is invalid" in done.stderr
 
 
 def test_several_workflows_started_by_name_get_one_verdict(start_emulator) -> None:

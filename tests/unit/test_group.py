@@ -133,9 +133,19 @@ def test_a_throttled_listing_widens_the_whole_group_and_loses_no_run(clock: Fake
         success_statuses=SUCCESS, deadline=Deadline(clock, 3600.0), clock=clock, progress=RecordingProgress(),
         began=clock.t)
     assert all(r.exit_code == ExitCode.SUCCESS for r in results)
-    # The throttled round read both runs itself, then waited the retry delay; later rounds know the throttling.
+    # The throttled round read both runs itself (no run lost, no failure counted: every GetWorkflowRun answered);
+    # from then on every run's schedule knows the service said "slow down".
     assert world.calls[:5] == ["get 1", "get 2", "list", "get 1", "get 2"]
-    assert [c.throttled for c in seen] == [0, 0, 1, 1, 1, 1]  # a policy context per run still going, per round
+    throttled = [c.throttled for c in seen]  # a policy context per run still going, per round
+    assert throttled[:2] == [0, 0] and len(throttled) > 2 and set(throttled[2:]) == {1}
+
+
+def test_a_listing_throttled_for_good_loses_no_run_and_ends_nothing(clock: FakeClock) -> None:
+    world = World(clock, {IDS[0]: [(35, "SUCCEEDED")], IDS[1]: [(35, "FAILED")]})
+    world.list_errors = [TransientError("HTTP 429 ThrottlingException", status=429, throttled=True)] * 50
+    results = gate(world, clock, max_retries=2)
+    assert [(r.kind, r.exit_code) for r in results] == [("success", ExitCode.SUCCESS),
+                                                        ("failure", ExitCode.RUN_FAILED)]
 
 
 def test_one_run_refused_or_invalid_ends_alone_and_the_others_go_on(clock: FakeClock) -> None:
@@ -153,8 +163,8 @@ def test_fail_fast_stops_at_the_first_run_that_cannot_pass(clock: FakeClock) -> 
     assert [(r.kind, r.exit_code) for r in results] == [
         ("cancelled", ExitCode.RUN_FAILED), ("failure", ExitCode.RUN_FAILED), ("cancelled", ExitCode.RUN_FAILED)]
     assert f"--fail-fast stopped the gate when run {IDS[1]} could no longer pass" in results[0].message
-    # As it stood: its last validated answer (the listing's IN_PROGRESS is not one) and no more calls.
-    assert results[0].response is not None and results[0].response["status"] == "VALIDATING"
+    # As it stood: read once more, so its result rests on a fresh answer, not on the first round's.
+    assert results[0].response is not None and results[0].response["status"] == "IN_PROGRESS"
     assert clock.t - 1000.0 == 20.0  # two rounds after the start, not 500 s
     other_clock = FakeClock()
     without = gate(World(other_clock, dict(world.plans)), other_clock)
@@ -185,6 +195,35 @@ def test_a_signal_ends_every_run_still_going(clock: FakeClock) -> None:
     assert [(r.kind, r.exit_code) for r in results] == [("success", ExitCode.SUCCESS),
                                                         ("cancelled", ExitCode.SIGTERM)]
     assert combined(results).exit_code == ExitCode.SIGTERM
+
+
+def test_a_signal_during_a_request_ends_every_run_not_only_that_one(clock: FakeClock) -> None:
+    world = World(clock, {IDS[0]: [(500, "SUCCEEDED")], IDS[1]: [(500, "SUCCEEDED")]})
+    world.get_errors[IDS[0]] = Cancelled("SIGINT")  # the handler raises inside the first run's request
+    results = gate(world, clock)
+    assert [(r.kind, r.exit_code) for r in results] == [("cancelled", ExitCode.SIGINT)] * 2
+    assert clock.sleeps == []  # nothing polled on
+
+
+def test_fail_fast_names_the_run_that_failed_not_one_it_stopped_watching(clock: FakeClock) -> None:
+    world = World(clock, {IDS[0]: [(5, "IN_PROGRESS")], IDS[1]: [(15, "FAILED")]})  # the skipped run comes first
+    verdict = combined(gate(world, clock, fail_fast=True))
+    assert (verdict.kind, verdict.run_id, verdict.exit_code) == ("failure", IDS[1], ExitCode.RUN_FAILED)
+
+
+def test_at_the_deadline_each_run_is_read_once_more(clock: FakeClock) -> None:
+    world = World(clock, {IDS[0]: [(5, "IN_PROGRESS")], IDS[1]: [(5, "IN_PROGRESS"), (59, "SUCCEEDED")]})
+    results = gate(world, clock, timeout=60.0)
+    # Run 1 was last read in the first round (VALIDATING); at the deadline its result rests on a fresh answer.
+    assert [(r.kind, r.response["status"]) for r in results] == [("timeout", "IN_PROGRESS"),
+                                                                 ("success", "SUCCEEDED")]
+    assert world.calls[-1] == "get 1" and "still IN_PROGRESS" in results[0].message
+
+
+def test_runs_older_than_the_listed_page_stop_costing_a_listing(clock: FakeClock) -> None:
+    world = World(clock, {IDS[0]: [(95, "SUCCEEDED")], IDS[1]: [(95, "SUCCEEDED")]}, listed=lambda _run: False)
+    gate(world, clock)
+    assert world.calls.count("list") == 3  # three rounds showing none of them, then read run by run
 
 
 def test_runs_of_several_workflows_each_get_their_listing(clock: FakeClock) -> None:
