@@ -40,7 +40,7 @@ from gate.textsafe import json_escape
 
 PREFIX = "CODECATALYST_"
 MAX_BYTES = 5000
-SHED_FIRST = ("runs", "response", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
+SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 
 _SCALAR_ESCAPE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")  # outside printable ASCII, or a backslash
 _NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")  # in JSON text: non-ASCII, or DEL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -279,3 +280,15 @@ def test_emit_says_when_it_left_keys_empty(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert "left CODECATALYST_RESPONSE and CODECATALYST_STATUS_REASONS empty" in err
     assert err.startswith("codecatalyst-gate: --dotenv:")
+
+
+def test_several_runs_keep_their_verdicts_when_their_responses_do_not_fit() -> None:
+    runs = tuple(make_result(run_id=f"a1b2c3d4-5678-90ab-cdef-00000000000{n}") for n in range(6))
+    result = dataclasses.replace(runs[0], runs=runs)
+    text, emptied = dotenv_text(result)
+    assert len(text.encode()) <= MAX_BYTES
+    values = dict(gitlab_parse(text))
+    listed = json.loads(values["CODECATALYST_RUNS"])
+    assert [run["run-id"] for run in listed] == [run.run_id for run in runs]
+    assert all("response" not in run and run["status"] == "FAILED" for run in listed)
+    assert emptied[0] == "the response of each run in CODECATALYST_RUNS"
