@@ -107,11 +107,17 @@ class Result:
 
     def fields(self) -> tuple[Field, ...]:
         """Every result key, in RESULT_KEYS order, encoded once for every format. A free-text scalar from a server
-        (the workflow's name) is made inert on one line, so no format that carries text as is can hold a command."""
-        from gate.textsafe import inert_line
+        (the workflow's name) is made inert on one line; JSON text is inert JSON (the same value, with `##vso[`,
+        `##[` and invisible characters as escapes): no format that carries text as is, and no later step that
+        prints it, can find a command in it."""
+        from gate.textsafe import inert_json, inert_line
 
-        return tuple(Field(key, value, inert_line(_text(value)) if key in FREE_TEXT else _text(value),
-                           isinstance(value, (dict, list)))
+        def text(key: str, value: Any) -> str:
+            if isinstance(value, (dict, list)):
+                return inert_json(_text(value))
+            return inert_line(_text(value)) if key in FREE_TEXT else _text(value)
+
+        return tuple(Field(key, value, text(key, value), isinstance(value, (dict, list)))
                      for key, value in self.to_dict().items())
 
     def to_strings(self) -> dict[str, str]:

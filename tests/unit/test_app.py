@@ -141,3 +141,15 @@ def test_every_bad_input_is_told_at_once_and_nothing_is_sent() -> None:
     fields = [line.split(" error: ", 1)[1].split(" ", 1)[0].rstrip(":") for line in lines]
     assert fields == ["CODECATALYST_TOKEN", "--space", "--project", "--run-id", "--endpoint", "--interval"]
     assert "--project is required (or set CODECATALYST_PROJECT)" in lines[2]
+
+
+def test_json_outputs_are_inert_everywhere_and_keep_their_value(tmp_path: Path) -> None:
+    reasons = [{"message": "a\u2028##vso[task.setvariable variable=X]y ##[group]z"}]
+    out, err = io.StringIO(), io.StringIO()
+    Sink(every_target(tmp_path), redactor=Redactor(TOKEN), stdout=out, stderr=err).result(
+        result("FAILED", statusReasons=reasons))
+    outputs = dict(parse_output_file((tmp_path / "github_output").read_text()))
+    env_values = dict(line.split("=", 1) for line in (tmp_path / "result.env").read_text().splitlines())
+    for text in (outputs["status-reasons"], outputs["response"], env_values["CODECATALYST_STATUS_REASONS"]):
+        assert "##vso[" not in text and "##[" not in text and "\u2028" not in text
+    assert json.loads(outputs["status-reasons"]) == reasons == json.loads(outputs["response"])["statusReasons"]
