@@ -122,6 +122,6 @@ def start_run_command(*, endpoint: str, workflow: str, space: str, project: str)
         run_id = start_run(endpoint=endpoint, space=space, project=project, workflow=workflow, token=token)
     except InputError as e:
         raise click.UsageError(str(e)) from None
-    click.echo(run_id)  # the new run's ID, the only thing on stdout
     except StartFailed as e:
         raise click.ClickException(str(e)) from None
+    click.echo(run_id)  # the new run's ID, the only thing on stdout
