@@ -1,6 +1,7 @@
 """The one composition root, behind the CLI, the container and the Action alike: inputs → settings → the gate →
-an exit code. Only here are the clock, the HTTP client, the redactor, the display, the sink and the signal guards
-made; every entry point is a parser that fills `RawInputs` and calls `main`.
+an exit code. Here are the clock, the HTTP client, the redactor, the display, the sink and the outer signal guard
+made (gate.watch, the wait itself, builds only on them); every entry point is a parser that fills `RawInputs` and
+calls `main`.
 """
 
 from __future__ import annotations

@@ -242,18 +242,9 @@ def wait_for_runs(
                     last_look("timeout", ExitCode.TIMEOUT)
                     continue
                 delay = min(policy_for(w.workflow_id)(context(w)) for w in still)
-                progress.polled(status=summary(watched), elapsed=clock.now() - began, next_delay=delay)
+                progress.polled(status=still[0].status or "", elapsed=clock.now() - began, next_delay=delay)
             deadline.sleep(delay)
     except GateError as e:  # a signal (or the deadline inside a follow): the runs still going end with it
         for w in active():
             w.end(e.kind, e.exit_code, str(e))
         return [w.result for w in watched if w.result is not None]
-
-
-def summary(watched: Sequence[_Watched]) -> str:
-    """`3 runs: 2 IN_PROGRESS, 1 SUCCEEDED`, for a status line."""
-    counts: dict[str, int] = {}
-    for w in watched:
-        status = w.status or "waiting"
-        counts[status] = counts.get(status, 0) + 1
-    return f"{len(watched)} runs: " + ", ".join(f"{n} {status}" for status, n in counts.items())

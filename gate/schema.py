@@ -80,18 +80,8 @@ def validate_response(
     source: str = "response",
 ) -> dict[str, Any]:
     """Schema first, then identity: an answer about another run must not decide our gate."""
-    if not isinstance(document, dict):
-        raise InvalidResponse(f"{source}: $ must be a JSON object, got {type(document).__name__}")
-    found = violations(document)
-    expected = {"spaceName": space, "projectName": project, "id": run_id}
-    for key, want in expected.items():
-        got = document.get(key)
-        # Names and hex ids compare case-insensitively: a service may echo its canonical spelling.
-        if want is not None and isinstance(got, str) and got.lower() != want.lower():
-            found.append(f"$.{key}: {got!r} is not the {key} that was asked for ({want!r})")
-    if found:
-        raise InvalidResponse(f"{source}: does not match the GetWorkflowRun schema", violations=tuple(found))
-    return document
+    return _checked(document, schema=SCHEMA_FILE, operation="GetWorkflowRun", source=source,
+                    expected={"spaceName": space, "projectName": project, "id": run_id})
 
 
 def _identity(document: dict[str, Any], expected: dict[str, str | None], *, prefix: str = "$") -> list[str]:

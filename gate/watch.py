@@ -1,6 +1,7 @@
 """The wait as a whole, behind `wait` in the CLI and the Action alike: pick the runs, wait for one (following the
 runs that supersede it) or for several together, under one deadline; what people see while it goes on. gate.app,
-the composition root, calls `watch` with everything made: the client, the display, the clock, the sink.
+the composition root, calls `watch` with what it made: the client, the display, the clock, the sink; here the
+deadline, the display's ticking clock and the signal guard around the waiting itself are made from those.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ def fenced(stream: TextIO, *, enabled: bool, title: str) -> Iterator[None]:
     finally:
         stream.write(f"::{fence}::\n::endgroup::\n")
         stream.flush()
-
 
 
 def choose_policy(settings: Settings, *,
@@ -114,13 +114,15 @@ def watch(settings: Settings, *, client: CodeCatalystClient, display: Display, c
                 result = wait_together(settings, picked, picker=picker, client=client, display=display,
                                        clock=ticking, deadline=deadline, retry=retry, began=began)
     except GateError as e:  # in picking the runs (or a signal between two waits): the gate could not judge them
+        # The runs known by then (given, or picked before the error: one may have been started) are never lost.
+        chosen = known or picked
         result = Result(kind=e.kind, exit_code=e.exit_code, space=project.space, project=project.project,
-                        run_id=picked[0].run_id if len(picked) == 1 else "", message=str(e))
-        if len(picked) == 1:
-            result = described(result, picked[0])
-        elif known and not single:  # several runs, some already picked (and started): each is told, not lost
+                        run_id=chosen[0].run_id if single and chosen else "", message=str(e))
+        if single and chosen:
+            result = described(result, chosen[0])
+        elif chosen:
             runs = [described(dataclasses.replace(result, run_id=run.run_id, message=f"not waited for: {e}"), run)
-                    for run in known]
+                    for run in chosen]
             result = dataclasses.replace(result, runs=tuple(runs))
     display.finished(result)
     return result
