@@ -10,19 +10,19 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from gate.api import Api
 from gate.client import CodeCatalystClient
 from gate.describe import PREFIX
 from gate.errors import ExitCode, GateError
 from gate.redact import Redactor
 from gate.reporting import Sink
-from gate.result import Result
-from gate.schema import validate_response
-from gate.settings import Command, OutputTargets, RawInputs, RunTarget, Settings, parse_settings
+from gate.settings import Command, OutputTargets, RawInputs, Settings, parse_settings
 
 if TYPE_CHECKING:
     from gate.clock import Clock
+    from gate.result import Result
 
 
 def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = None, stdout: TextIO | None = None,
@@ -66,9 +66,10 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     redactor = Redactor(project.token)
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
     with CodeCatalystClient(endpoint=project.endpoint, token=project.token) as client:
+        api = Api(client, space=project.space, project=project.project)
         if settings.command == "get":
             assert settings.run.run_id is not None  # settings.run_choice: `get` takes a run ID only
-            return get(project.run(settings.run.run_id), client=client, sink=sink)
+            return get(settings.run.run_id, api=api, sink=sink)
         # The wait's machinery (policies, the loop, signals, displays) loads here: `get` never pays for it.
         from gate.clock import SystemClock
         from gate.display import make_display
@@ -80,7 +81,7 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
         display = make_display(settings.display, redactor=redactor, clock=clock, stream=stream, env=env)
         with deferred_signals():  # between the wait's end and the written result, no signal can cut in
             with fenced(stream, enabled=settings.display.fenced, title=log_title(settings)):
-                result = watch(settings, client=client, display=display, clock=clock, sink=sink, env=env)
+                result = watch(settings, api=api, display=display, clock=clock, env=env, announce=sink.outputs)
             sink.result(result)
     return verdict(result, sink)
 
@@ -95,26 +96,18 @@ def log_title(settings: Settings) -> str:
 
 
 def verdict(result: Result, sink: Sink) -> int:
-    """The exit code: the result's, except that an output that could not be written turns a success or a failure
-    into NOT_WRITTEN (the other codes already say what stopped the gate)."""
+    """Tells each output that could not be written; returns the exit code (gate.verdict decides it)."""
+    from gate.verdict import exit_code
+
     for problem in sink.not_written:
         sink.error(problem, title="CodeCatalyst gate: result not written")
-    if sink.not_written and result.exit_code in (ExitCode.SUCCESS, ExitCode.RUN_FAILED):
-        return int(ExitCode.NOT_WRITTEN)
-    return int(result.exit_code)
+    return int(exit_code(result, written=not sink.not_written))
 
 
-def fetch_run(target: RunTarget, client: CodeCatalystClient, *, remaining: float | None = None) -> dict[str, Any]:
-    """One validated GetWorkflowRun answer, as the server sent it."""
-    document = client.get_workflow_run(space=target.space, project=target.project, run_id=target.run_id,
-                                       remaining=remaining)
-    return validate_response(document, space=target.space, project=target.project, run_id=target.run_id)
-
-
-def get(target: RunTarget, *, client: CodeCatalystClient, sink: Sink) -> int:
+def get(run_id: str, *, api: Api, sink: Sink) -> int:
     """`codecatalyst-gate get`: the answer itself, whatever the run's status."""
     try:
-        document = fetch_run(target, client)
+        document = api.get_run(run_id)
     except GateError as e:
         sink.error(e)
         return int(e.exit_code)

@@ -32,12 +32,15 @@ def failure_title(kind: str, status: str | None) -> str:
     return f"CodeCatalyst gate: {kind}" + (f" ({status})" if status else "")
 
 
-def describe_history(durations: Sequence[float], note: str) -> str:
-    """What the adaptive policy has to go on, so a user can tell why the gate polls as it does."""
+def describe_history(durations: Sequence[float], note: str, workflow: str | None = None) -> str:
+    """What the adaptive policy has to go on, so a user can tell why the gate polls as it does (`workflow`: which
+    one, when the gate waits on runs of several)."""
     import statistics  # here: only a `wait` that learned a history gets this far
 
     if not durations:
-        return f"adaptive polling without history: {note or 'none found'}"
+        which = f" for workflow {workflow}" if workflow else ""
+        return f"adaptive polling without history{which}: {note or 'none found'}"
     median = statistics.median(durations)
     runs = "1 past run" if len(durations) == 1 else f"{len(durations)} past runs"
-    return f"adaptive polling from {runs} of this workflow (median {format_elapsed(median)})"
+    return f"adaptive polling from {runs} of {f'workflow {workflow}' if workflow else 'this workflow'} " \
+           f"(median {format_elapsed(median)})"

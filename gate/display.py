@@ -144,8 +144,8 @@ class PlainDisplay:
         self._watch.will_act(self._clock.now(), elapsed, delay, retry=attempt)
         self._line(f"[{format_elapsed(elapsed)}] {reason}; retry {attempt} in {delay:.1f}s")
 
-    def history_learned(self, *, durations: Sequence[float], note: str) -> None:
-        self._line(describe_history(durations, note))
+    def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None) -> None:
+        self._line(describe_history(durations, note, workflow))
 
     def note(self, text: str) -> None:
         self._line(text)
@@ -172,7 +172,7 @@ class PlainDisplay:
 
     def _group_finished(self, result: Result) -> None:
         """Several runs: the verdict, then one line per run, the most serious first."""
-        from gate.group import worst_first
+        from gate.verdict import worst_first
 
         waited = format_elapsed(self._watch.elapsed(self._clock.now()))
         self._line(f"result {result.kind} for {len(result.runs)} runs (exit {int(result.exit_code)}), "
@@ -310,8 +310,8 @@ class TtyDisplay:
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
                      f"{self._style(f'{self._safe(reason)}; retry {attempt} in {delay:.1f}s', YELLOW)}"])
 
-    def history_learned(self, *, durations: Sequence[float], note: str) -> None:
-        self._print([f"  {self._style(self._safe(describe_history(durations, note)), DIM)}"])
+    def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None) -> None:
+        self._print([f"  {self._style(self._safe(describe_history(durations, note, workflow)), DIM)}"])
 
     def note(self, text: str) -> None:
         self._print([f"  {self._style(self._safe(text), DIM)}"])
@@ -346,7 +346,7 @@ class TtyDisplay:
 
     def _group_lines(self, result: Result) -> list[str]:
         """One line per run, the most serious first: its mark, ID, status, and why it did not pass."""
-        from gate.group import worst_first
+        from gate.verdict import worst_first
 
         lines = []
         for run in worst_first(result.runs):

@@ -7,13 +7,13 @@ malformed) means "no history", and items that are not well-formed finished runs 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from gate.errors import ApiRefused, InvalidResponse, TransientError
-from gate.policy import Adaptive, PollContext
+from gate.policy import Adaptive, FixedInterval, PollContext, PollPolicy
 from gate.timestamps import parse_time
 
 HISTORY_PAGE = 50  # one page, the most ListWorkflowRuns gives at once
@@ -34,11 +34,14 @@ def _timestamp(value: Any) -> datetime | None:
     return stamp if stamp is not None and stamp.tzinfo is not None else None
 
 
-def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> float | None:
-    """endTime − startTime of one finished run of this workflow; None for anything else."""
+def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | None = None,
+                  exclude: Collection[str] = ()) -> float | None:
+    """endTime − startTime of one finished run of this workflow (not `run_id`, nor any run in `exclude`: the runs
+    the gate waits on); None for anything else."""
     if not isinstance(item, dict) or item.get("status") not in FINISHED:
         return None
-    if run_id is not None and str(item.get("id", "")).lower() == run_id.lower():
+    found_id = str(item.get("id", "")).lower()
+    if (run_id is not None and found_id == run_id.lower()) or found_id in {r.lower() for r in exclude}:
         return None
     found = item.get("workflowId")
     if workflow_id is not None and isinstance(found, str) and found.lower() != workflow_id.lower():
@@ -50,18 +53,20 @@ def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | No
     return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_DURATION else None
 
 
-def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> History:
+def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str | None = None,
+                   exclude: Collection[str] = ()) -> History:
     """The durations in one ListWorkflowRuns answer, in its order (newest first)."""
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
         return History((), "the ListWorkflowRuns answer has no items list")
-    durations = [item_duration(i, workflow_id=workflow_id, run_id=run_id) for i in items[:HISTORY_PAGE]]
+    durations = [item_duration(i, workflow_id=workflow_id, run_id=run_id, exclude=exclude)
+                 for i in items[:HISTORY_PAGE]]
     kept = tuple(d for d in durations if d is not None)
     return History(kept, "" if kept else "no finished runs in the workflow's history")
 
 
-def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str,
-                  remaining: float | None = None) -> History:
+def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str | None = None,
+                  exclude: Collection[str] = (), remaining: float | None = None) -> History:
     """One ListWorkflowRuns call, within the deadline; every failure of it is just no history (signals still
     stop the gate)."""
     try:
@@ -71,7 +76,7 @@ def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, ru
         return History((), f"ListWorkflowRuns refused: HTTP {e.status} {e.error_type}")
     except (TransientError, InvalidResponse) as e:  # throttled or down: no retry, the quota is shared
         return History((), f"ListWorkflowRuns failed ({type(e).__name__})")
-    return durations_from(document, workflow_id=workflow_id, run_id=run_id)
+    return durations_from(document, workflow_id=workflow_id, run_id=run_id, exclude=exclude)
 
 
 class LearnsHistory:
@@ -94,3 +99,28 @@ class LearnsHistory:
                 self.history = History((), "no workflowId in the answer")
             self.policy = Adaptive(durations=self.history.durations, **self._tuning)
         return self.policy(context)
+
+
+class WorkflowPolicies:
+    """Each workflow's poll policy, for the whole gate: `--interval`'s fixed one, or the adaptive one with the
+    workflow's history learned once, however many of its runs (followed ones included) the gate waits on."""
+
+    def __init__(self, *, interval: float | None = None,
+                 load: Callable[[str, float | None], History] | None = None, **tuning: Any) -> None:
+        self._interval, self._load, self._tuning = interval, load, tuning
+        self._policies: dict[str | None, PollPolicy] = {}
+
+    def for_workflow(self, workflow_id: str | None) -> PollPolicy:
+        if workflow_id not in self._policies:
+            if self._interval is not None:
+                self._policies[workflow_id] = FixedInterval(self._interval)
+            elif self._load is not None:
+                self._policies[workflow_id] = LearnsHistory(self._load, **self._tuning)
+            else:
+                self._policies[workflow_id] = Adaptive(**self._tuning)
+        return self._policies[workflow_id]
+
+    @property
+    def calls(self) -> int:
+        """ListWorkflowRuns calls made for history: at most one per workflow."""
+        return sum(getattr(policy, "calls", 0) for policy in self._policies.values())

@@ -30,21 +30,6 @@ class Project:
     token: str = field(repr=False)
     token_source: str = ""
 
-    def run(self, run_id: str) -> RunTarget:
-        return RunTarget(space=self.space, project=self.project, run_id=run_id, endpoint=self.endpoint,
-                         token=self.token)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RunTarget:
-    """One run, where, and the secret to ask with."""
-
-    space: str
-    project: str
-    run_id: str
-    endpoint: str
-    token: str = field(repr=False)
-
 
 @dataclass(frozen=True, kw_only=True)
 class WorkflowRef:

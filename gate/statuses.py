@@ -18,10 +18,6 @@ ALL_STATUSES = (
 )
 
 
-def is_terminal(status: str) -> bool:
-    return status in TERMINAL_STATUSES
-
-
 def parse_success_statuses(values: Iterable[str], *, field: str = "--success-status") -> frozenset[str]:
     """Split comma/newline lists, upper-case, and insist every entry is a terminal status."""
     statuses: set[str] = set()

@@ -1,35 +1,34 @@
-"""The wait as a whole, behind `wait` in the CLI and the Action alike: pick the runs, wait for one (following the
-runs that supersede it) or for several together, under one deadline; what people see while it goes on. gate.app,
-the composition root, calls `watch` with what it made: the client, the display, the clock, the sink; here the
-deadline, the display's ticking clock and the signal guard around the waiting itself are made from those.
+"""The wait as people see it, behind `wait` in the CLI and the Action alike: pick the runs, then wait for them in
+the one loop (gate.loop) under one deadline, with a first frame, ticks while it sleeps and a summary at the end.
+gate.app, the composition root, calls `watch` with what it made (the API, the display, the clock) and with
+`announce`, which hears early outputs: the run the gate is about, as soon as it is known.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TextIO
 
-from gate.app import fetch_run
-from gate.client import CodeCatalystClient
+from gate.api import Api
 from gate.clock import Clock, Deadline
+from gate.display import Display, DisplayClock
 from gate.errors import GateError
-from gate.policy import FLOOR, Adaptive, FixedInterval
-from gate.progress import Progress
-from gate.reporting import Sink
+from gate.history import History, WorkflowPolicies
+from gate.loop import Rules, wait_for_runs
+from gate.pacing import Pacing
+from gate.picker import Picker
+from gate.policy import FLOOR, Adaptive, FixedInterval, PollPolicy
 from gate.result import Result
 from gate.retry import RetryPolicy
-from gate.settings import RunTarget, Settings
+from gate.runref import RunRef
+from gate.settings import Settings
 from gate.signals import cancel_on_signals
-from gate.waiter import RunRef, wait_for_run
+from gate.verdict import combined
 
-if TYPE_CHECKING:
-    from gate.display import Display
-    from gate.history import History
-    from gate.picker import Picked, Picker
-    from gate.policy import PollPolicy
+Announce = Callable[[dict[str, str]], None]
 
 
 @contextmanager
@@ -51,166 +50,83 @@ def fenced(stream: TextIO, *, enabled: bool, title: str) -> Iterator[None]:
         stream.flush()
 
 
-def choose_policy(settings: Settings, *,
-                  load_history: Callable[[str, float | None], History] | None = None) -> PollPolicy:
-    """`--interval` is a fixed interval; without it, the adaptive policy learns the workflow's history."""
-    from gate.history import LearnsHistory  # only `wait` needs it: `get` never loads it
-
-    if settings.polling.interval is not None:
-        return FixedInterval(settings.polling.interval)
-    if load_history is None:
-        return Adaptive()
-    return LearnsHistory(load_history)
+def look_policy(settings: Settings) -> PollPolicy:
+    """How often to look again for a run that is not there yet (no history to go on)."""
+    interval = settings.polling.interval
+    return Adaptive() if interval is None else FixedInterval(interval)
 
 
-def history_loader(target: RunTarget, client: CodeCatalystClient,
-                   progress: Progress) -> Callable[[str, float | None], History]:
-    """The workflow's past durations, asked for at most once, by `LearnsHistory`, and told to the user."""
-    from gate.history import fetch_history
+def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display) -> WorkflowPolicies:
+    """Each workflow's poll policy for this gate; its history, learned once, is told to the user by name."""
+    names = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
+    several = len({ref.run_id for ref in refs}) > 1
 
     def load(workflow_id: str, remaining: float | None) -> History:
-        history = fetch_history(client, space=target.space, project=target.project,
-                                workflow_id=workflow_id, run_id=target.run_id, remaining=remaining)
-        progress.history_learned(durations=history.durations, note=history.note)
+        history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)
+        display.history_learned(durations=history.durations, note=history.note,
+                                workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
         return history
 
-    return load
+    return WorkflowPolicies(interval=settings.polling.interval, load=load)
 
 
-def watch(settings: Settings, *, client: CodeCatalystClient, display: Display, clock: Clock, sink: Sink,
-         env: Mapping[str, str]) -> Result:
-    """The gate as people see it: pick the run, wait for it (and for each run that supersedes it, when asked), all
-    under one deadline; a first frame before the first request, ticks while it sleeps, a summary at the end.
+def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
+          announce: Announce) -> Result:
+    """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
     Signals end it with `result = cancelled`; the result is always returned, never raised."""
-    from gate.display import DisplayClock
-    from gate.picker import Picked, Picker
-
-    project, polling = settings.project, settings.polling
+    project, polling, choice = settings.project, settings.polling, settings.run
     if project.token_source:
         display.note(f"token from {project.token_source}")
     display.tick(clock.now())
-    ticking, began = DisplayClock(clock, display), clock.now()
-    deadline = Deadline(ticking, polling.timeout)
-    retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR)
-    picker = Picker(client=client, project=project, clock=ticking, deadline=deadline, retry=retry,
-                    policy=choose_policy(settings), progress=display, env=env)
-    single = settings.run.count == 1
+    ticking = DisplayClock(clock, display)
+    pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
+                    retry=RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR))
+    picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
+    single = choice.count == 1
+    known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
 
-    known: list[Picked] = []  # the runs picked so far: a failure picking the next must not lose one started
-
-    def told(run: Picked) -> None:  # at once: a job cancelled or timed out later still says which run it is
+    def told(run: RunRef) -> None:  # at once: a job cancelled or timed out later still says which run it is
         known.append(run)
         if single and run.workflow is not None:
-            sink.outputs({"run-id": run.run_id, "started": "true" if run.started else "false"})
+            announce({"run-id": run.run_id, "started": "true" if run.started else "false"})
 
-    picked: list[Picked] = [Picked(run_id) for run_id in settings.run.run_ids]
+    def successor(superseded: dict[str, object]) -> str:
+        run_id = picker.successor(superseded)
+        if single:
+            announce({"run-id": run_id, "started": "false"})
+        return run_id
+
+    refs = [RunRef(run_id) for run_id in choice.run_ids]
     try:
         with cancel_on_signals():
-            picked = picker.pick(settings.run, names=settings.names, picked=told)
-            if single:
-                result = wait_following(settings, picked[0], picker=picker, client=client, display=display,
-                                        clock=ticking, deadline=deadline, retry=retry, began=began, sink=sink)
-            else:
-                result = wait_together(settings, picked, picker=picker, client=client, display=display,
-                                       clock=ticking, deadline=deadline, retry=retry, began=began)
-    except GateError as e:  # in picking the runs (or a signal between two waits): the gate could not judge them
-        # The runs known by then (given, or picked before the error: one may have been started) are never lost.
-        chosen = known or picked
-        result = Result(kind=e.kind, exit_code=e.exit_code, space=project.space, project=project.project,
-                        run_id=chosen[0].run_id if single and chosen else "", message=str(e))
-        if single and chosen:
-            result = described(result, chosen[0])
-        elif chosen:
-            runs = [described(dataclasses.replace(result, run_id=run.run_id, message=f"not waited for: {e}"), run)
-                    for run in chosen]
-            result = dataclasses.replace(result, runs=tuple(runs))
+            refs = distinct(picker.pick(choice, names=settings.names, picked=told))
+            rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
+                          successor=successor if choice.follow_superseded else None)
+            result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
+                                            policies=workflow_policies(settings, api, refs, display)))
+    except GateError as e:  # in picking the runs: the gate could not judge them
+        result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
     display.finished(result)
     return result
 
 
-def described(result: Result, picked: Picked) -> Result:
-    """A run's result with what picking it told: its workflow's name, whether this gate started it."""
-    return dataclasses.replace(result, workflow_name=(picked.workflow or {}).get("name"), started=picked.started)
+def unjudged(error: GateError, refs: Sequence[RunRef], *, space: str, project: str, single: bool) -> Result:
+    """The result when picking failed: the runs known by then (given, or picked before the error: one may have
+    been started) are never lost."""
+    def result(ref: RunRef | None, message: str) -> Result:
+        return Result(kind=error.kind, exit_code=error.exit_code, space=space, project=project,
+                      run_id=ref.run_id if ref else "", message=message,
+                      workflow_name=ref.workflow_name if ref else None, started=bool(ref and ref.started))
+
+    if single or not refs:
+        return result(refs[0] if refs else None, str(error))
+    return dataclasses.replace(result(None, str(error)),
+                               runs=tuple(result(ref, f"not waited for: {error}") for ref in refs))
 
 
-def wait_following(settings: Settings, picked: Picked, *, picker: Picker, client: CodeCatalystClient,
-                   display: Display, clock: Clock, deadline: Deadline, retry: RetryPolicy, began: float,
-                   sink: Sink) -> Result:
-    """One run, and with --follow-superseded each run that superseded it, under the one deadline."""
-    followed: list[str] = []
-    polls = 0  # every GetWorkflowRun call of the gate, the followed runs' included
-    while True:
-        result = wait(settings, settings.project.run(picked.run_id), client=client, display=display, clock=clock,
-                      deadline=deadline, retry=retry, began=began, reached=picker.streak.reached)
-        picker.streak.reached = picker.streak.reached or result.response is not None
-        polls += result.polls
-        result = dataclasses.replace(described(result, picked), followed=tuple(followed), polls=polls)
-        if not (settings.run.follow_superseded and result.response and result.kind == "failure"
-                and result.response.get("status") == "SUPERSEDED"):
-            return result
-        try:
-            successor = picker.successor(result.response)
-        except GateError as e:  # the superseded run's result stands, with why the gate could not go on
-            return dataclasses.replace(result, kind=e.kind, exit_code=e.exit_code, message=str(e))
-        followed.append(picked.run_id)
-        picked = dataclasses.replace(picked, run_id=successor, started=False)  # a run this gate did not start
-        sink.outputs({"run-id": picked.run_id, "started": "false"})
-
-
-def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, client: CodeCatalystClient,
-                  display: Display, clock: Clock, deadline: Deadline, retry: RetryPolicy, began: float) -> Result:
-    """Several runs with one verdict (gate.group): batched polling, one schedule, one deadline."""
-    from gate import group
-    from gate.schema import validate_list_workflow_runs
-
-    project = settings.project
-    policies: dict[str | None, PollPolicy] = {}
-
-    def policy_for(workflow_id: str | None) -> PollPolicy:
-        if workflow_id not in policies:
-            loader = history_loader(project.run(picked[0].run_id), client, display) if workflow_id else None
-            policies[workflow_id] = choose_policy(settings, load_history=loader)
-        return policies[workflow_id]
-
-    def listing(workflow_id: str, remaining: float | None) -> list[dict[str, Any]]:
-        page = client.list_workflow_runs(space=project.space, project=project.project, workflow_id=workflow_id,
-                                         max_results=group.LISTED_RUNS, remaining=remaining)
-        return list(validate_list_workflow_runs(page, workflow_id=workflow_id).get("items") or [])
-
-    picked = distinct(picked)
-    results = group.wait_for_runs(
-        refs=[RunRef(space=project.space, project=project.project, run_id=p.run_id) for p in picked],
-        fetch=lambda ref, remaining: fetch_run(project.run(ref.run_id), client, remaining=remaining),
-        listing=listing, policy_for=policy_for, retry=retry, success_statuses=settings.polling.success_statuses,
-        deadline=deadline, clock=clock, progress=display, began=began, reached=picker.streak.reached,
-        fail_fast=settings.run.fail_fast,
-        successor=picker.successor if settings.run.follow_superseded else None,
-    )
-    runs = [dataclasses.replace(described(r, p), started=p.started and not r.followed)  # a successor was not
-            for r, p in zip(results, picked, strict=True)]                                 # started by this gate
-    return group.combined(runs)
-
-
-def distinct(picked: list[Picked]) -> list[Picked]:
+def distinct(refs: Sequence[RunRef]) -> list[RunRef]:
     """Each run once, in the order first picked: a workflow named twice (by name and by ID) starts one run."""
-    seen: dict[str, Picked] = {}
-    for run in picked:
-        seen.setdefault(run.run_id.lower(), run)
+    seen: dict[str, RunRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.run_id.lower(), ref)
     return list(seen.values())
-
-
-def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,
-         deadline: Deadline, retry: RetryPolicy, began: float, reached: bool) -> Result:
-    """One run, polled until something decides it."""
-    return wait_for_run(
-        ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
-        fetch=lambda remaining: fetch_run(target, client, remaining=remaining),
-        policy=choose_policy(settings, load_history=history_loader(target, client, display)),
-        retry=retry,
-        success_statuses=settings.polling.success_statuses,
-        deadline=deadline,
-        began=began,
-        reached=reached,
-        clock=clock,
-        progress=display,
-    )

@@ -60,7 +60,7 @@ class RecordingProgress:
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
         self.events.append(("retry", reason))
 
-    def history_learned(self, *, durations: Any, note: str) -> None:
+    def history_learned(self, *, durations: Any, note: str, workflow: str | None = None) -> None:
         self.events.append(("history", (len(durations), note)))
 
 

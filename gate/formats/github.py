@@ -85,7 +85,7 @@ def step_summary(result: Result) -> str:
 
 def group_summary(result: Result) -> str:
     """Several runs: the verdict, then one row per run, the most serious first."""
-    from gate.group import worst_first
+    from gate.verdict import worst_first
 
     lines = [f"### {ICONS.get(result.kind, '⚠️')} CodeCatalyst workflow runs: {md(result.kind)} "
              f"({len(result.runs)} runs, exit code {int(result.exit_code)})", "",

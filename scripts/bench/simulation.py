@@ -1,4 +1,5 @@
-"""Polling, simulated: the real `gate.waiter.wait_for_run` and `gate.watch.choose_policy` on a virtual clock.
+"""Polling, simulated: the real wait loop (`gate.loop.wait_for_runs`) and the real per-workflow policies
+(`gate.history.WorkflowPolicies`) on a virtual clock.
 
 A fixed, seeded set of runs stands in for a CI system's day: 20 workflows whose typical durations run
 from 1 to 30 minutes, each with its own run-to-run spread, some slow outliers and some failures part way;
@@ -11,17 +12,20 @@ from __future__ import annotations
 import math
 import random
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gate.history import History, durations_from
+from gate.clock import Deadline
+from gate.history import History, WorkflowPolicies, durations_from
+from gate.loop import Rules, wait_for_runs
+from gate.pacing import Pacing
 from gate.policy import FLOOR
+from gate.result import Result
 from gate.retry import RetryPolicy
-from gate.settings import PollSettings, Project, RetrySettings, RunChoice, Settings
-from gate.waiter import RunRef, wait_for_run
-from gate.watch import choose_policy
+from gate.runref import RunRef
+from gate.settings import PollSettings, RetrySettings
 
 SEED = 6  # the bench's runs; the policy's constants were chosen on other seeds
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -140,11 +144,38 @@ class _Quiet:
     def finished(self, result: Any) -> None: ...
 
 
+class _Reader:
+    """The API as the loop sees it, answered from the simulated runs' timelines."""
+
+    space, project = SPACE, PROJECT
+
+    def __init__(self, fetch: Callable[[str], dict[str, Any]],
+                 listing: Callable[[str], list[dict[str, Any]]] | None = None) -> None:
+        self.fetch, self.listing = fetch, listing
+
+    def get_run(self, run_id: str, *, remaining: float | None) -> dict[str, Any]:
+        return self.fetch(run_id)
+
+    def list_runs(self, workflow_id: str, *, max_results: int, remaining: float | None) -> dict[str, Any]:
+        assert self.listing is not None
+        return {"items": self.listing(workflow_id)}
+
+
+def _wait(run_ids: Sequence[str], reader: _Reader, policies: WorkflowPolicies, clock: VirtualClock, *,
+          began: float, timeout: float | None) -> list[Result]:
+    """The real loop, as `wait` runs it, on the virtual clock."""
+    pacing = Pacing(clock=clock, deadline=Deadline(clock, timeout), progress=_Quiet(), began=began,
+                    retry=RetryPolicy(settings=RetrySettings(), floor=FLOOR),
+                    utc_now=lambda: EPOCH + timedelta(seconds=clock.t))
+    return wait_for_runs([RunRef(run_id) for run_id in run_ids], reader=reader, pacing=pacing, policies=policies,
+                         rules=Rules(success_statuses=frozenset({"SUCCEEDED"})))
+
+
 def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
-    """One run through the real loop with the policy `choose_policy` picks for `--interval interval`."""
+    """One run through the real loop with the policies `wait` uses for `--interval interval`."""
     clock = VirtualClock(run.gate_start)  # the clock reads the run's age
 
-    def fetch(remaining: float | None) -> dict[str, Any]:
+    def fetch(_run_id: str) -> dict[str, Any]:
         status = status_at(run, clock.t)
         doc = {"spaceName": SPACE, "projectName": PROJECT, "id": run.run_id, "workflowId": run.workflow_id,
                "status": status, "statusReasons": [], "startTime": _stamp(0), "lastUpdatedTime": _stamp(clock.t)}
@@ -157,23 +188,12 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
             return History((), "ListWorkflowRuns failed (ApiRefused)")
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)
 
-    project = Project(space=SPACE, project=PROJECT, endpoint="https://sim.invalid", token="sim")
-    settings = Settings(command="wait", project=project, run=RunChoice(run_ids=(run.run_id,)),
-                        polling=PollSettings(interval=interval))
-    policy = choose_policy(settings, load_history=load)
-    if tuning:
-        from gate.history import LearnsHistory
-
-        policy = LearnsHistory(load, **tuning)
-    result = wait_for_run(ref=RunRef(space=SPACE, project=PROJECT, run_id=run.run_id), fetch=fetch,
-                          policy=policy, success_statuses=settings.polling.success_statuses,
-                          timeout=settings.polling.timeout, retry=RetryPolicy(settings=RetrySettings(), floor=FLOOR),
-                          clock=clock, progress=_Quiet(),
-                          utc_now=lambda: EPOCH + timedelta(seconds=clock.t))
+    policies = WorkflowPolicies(interval=interval, load=load, **tuning)
+    [result] = _wait([run.run_id], _Reader(fetch), policies, clock, began=clock.t,
+                     timeout=PollSettings().timeout)
     if result.kind not in ("success", "failure"):
         raise RuntimeError(f"simulated run {run.run_id} ended {result.kind}: {result.message}")
-    return Outcome(calls=result.polls + getattr(policy, "calls", 0),
-                   latency=clock.t - max(run.duration, run.gate_start))
+    return Outcome(calls=result.polls + policies.calls, latency=clock.t - max(run.duration, run.gate_start))
 
 
 @dataclass(frozen=True)
@@ -226,12 +246,8 @@ class GroupRow:
 
 
 def simulate_group(runs: list[SimRun]) -> tuple[int, list[float]]:
-    """Runs of one workflow gated together through the real group loop (gate.group); the gate starts at t = 0,
-    run i started gate_start_i seconds before. Returns the API calls made and each run's detection latency."""
-    from gate.clock import Deadline
-    from gate.group import wait_for_runs
-    from gate.history import LearnsHistory
-
+    """Runs of one workflow gated together through the real loop; the gate starts at t = 0, run i started
+    gate_start_i seconds before. Returns the API calls made and each run's detection latency."""
     clock = VirtualClock(0.0)
     by_id = {run.run_id: run for run in runs}
     calls, detected = 0, {}
@@ -246,15 +262,15 @@ def simulate_group(runs: list[SimRun]) -> tuple[int, list[float]]:
             answer["endTime"] = _stamp(run.duration - run.gate_start)
         return answer
 
-    def fetch(ref: RunRef, remaining: float | None) -> dict[str, Any]:
+    def fetch(run_id: str) -> dict[str, Any]:
         nonlocal calls
         calls += 1
-        answer = doc(by_id[ref.run_id])
+        answer = doc(by_id[run_id])
         if answer["status"] in ("SUCCEEDED", "FAILED"):
-            detected.setdefault(ref.run_id, clock.t)
+            detected.setdefault(run_id, clock.t)
         return answer
 
-    def listing(workflow_id: str, remaining: float | None) -> list[dict[str, Any]]:
+    def listing(workflow_id: str) -> list[dict[str, Any]]:
         nonlocal calls
         calls += 1
         return [doc(run) for run in runs]
@@ -265,13 +281,8 @@ def simulate_group(runs: list[SimRun]) -> tuple[int, list[float]]:
         history = runs[0].history
         return durations_from(history, workflow_id=workflow_id) if history else History((), "refused")
 
-    policy = LearnsHistory(load)
-    results = wait_for_runs(
-        refs=[RunRef(space=SPACE, project=PROJECT, run_id=run.run_id) for run in runs], fetch=fetch,
-        listing=listing, policy_for=lambda _workflow: policy,
-        retry=RetryPolicy(settings=RetrySettings(), floor=FLOOR), success_statuses=frozenset({"SUCCEEDED"}),
-        deadline=Deadline(clock, None), clock=clock, progress=_Quiet(), began=0.0,
-        utc_now=lambda: EPOCH + timedelta(seconds=clock.t))
+    results = _wait([run.run_id for run in runs], _Reader(fetch, listing), WorkflowPolicies(load=load), clock,
+                    began=0.0, timeout=None)
     if any(result.kind not in ("success", "failure") for result in results):
         raise RuntimeError(f"a simulated group ended {[r.kind for r in results]}")
     latencies = [detected[run.run_id] - max(run.duration - run.gate_start, 0.0) for run in runs]

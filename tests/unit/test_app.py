@@ -90,10 +90,10 @@ def test_the_other_exit_codes_stay_when_a_file_cannot_be_written(tmp_path: Path)
 def test_a_bug_is_exit_70_with_a_report_line_and_the_traceback_never_a_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
     responses.get(URL, json=run_document("IN_PROGRESS"))
 
-    def broken(**_kwargs: object) -> Result:
+    def broken(*_args: object, **_kwargs: object) -> Result:
         raise RuntimeError(f"a bug that mentions {TOKEN}\n::set-output name=result::success\n##vso[task.complete]")
 
-    monkeypatch.setattr(watch, "wait_for_run", broken)
+    monkeypatch.setattr(watch, "wait_for_runs", broken)
     out, err = io.StringIO(), io.StringIO()
     raw = RawInputs(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint=ENDPOINT, token=TOKEN, interval="1")
     code = app.main(raw, command="wait", env={}, stdout=out, stderr=err)

@@ -16,10 +16,9 @@ from gate.redact import Redactor
 from gate.result import Result
 from gate.retry import RetryPolicy
 from gate.settings import DisplaySettings, RetrySettings
-from gate.waiter import RunRef, wait_for_run
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, FakeClock, run_document
+from tests.loopkit import Reader, drive
 
-REF = RunRef(space=SPACE, project=PROJECT, run_id=RUN_ID)
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -123,9 +122,11 @@ def test_tty_redraws_in_place_and_ticks_while_sleeping() -> None:
 def test_tty_driven_by_the_real_loop_spins_during_every_sleep() -> None:
     clock = FakeClock()
     display, term = tty(clock, frame_seconds=0.5)
-    result = wait_for_run(ref=REF, fetch=polls(["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"]),
-                          policy=FixedInterval(2.0), success_statuses=frozenset({"SUCCEEDED"}), timeout=None,
-                          retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=DisplayClock(clock, display), progress=display)
+    fetch = polls(["IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"])
+    [result] = drive([RUN_ID], Reader(lambda _run_id, remaining: fetch(remaining)), policy=FixedInterval(2.0),
+                     success_statuses=frozenset({"SUCCEEDED"}), timeout=None,
+                     retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=DisplayClock(clock, display),
+                     progress=display)
     display.finished(result)
     assert clock.sleeps == [0.5] * 8  # two 2-second sleeps, four frames each
     spinners = [f[0] for f in frames(term.getvalue()) if "next poll" in f or "polling" in f]
@@ -225,9 +226,11 @@ def run_with_log(*, statuses: list[str], interval: float, heartbeat: float | Non
     clock, stream = FakeClock(), io.StringIO()
     display = PlainDisplay(redactor=Redactor(TOKEN), clock=clock, stream=stream, quiet=quiet, heartbeat=heartbeat)
     display.tick(clock.now())
-    result = wait_for_run(ref=REF, fetch=polls(statuses), policy=FixedInterval(interval),
-                          success_statuses=frozenset({"SUCCEEDED"}), timeout=None, retry=RetryPolicy(settings=RetrySettings(), floor=1.0),
-                          clock=DisplayClock(clock, display), progress=display)
+    fetch = polls(statuses)
+    [result] = drive([RUN_ID], Reader(lambda _run_id, remaining: fetch(remaining)), policy=FixedInterval(interval),
+                     success_statuses=frozenset({"SUCCEEDED"}), timeout=None,
+                     retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=DisplayClock(clock, display),
+                     progress=display)
     display.finished(result)
     return clock, stream.getvalue()
 

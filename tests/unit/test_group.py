@@ -1,4 +1,4 @@
-"""Several runs, one verdict (gate.group), driven by a fake clock: the precedence, batched polling that can only
+"""Several runs, one verdict (gate.loop and gate.verdict), driven by a fake clock: the precedence, batched polling that can only
 save calls, fail-fast, one deadline, and throttling that widens the whole group's schedule."""
 
 from __future__ import annotations
@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from gate.clock import Deadline
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
-from gate.group import PRECEDENCE, combined, wait_for_runs, worst_first
 from gate.policy import FixedInterval, PollContext
 from gate.result import Result
 from gate.retry import RetryPolicy
 from gate.settings import RetrySettings
-from gate.waiter import RunRef
-from tests.conftest import PROJECT, SPACE, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
+from gate.verdict import PRECEDENCE, combined, worst_first
+from tests.conftest import PROJECT, SPACE, WORKFLOW_ID, FakeClock, run_document
+from tests.loopkit import Reader, drive
 
 IDS = [f"a1b2c3d4-5678-90ab-cdef-00000000000{n}" for n in range(1, 5)]
 SUCCESS = frozenset({"SUCCEEDED"})
@@ -59,11 +58,11 @@ class World:
                 status = next_status
         return status
 
-    def fetch(self, ref: RunRef, _remaining: float | None) -> dict[str, Any]:
-        self.calls.append(f"get {ref.run_id[-1]}")
-        if ref.run_id in self.get_errors:
-            raise self.get_errors[ref.run_id]
-        return run_document(self.status(ref.run_id), id=ref.run_id)
+    def fetch(self, run_id: str, _remaining: float | None) -> dict[str, Any]:
+        self.calls.append(f"get {run_id[-1]}")
+        if run_id in self.get_errors:
+            raise self.get_errors[run_id]
+        return run_document(self.status(run_id), id=run_id)
 
     def listing(self, workflow_id: str, _remaining: float | None) -> list[dict[str, Any]]:
         self.calls.append("list")
@@ -76,11 +75,9 @@ class World:
 def gate(world: World, clock: FakeClock, *, timeout: float | None = 3600.0, fail_fast: bool = False,
          max_retries: int = 8) -> list[Result]:
     retry = RetryPolicy(settings=RetrySettings(max_retries=max_retries, uniform=lambda low, high: high), floor=10.0)
-    return wait_for_runs(
-        refs=[RunRef(space=SPACE, project=PROJECT, run_id=run_id) for run_id in world.plans],
-        fetch=world.fetch, listing=world.listing, policy_for=lambda _workflow: FixedInterval(10.0), retry=retry,
-        success_statuses=SUCCESS, deadline=Deadline(clock, timeout), clock=clock, progress=RecordingProgress(),
-        began=clock.t, fail_fast=fail_fast)
+    reader = Reader(lambda run_id, remaining: world.fetch(run_id, remaining), world.listing)
+    return drive(list(world.plans), reader, clock=clock, retry=retry, policy=FixedInterval(10.0),
+                 success_statuses=SUCCESS, timeout=timeout, fail_fast=fail_fast)
 
 
 def test_runs_of_one_workflow_cost_one_listing_a_round_and_one_get_to_confirm_each_end(clock: FakeClock) -> None:
@@ -127,11 +124,8 @@ def test_a_throttled_listing_widens_the_whole_group_and_loses_no_run(clock: Fake
         return 10.0
 
     retry = RetryPolicy(settings=RetrySettings(uniform=lambda low, high: high), floor=10.0)
-    results = wait_for_runs(
-        refs=[RunRef(space=SPACE, project=PROJECT, run_id=run_id) for run_id in world.plans],
-        fetch=world.fetch, listing=world.listing, policy_for=lambda _w: policy, retry=retry,
-        success_statuses=SUCCESS, deadline=Deadline(clock, 3600.0), clock=clock, progress=RecordingProgress(),
-        began=clock.t)
+    results = drive(list(world.plans), Reader(world.fetch, world.listing), clock=clock, retry=retry, policy=policy,
+                    success_statuses=SUCCESS)
     assert all(r.exit_code == ExitCode.SUCCESS for r in results)
     # The throttled round read both runs itself (no run lost, no failure counted: every GetWorkflowRun answered);
     # from then on every run's schedule knows the service said "slow down".
@@ -231,9 +225,9 @@ def test_runs_of_several_workflows_each_get_their_listing(clock: FakeClock) -> N
     world = World(clock, {IDS[0]: [(15, "SUCCEEDED")], IDS[1]: [(15, "SUCCEEDED")]})
     original = world.fetch
 
-    def fetch(ref: RunRef, remaining: float | None) -> dict[str, Any]:
-        document = original(ref, remaining)
-        return {**document, "workflowId": other if ref.run_id == IDS[1] else WORKFLOW_ID}
+    def fetch(run_id: str, remaining: float | None) -> dict[str, Any]:
+        document = original(run_id, remaining)
+        return {**document, "workflowId": other if run_id == IDS[1] else WORKFLOW_ID}
 
     world.fetch = fetch  # type: ignore[method-assign]
     gate(world, clock)

@@ -11,6 +11,7 @@ import requests
 import responses
 from responses import matchers
 
+from gate.api import Api
 from gate.client import CodeCatalystClient
 from gate.display import PlainDisplay
 from gate.errors import Cancelled
@@ -18,10 +19,11 @@ from gate.history import History, LearnsHistory, durations_from, fetch_history, 
 from gate.policy import TAIL, PollContext
 from gate.redact import Redactor
 from gate.retry import RetryPolicy
-from gate.settings import RetrySettings, RunTarget
-from gate.waiter import RunRef, wait_for_run
-from gate.watch import history_loader
+from gate.runref import RunRef
+from gate.settings import Project, RetrySettings, RunChoice, Settings
+from gate.watch import workflow_policies
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
+from tests.loopkit import Reader, drive
 
 ENDPOINT = "https://codecatalyst.global.api.aws"
 LIST_URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns"
@@ -94,9 +96,13 @@ def test_the_history_call_never_outlasts_the_deadline(client: CodeCatalystClient
 def test_the_loader_tells_the_user_what_it_learned(client: CodeCatalystClient) -> None:
     responses.post(LIST_URL, json={"items": [past_run(120, number=1), past_run(300, number=2)]})
     progress = RecordingProgress()
-    target = RunTarget(space=SPACE, project=PROJECT, run_id=RUN_ID, endpoint=ENDPOINT, token=TOKEN)
-    history = history_loader(target, client, progress)(WORKFLOW_ID, None)
-    assert history.durations == (120.0, 300.0)
+    settings = Settings(command="wait", run=RunChoice(run_ids=(RUN_ID,)),
+                        project=Project(space=SPACE, project=PROJECT, endpoint=ENDPOINT, token=TOKEN))
+    policies = workflow_policies(settings, Api(client, space=SPACE, project=PROJECT), [RunRef(RUN_ID)], progress)
+    policy = policies.for_workflow(WORKFLOW_ID)
+    assert isinstance(policy, LearnsHistory)
+    policy(PollContext(elapsed=1.0, polls=1, status="IN_PROGRESS", workflow_id=WORKFLOW_ID))
+    assert policy.history is not None and policy.history.durations == (120.0, 300.0)
     assert progress.events == [("history", (2, ""))]
 
 
@@ -181,10 +187,11 @@ RUN_START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # run_document's startTim
 
 def wait(answers: list[dict[str, Any]], load: Loads, clock: FakeClock) -> Any:
     fetches, gate_start = iter(answers), clock.t
-    return wait_for_run(ref=RunRef(space=SPACE, project=PROJECT, run_id=RUN_ID), fetch=lambda _: next(fetches),
-                        policy=LearnsHistory(load), success_statuses=frozenset({"SUCCEEDED"}), timeout=3600.0,
-                        retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=clock, progress=RecordingProgress(),
-                        utc_now=lambda: RUN_START + timedelta(seconds=clock.t - gate_start))
+    [result] = drive([RUN_ID], Reader(lambda _run_id, _remaining: next(fetches)), policy=LearnsHistory(load),
+                     success_statuses=frozenset({"SUCCEEDED"}), timeout=3600.0,
+                     retry=RetryPolicy(settings=RetrySettings(), floor=1.0), clock=clock,
+                     utc_now=lambda: RUN_START + timedelta(seconds=clock.t - gate_start))
+    return result
 
 
 def test_a_run_over_on_the_first_poll_costs_no_history_call(clock: FakeClock) -> None:

@@ -8,7 +8,7 @@ import statistics
 
 import pytest
 
-from gate.history import History, LearnsHistory
+from gate.history import History, LearnsHistory, WorkflowPolicies
 from gate.policy import (
     CAP,
     FLOOR,
@@ -23,7 +23,6 @@ from gate.policy import (
     wait_cost_rate,
 )
 from gate.settings import PollSettings, Project, RunChoice, Settings
-from gate.watch import choose_policy
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN
 
 rng = random.Random(1)
@@ -172,17 +171,19 @@ def settings(interval: float | None) -> Settings:
 
 
 def test_an_explicit_interval_is_a_fixed_interval() -> None:
-    policy = choose_policy(settings(7.5), load_history=lambda _id, _left: History(AROUND_600))
+    policy = WorkflowPolicies(interval=settings(7.5).polling.interval,
+                              load=lambda _id, _left: History(AROUND_600)).for_workflow("w")
     assert policy == FixedInterval(7.5)
     assert {policy(at(age)) for age in (0.0, 600.0, 5000.0)} == {7.5}
 
 
 def test_without_an_interval_the_policy_learns_the_workflow_s_history() -> None:
-    policy = choose_policy(settings(None), load_history=lambda _id, _left: History(AROUND_600))
+    policy = WorkflowPolicies(interval=settings(None).polling.interval,
+                              load=lambda _id, _left: History(AROUND_600)).for_workflow("w")
     assert isinstance(policy, LearnsHistory)
     context = PollContext(elapsed=200.0, polls=1, status="IN_PROGRESS", run_age=200.0, workflow_id="w")
     assert policy(context) == Adaptive(durations=AROUND_600)(context)
-    assert choose_policy(settings(None)) == Adaptive()
+    assert WorkflowPolicies(interval=settings(None).polling.interval).for_workflow("w") == Adaptive()
 
 
 def test_the_simulation_runs_the_same_policy_through_the_real_loop() -> None:

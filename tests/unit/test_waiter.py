@@ -1,4 +1,5 @@
-"""The wait loop, driven by a fake clock: exact sleeps, outcomes and exit codes, no real waiting."""
+"""The wait loop with one run (gate.loop, N = 1), driven by a fake clock: exact sleeps, outcomes and exit codes,
+no real waiting."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from gate.policy import FixedInterval, PollContext
 from gate.retry import RetryPolicy
 from gate.settings import RetrySettings
 from gate.statuses import TERMINAL_STATUSES
-from gate.waiter import RunRef, outcome_for_status, wait_for_run
-from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, RecordingProgress, run_document
-
-REF = RunRef(space=SPACE, project=PROJECT, run_id=RUN_ID)
+from gate.verdict import outcome_for_status
+from tests.conftest import RUN_ID, FakeClock, RecordingProgress, run_document
+from tests.loopkit import Reader, drive
 
 
 class Script:
@@ -41,7 +41,9 @@ def run(script: Script, clock: FakeClock, progress: RecordingProgress, *, retry_
                                    timeout=3600.0)
     options.update(kwargs)
     retry = RetryPolicy(settings=RetrySettings(max_retries=max_retries, uniform=uniform), floor=retry_floor)
-    return wait_for_run(ref=REF, fetch=script, clock=clock, progress=progress, retry=retry, **options)
+    [result] = drive([RUN_ID], Reader(lambda _run_id, remaining: script(remaining)), clock=clock, progress=progress,
+                     retry=retry, **options)
+    return result
 
 
 def statuses(*names: str) -> list[dict[str, Any]]:
