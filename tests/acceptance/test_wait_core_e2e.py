@@ -1,0 +1,57 @@
+"""The one wait loop, end to end: what the two loops it replaced did differently (issue 19) now holds the same for
+one run and for many. A superseded run's successor reuses the workflow's history; at the deadline, a run read in
+that very round is not read again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gate.emulator import Emulator, ManualClock
+from tests.acceptance.conftest import PROJECT, SPACE, TOKEN, run_gate
+
+
+def gets_of(emulator: Emulator, run_id: str) -> int:
+    return sum(1 for r in list(emulator.requests) if r.operation == "GetWorkflowRun" and run_id in r.path)
+
+
+def test_following_a_superseded_run_learns_the_workflow_s_history_once() -> None:
+    clock, gets, runs = ManualClock(), [], {}
+
+    def log(line: str) -> None:  # the second poll of the first run: a newer run supersedes it
+        if " GetWorkflowRun" in line:
+            gets.append(line)
+            clock.advance(1)
+            if len(gets) == 2:
+                runs["newer"] = emulator.start_run(workflow="Release", timeline=[["IN_PROGRESS", 2]])
+
+    emulator = Emulator(token=TOKEN, scenario="busy", clock=clock, log=log).start()
+    try:
+        first = emulator.start_run(workflow="Release")
+        done = run_gate("wait", "--space", SPACE, "--project", PROJECT, "--endpoint", emulator.base_url, "--json",
+                        "--run-id", first.id, "--follow-superseded")  # no --interval: the adaptive policy learns
+        assert done.returncode == 0, done.stderr
+        result: dict[str, Any] = done.json()
+        assert (result["run-id"], result["followed"]) == (runs["newer"].id, [first.id])
+        assert gets_of(emulator, first.id) >= 2 and gets_of(emulator, runs["newer"].id) >= 2  # both polled going
+        learned = [line for line in done.stderr.splitlines() if "adaptive polling" in line]
+        assert len(learned) == 1, done.stderr  # the two loops before: once per followed run
+    finally:
+        emulator.stop()
+
+
+def test_at_the_deadline_runs_read_that_round_are_not_read_again(start_emulator: Any) -> None:
+    emulator = start_emulator()
+    endless = [emulator.start_run(workflow=name, timeline=[["IN_PROGRESS", 1]], final=None)
+               for name in ("MyDemoWorkflow", "BrokenWorkflow", "MyDemoWorkflow")]
+
+    def gate(*run_ids: str) -> None:
+        args = [arg for run_id in run_ids for arg in ("--run-id", run_id)]
+        done = run_gate("wait", "--space", SPACE, "--project", PROJECT, "--endpoint", emulator.base_url, "--json",
+                        "--interval", "1", "--timeout", "3", *args)
+        assert done.returncode == 3, done.stderr
+
+    gate(endless[0].id)
+    alone = gets_of(emulator, endless[0].id)
+    gate(endless[1].id, endless[2].id)  # two workflows: nothing to batch, each read on its own every round
+    assert alone == 4  # at 0, 1, 2 and 3 s; the deadline ends the wait on the answer of that last round
+    assert [gets_of(emulator, run.id) for run in endless[1:]] == [alone, alone]  # the two loops before: 5 each
