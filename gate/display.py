@@ -132,10 +132,12 @@ class PlainDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None) -> None:
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+                       workflow: str | None = None) -> None:
         self._watch.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f" run {run_id}" if run_id is not None else ""
-        self._line(f"[{format_elapsed(elapsed)}]{which} status {status}")
+        of = f" (workflow {workflow})" if workflow else ""
+        self._line(f"[{format_elapsed(elapsed)}]{which} status {status}{of}")
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
         self._watch.will_act(self._clock.now(), elapsed, next_delay)
@@ -183,11 +185,15 @@ class PlainDisplay:
             seconds = data["duration-seconds"]
             took = f", run took {format_elapsed(seconds)}" if seconds is not None else ""
             status = data["status"] or "unknown"
-            self._line(f"run {run.run_id}: {data['result']} (status {status}){took}", always=failed)
+            of = f", workflow {run.workflow_name or data['workflow-id']}" if run.workflow_name or data["workflow-id"] \
+                else ""
+            self._line(f"run {run.run_id}: {data['result']} (status {status}{of}){took}", always=failed)
             if run.message and failed:
                 self._line(f"  {run.message.splitlines()[0]}", always=True)
             for reason in data["status-reasons"]:
                 self._line(f"  reason: {describe_reason(reason)}", always=failed)
+            if data["run-url"]:
+                self._line(f"  run: {data['run-url']}", always=failed)
 
     # -- Ticker ----------------------------------------------------------------------------------------------
 
@@ -294,9 +300,11 @@ class TtyDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None) -> None:
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+                       workflow: str | None = None) -> None:
         self._watch.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f"{self._safe(run_id)}  " if run_id is not None else ""
+        which += f"{self._style(self._safe(workflow), DIM)}  " if workflow else ""
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  {which}"
                      f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
 
@@ -355,6 +363,8 @@ class TtyDisplay:
             why = f"  {self._safe(run.message.splitlines()[0])}" if run.message and run.kind != "success" else ""
             lines.append(f"  {self._style(mark, KIND_COLOURS.get(run.kind, RED))} {self._safe(run.run_id)}  "
                          f"{self._safe(each['status'] or run.kind)}{why}")
+            if each["run-url"]:
+                lines.append(f"    {self._style(self._safe(each['run-url']), DIM)}")
         return lines
 
     # -- Ticker ----------------------------------------------------------------------------------------------

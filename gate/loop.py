@@ -95,8 +95,10 @@ class Loop:
     def seen(self, w: Watched, status: str, item: dict[str, Any]) -> None:
         previous = w.status
         if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime")):
-            self.pacing.progress.status_changed(status=status, previous=previous, elapsed=self.pacing.elapsed(),
-                                                run_id=w.ref.run_id if self.several else None)
+            self.pacing.progress.status_changed(
+                status=status, previous=previous, elapsed=self.pacing.elapsed(),
+                run_id=w.ref.run_id if self.several else None,
+                workflow=(w.ref.workflow_name or w.workflow_id) if self.several else None)
 
     def read(self, w: Watched) -> TransientError | None:
         """One GetWorkflowRun: its answer ends the run when it says the run ended. A transient failure is returned

@@ -10,8 +10,8 @@ if TYPE_CHECKING:
 
 
 class Progress(Protocol):
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None
-                       ) -> None: ...  # run_id: which run, when several are gated at once
+    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+                       workflow: str | None = None) -> None: ...  # which run and workflow, when several are gated
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None: ...
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None: ...
     def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None

@@ -55,3 +55,21 @@ def test_at_the_deadline_runs_read_that_round_are_not_read_again(start_emulator:
     gate(endless[1].id, endless[2].id)  # two workflows: nothing to batch, each read on its own every round
     assert alone == 4  # at 0, 1, 2 and 3 s; the deadline ends the wait on the answer of that last round
     assert [gets_of(emulator, run.id) for run in endless[1:]] == [alone, alone]  # the two loops before: 5 each
+
+
+def test_with_several_runs_each_line_names_its_workflow_and_the_end_lists_every_run_s_url(start_emulator: Any
+                                                                                           ) -> None:
+    emulator = start_emulator(step=60)  # a minute of the runs' time per answer: a few polls each
+    done = run_gate("wait", "--space", SPACE, "--project", PROJECT, "--endpoint", emulator.base_url, "--json",
+                    "--workflow", "MyDemoWorkflow,BrokenWorkflow", "--start")  # adaptive: history per workflow
+    assert done.returncode == 1, done.stderr
+    runs = {run["workflow-name"]: run for run in done.json()["runs"]}
+    assert set(runs) == {"MyDemoWorkflow", "BrokenWorkflow"}
+    lines = done.stderr.splitlines()
+    for name, run in runs.items():
+        assert any(f"run {run['run-id']} status" in line and line.endswith(f"(workflow {name})") for line in lines)
+        assert f"run {run['run-id']}: {run['result']} (status {run['status']}, workflow {name})" in done.stderr
+        assert f"run: {run['run-url']}" in done.stderr and run["run-url"].startswith("https://")
+    # History is learned for a run still going after its first answer (BrokenWorkflow's fails at once): by name.
+    learned = [line for line in lines if "adaptive polling" in line]
+    assert len(learned) == 1 and "of workflow MyDemoWorkflow (median" in learned[0], done.stderr
