@@ -64,6 +64,7 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         interval=value("interval"),
         timeout=value("timeout"),
         success_statuses=[read_input(env, "success-statuses")],
+        retry_base=hidden_number(env.get("CODECATALYST_RETRY_BASE", "")),
         outputs=outputs,
         # In Actions the poll log is the step's log, fenced; elsewhere stdout carries the JSON.
         display_stream="stdout" if in_actions else "stderr",
@@ -72,6 +73,15 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
                    "(token: ${{ secrets.CODECATALYST_TOKEN }})",
         names={**FIELD_NAMES, "token": "CODECATALYST_TOKEN" if from_variable else FIELD_NAMES["token"]},
     )
+
+
+def hidden_number(text: str) -> float | None:
+    """A hidden setting for tests (the backoff's first ceiling, as the CLI's --retry-base); unset or not a number:
+    the default."""
+    try:
+        return float(text) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,

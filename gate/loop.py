@@ -73,6 +73,7 @@ class Watched:
 class Rules:
     success_statuses: frozenset[str]
     fail_fast: bool = False  # several runs: stop at the first that can no longer pass
+    fail_fast_name: str = "--fail-fast"  # what the user calls it (the Action: its input)
     successor: Successor | None = None  # --follow-superseded: a SUPERSEDED run hands the gate to its successor
 
 
@@ -162,8 +163,9 @@ class Loop:
     def next_delay(self, failure: TransientError | None) -> float | None:
         """How long to sleep before the next round; None when every run is decided."""
         if self.rules.fail_fast and (failed := self.failed()) is not None:
-            self.last_look("cancelled", ExitCode.RUN_FAILED, f"not waited for: --fail-fast stopped the gate when "
-                                                             f"run {failed.ref.run_id} could no longer pass")
+            self.last_look("cancelled", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
+                                                             f"the gate when run {failed.ref.run_id} could no longer "
+                                                             "pass")
         still, pacing = self.going(), self.pacing
         if not still:
             return None

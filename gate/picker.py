@@ -71,7 +71,8 @@ class Picker:
         self._workflows = workflows.follow_pages(page, what="ListWorkflows")
         return self._workflows
 
-    def workflow(self, ref: WorkflowRef, *, field: str = "--workflow") -> Item:
+    def workflow(self, ref: WorkflowRef, *, field: str = "--workflow",
+                 flags: tuple[str, str] = ("--branch", "--repository")) -> Item:
         """The one workflow `ref` names; exit 2 with the candidates when none or several match."""
         items = self.workflows()
         if workflows.is_workflow_id(ref.workflow):
@@ -81,7 +82,7 @@ class Picker:
             raise InputError(field, ref.workflow, "no workflow of the project has this ID; "
                                                   f"the project's workflows: {workflows.listed(items)}")
         return dict(workflows.pick_workflow(items, name=ref.workflow, branch=ref.branch, repository=ref.repository,
-                                            field=field))
+                                            field=field, flags=flags))
 
     def runs(self, workflow_id: str, *, until: Callable[[Sequence[Any]], bool]) -> list[Item]:
         """The workflow's runs, newest first, page by page until `until` says the pages reach far enough."""
@@ -133,7 +134,8 @@ class Picker:
         if choice.run_ids:
             return [RunRef(run_id) for run_id in choice.run_ids]
         field = names.get("workflow", "--workflow")
-        chosen = [self.workflow(ref, field=field) for ref in choice.workflows]
+        flags = (names.get("branch", "--branch"), names.get("repository", "--repository"))
+        chosen = [self.workflow(ref, field=field, flags=flags) for ref in choice.workflows]
         runs = []
         for workflow in chosen:
             if choice.start:

@@ -79,8 +79,9 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
         display.note(f"token from {project.token_source}")
     display.tick(clock.now())
     ticking = DisplayClock(clock, display)
-    pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
-                    retry=RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR))
+    retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
+                        endpoint_name=settings.names.get("endpoint", "--endpoint"))
+    pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display, retry=retry)
     picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
     single = choice.count == 1
     known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
@@ -101,6 +102,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
         with cancel_on_signals():
             refs = distinct(picker.pick(choice, names=settings.names, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
+                          fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),
                           successor=successor if choice.follow_superseded else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display)))
