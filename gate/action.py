@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate import app
-from gate.settings import RawInputs, in_azure_pipelines
+from gate.inputs import RawInputs, in_azure_pipelines
 
 INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
                "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",

@@ -16,9 +16,10 @@ from gate.api import Api
 from gate.client import CodeCatalystClient
 from gate.describe import PREFIX
 from gate.errors import ExitCode, GateError
+from gate.inputs import RawInputs, parse_settings
 from gate.redact import Redactor
 from gate.reporting import Sink
-from gate.settings import Command, OutputTargets, RawInputs, Settings, parse_settings
+from gate.settings import Command, OutputTargets, Settings
 
 if TYPE_CHECKING:
     from gate.clock import Clock
@@ -68,7 +69,7 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     with CodeCatalystClient(endpoint=project.endpoint, token=project.token) as client:
         api = Api(client, space=project.space, project=project.project)
         if settings.command == "get":
-            assert settings.run.run_id is not None  # settings.run_choice: `get` takes a run ID only
+            assert settings.run.run_id is not None  # inputs.run_choice: `get` takes a run ID only
             return get(settings.run.run_id, api=api, sink=sink)
         # The wait's machinery (policies, the loop, signals, displays) loads here: `get` never pays for it.
         from gate.clock import SystemClock

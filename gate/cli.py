@@ -116,7 +116,8 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
     """The flags as given, plus what the CLI reads from its environment; every rule runs in gate.settings."""
     import os
 
-    from gate.settings import OutputTargets, RawInputs, in_azure_pipelines
+    from gate.inputs import RawInputs, in_azure_pipelines
+    from gate.settings import OutputTargets
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
                             dotenv_file=options.pop("dotenv_file", None), azure=in_azure_pipelines(os.environ))

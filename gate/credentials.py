@@ -60,7 +60,7 @@ def find_token(
     read_text: ReadText = _read_text,
     now: Callable[[], datetime] = _utc_now,
 ) -> Credential:
-    """The AWS tools' sources, after the gate's own (--token-file, CODECATALYST_TOKEN: gate.settings.read_token):
+    """The AWS tools' sources, after the gate's own (--token-file, CODECATALYST_TOKEN: gate.inputs.read_token):
     the first that is set wins; an empty value counts as unset (an Action input left blank)."""
     if env.get(AWS_TOKEN_ENV, "").strip():
         return Credential(validate_token(env[AWS_TOKEN_ENV], field=AWS_TOKEN_ENV), AWS_TOKEN_ENV)

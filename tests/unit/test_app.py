@@ -14,10 +14,11 @@ import responses
 from gate import app, watch
 from gate.errors import ExitCode
 from gate.formats import dotenv
+from gate.inputs import RawInputs
 from gate.redact import Redactor
 from gate.reporting import Sink, redacted
 from gate.result import Result
-from gate.settings import OutputTargets, RawInputs
+from gate.settings import OutputTargets
 from tests.acceptance.test_action_e2e import parse_output_file
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 

@@ -12,8 +12,8 @@ import pytest
 from gate.errors import ExitCode
 from gate.formats import azure
 from gate.formats.dotenv import variable_name
+from gate.inputs import in_azure_pipelines
 from gate.result import RESULT_KEYS, Result, ResultKind
-from gate.settings import in_azure_pipelines
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 
 NAMES = [variable_name(key) for key in RESULT_KEYS]
