@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from gate import schema, workflows
+from gate import defaults, schema, workflows
 from gate.client import CodeCatalystClient
 from gate.clock import Clock, Deadline
 from gate.errors import DeadlineExceeded, InputError, TransientError
@@ -109,8 +109,10 @@ class Picker:
         return dict(workflows.pick_workflow(items, name=ref.workflow, branch=ref.branch, repository=ref.repository,
                                             field=field))
 
-    def runs(self, workflow_id: str, *, until: Callable[[Sequence[Any]], bool]) -> list[Item]:
-        """The workflow's runs, newest first, page by page until `until` says the pages reach far enough."""
+    def runs(self, workflow_id: str, *, until: Callable[[Sequence[Any]], bool],
+             capped: Callable[[int, int], None] | None = None) -> list[Item]:
+        """The workflow's runs in the order the service lists them (the API documents none), page by page until
+        `until` says the pages read reach far enough, or the page cap (`capped` hears of it)."""
         p, client = self._project, self._client
 
         def page(token: str | None) -> Item:
@@ -118,7 +120,8 @@ class Picker:
                 space=p.space, project=p.project, workflow_id=workflow_id, next_token=token, remaining=left))
             return schema.validate_list_workflow_runs(answer, workflow_id=workflow_id)
 
-        return workflows.follow_pages(page, until=until, what="ListWorkflowRuns")
+        return workflows.follow_pages(page, until=until, what="ListWorkflowRuns", max_pages=defaults.MAX_RUN_PAGES,
+                                      capped=capped)
 
     # -- the run ---------------------------------------------------------------------------------------------
 
@@ -139,9 +142,9 @@ class Picker:
         """The newest run of the workflow (started at or after `since`), looked for until one exists."""
         workflow_id = str(workflow["id"])
         what = f"run of workflow {workflow.get('name')}" + (f" started since {since.isoformat()}" if since else "")
-        until = workflows.started_at_or_before(since) if since else bool  # the newest is on the first page with runs
-        run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until), since=since,
-                                                            workflow_id=workflow_id))
+        until, capped = workflows.started_at_or_before(since), capped_note(self._progress)
+        run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until, capped=capped),
+                                                            since=since, workflow_id=workflow_id))
         self._progress.note(f"run {run['id']}: the newest {what} (started {run.get('startTime')})")
         return str(run["id"])
 
@@ -149,8 +152,9 @@ class Picker:
         """The run that superseded `superseded` (a GetWorkflowRun answer), looked for until it is listed."""
         workflow_id = str(superseded["workflowId"])
         began = workflows.parse_rfc3339(str(superseded["startTime"]))
+        until, capped = workflows.started_at_or_before(began), capped_note(self._progress)
         run = self._look(f"run that superseded {superseded['id']}", lambda: workflows.superseding_run(
-            self.runs(workflow_id, until=workflows.started_at_or_before(began)), superseded=superseded))
+            self.runs(workflow_id, until=until, capped=capped), superseded=superseded))
         self._progress.note(f"run {superseded['id']} was superseded by run {run['id']}; gating on that one")
         return str(run["id"])
 
@@ -172,3 +176,16 @@ class Picker:
             picked(run)
             runs.append(run)
         return runs
+
+
+def capped_note(progress: Progress) -> Callable[[int, int], None]:
+    """Tells once per pick that ListWorkflowRuns was read up to the page cap without the pages proving their order
+    newest first: the run is then chosen from the runs read, and a newer one on a later page is missed."""
+    told: list[int] = []
+
+    def note(pages: int, items: int) -> None:
+        if not told:
+            told.append(pages)
+            progress.note(f"ListWorkflowRuns: read {pages} pages ({items} runs), the cap, without them proving "
+                          "newest-first order; choosing among the runs read")
+    return note
