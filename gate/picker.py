@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from gate import defaults, schema, workflows
@@ -21,6 +22,7 @@ from gate.policy import PollContext, PollPolicy
 from gate.progress import Progress
 from gate.retry import RetryPolicy, Streak
 from gate.settings import Project, RunChoice, WorkflowRef
+from gate.timestamps import ended_before
 
 T = TypeVar("T")
 Item = dict[str, Any]
@@ -31,14 +33,18 @@ class Picked:
     run_id: str
     workflow: Item | None = None  # the workflow, when the run was picked through it
     started: bool = False  # this gate sent the StartWorkflowRun that gave the run
+    # Taken as the newest run with no since known: the gate's start, before which an ended run is reported stale.
+    stale_if_ended_before: datetime | None = None
 
 
 class Picker:
     def __init__(self, *, client: CodeCatalystClient, project: Project, clock: Clock, deadline: Deadline,
-                 retry: RetryPolicy, policy: PollPolicy, progress: Progress, env: Mapping[str, str]) -> None:
+                 retry: RetryPolicy, policy: PollPolicy, progress: Progress, env: Mapping[str, str],
+                 utc_now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._client, self._project, self._clock, self._deadline = client, project, clock, deadline
         self._retry, self._policy, self._progress, self._env = retry, policy, progress, env
         self._began = clock.now()
+        self._began_at = utc_now()  # the gate's start by the wall clock, for runs that ended before it
         self._workflows: list[Item] | None = None
         self.streak = Streak()  # reached: the endpoint has answered this gate, later failures get the full budget
 
@@ -138,15 +144,32 @@ class Picker:
                             "if this step already started it)")
         return str(run["id"])
 
-    def latest(self, workflow: Item, *, since: datetime | None) -> str:
-        """The newest run of the workflow (started at or after `since`), looked for until one exists."""
+    def latest(self, workflow: Item, *, since: datetime | None, given_by: str = "--since") -> Picked:
+        """The newest run of the workflow (started at or after `since`), looked for until one exists. Without a
+        stated since, in CI, the CI system's time for this pipeline (gate.cisince); where no time is known, a run
+        that ended before the gate started is told as such (a warning, and the result's `stale`)."""
+        from gate.cisince import ci_since
+
+        found = None if since is not None else ci_since(self._env, read_text=read_text)
+        source = f"given by {given_by}" if found is None else found.source
+        since = since if found is None else found.moment
+        if since is not None or source:
+            self._progress.note(f"since {since.isoformat()}: {source}" if since else f"no since known: {source}")
         workflow_id = str(workflow["id"])
         what = f"run of workflow {workflow.get('name')}" + (f" started since {since.isoformat()}" if since else "")
         until, capped = workflows.started_at_or_before(since), capped_note(self._progress)
         run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until, capped=capped),
                                                             since=since, workflow_id=workflow_id))
         self._progress.note(f"run {run['id']}: the newest {what} (started {run.get('startTime')})")
-        return str(run["id"])
+        if since is not None:
+            return Picked(str(run["id"]), workflow)
+        if ended_before(run.get("endTime"), self._began_at):
+            self._progress.warning(
+                f"run {run['id']} ended at {run.get('endTime')}, before this gate started "
+                f"({self._began_at.isoformat(timespec='seconds')}); with no {given_by} given and none known from CI, "
+                f"it may be an earlier run than the one to wait for: give {given_by} to wait for a run started "
+                "after that time")
+        return Picked(str(run["id"]), workflow, stale_if_ended_before=self._began_at)
 
     def successor(self, superseded: Item) -> str:
         """The run that superseded `superseded` (a GetWorkflowRun answer), looked for until it is listed."""
@@ -172,7 +195,7 @@ class Picker:
                 run = Picked(self.start(workflow, client_token=choice.client_token,
                                         field=names.get("client-token", "--client-token")), workflow, started=True)
             else:
-                run = Picked(self.latest(workflow, since=choice.since), workflow)
+                run = self.latest(workflow, since=choice.since, given_by=names.get("since", "--since"))
             picked(run)
             runs.append(run)
         return runs
@@ -189,3 +212,8 @@ def capped_note(progress: Progress) -> Callable[[int, int], None]:
             progress.note(f"ListWorkflowRuns: read {pages} pages ({items} runs), the cap, without them proving "
                           "newest-first order; choosing among the runs read")
     return note
+
+
+def read_text(path: str) -> str:
+    """A CI system's file (GitHub's event payload), for gate.cisince."""
+    return Path(path).read_text(encoding="utf-8")

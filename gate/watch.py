@@ -129,8 +129,10 @@ def watch(settings: Settings, *, client: CodeCatalystClient, display: Display, c
 
 
 def described(result: Result, picked: Picked) -> Result:
-    """A run's result with what picking it told: its workflow's name, whether this gate started it."""
-    return dataclasses.replace(result, workflow_name=(picked.workflow or {}).get("name"), started=picked.started)
+    """A run's result with what picking it told: its workflow's name, whether this gate started it, and the moment
+    before which its having ended makes it stale."""
+    return dataclasses.replace(result, workflow_name=(picked.workflow or {}).get("name"), started=picked.started,
+                               stale_if_ended_before=picked.stale_if_ended_before)
 
 
 def wait_following(settings: Settings, picked: Picked, *, picker: Picker, client: CodeCatalystClient,
