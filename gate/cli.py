@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gate import __version__
-from gate.defaults import DEFAULT_ENDPOINT, FIPS_ENDPOINT
+from gate.defaults import CI_SINCE_GRACE, DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.describe import PREFIX
 from gate.errors import ExitCode, exit_codes_help
 from gate.result import RESULT_KEYS
@@ -159,8 +159,10 @@ def choice_options(func: Any) -> Any:
         click.option("--latest", is_flag=True, envvar="CODECATALYST_LATEST",
                      help="Wait on the newest run of --workflow (by start time), looking until one exists."),
         click.option("--since", envvar="CODECATALYST_SINCE",
-                     help="With --latest: only a run started at or after this RFC 3339 time "
-                          "[env CODECATALYST_SINCE]."),
+                     help="With --latest: only a run started at or after this RFC 3339 time [default in CI: when "
+                          f"the pipeline was created or its push happened, less {CI_SINCE_GRACE:g} s; elsewhere "
+                          "none, and a run that ended before the gate started is reported stale; env "
+                          "CODECATALYST_SINCE]."),
         click.option("--client-token", envvar="CODECATALYST_CLIENT_TOKEN",
                      help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI "
                           "step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
@@ -200,7 +202,8 @@ def choice_options(func: Any) -> Any:
 @click.option("--heartbeat",
               help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so "
                    "CI systems that stop silent jobs don't; 0 turns it off [default 60s].")
-@click.option("--quiet", "-q", is_flag=True, help="Print errors only (outputs and exit codes are unchanged).")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print errors and warnings only (outputs and exit codes are unchanged).")
 @click.option("--retry-base", type=float, hidden=True, envvar="CODECATALYST_RETRY_BASE",
               help="The backoff's first ceiling in seconds [default 2]; tests set 0 to retry at the interval.")
 def wait(**options: Any) -> None:

@@ -23,3 +23,11 @@ FIRST_CONTACT_RETRIES = 3
 REQUEST_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
 DEADLINE_GRACE = 1.0  # one last poll may start up to the deadline and take this long
+
+# Picking a run through ListWorkflowRuns, whose order the API does not document: while the pages read do not prove
+# newest-first order, the gate reads on, at most this many pages a look (5000 runs at the service's 50 a page);
+# reaching the cap is logged, and the run is chosen from the pages read.
+MAX_RUN_PAGES = 100
+# In CI, --latest without --since takes the CI system's time for this pipeline (gate.cisince) less this grace, so
+# that a run the same push started is not missed when the two systems' clocks or triggers differ by a little.
+CI_SINCE_GRACE = 60.0

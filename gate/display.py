@@ -152,6 +152,9 @@ class PlainDisplay:
     def note(self, text: str) -> None:
         self._line(text)
 
+    def warning(self, text: str) -> None:
+        self._line(f"warning: {text}", always=True)
+
     def finished(self, result: Result) -> None:
         self._done = True
         if result.runs:
@@ -323,6 +326,9 @@ class TtyDisplay:
 
     def note(self, text: str) -> None:
         self._print([f"  {self._style(self._safe(text), DIM)}"])
+
+    def warning(self, text: str) -> None:
+        self._print([f"  {self._style(self._safe(f'warning: {text}'), YELLOW)}"])
 
     def finished(self, result: Result) -> None:
         self._done = True

@@ -91,7 +91,8 @@ class Loop:
     def end(self, w: Watched, kind: ResultKind, code: ExitCode, message: str = "") -> None:
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
-                          workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed))
+                          workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
+                          stale_if_ended_before=w.ref.stale_if_ended_before)
 
     def seen(self, w: Watched, status: str, item: dict[str, Any]) -> None:
         previous = w.status

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
-from gate import workflows
+from gate import defaults, workflows
 from gate.api import Api
 from gate.errors import DeadlineExceeded, InputError, TransientError
 from gate.idempotency import choose_client_token
 from gate.pacing import Pacing
 from gate.policy import PollPolicy
+from gate.progress import Progress
 from gate.runref import RunRef
 from gate.settings import RunChoice, WorkflowRef
+from gate.timestamps import ended_before
 
 T = TypeVar("T")
 Item = dict[str, Any]
@@ -29,6 +32,7 @@ class Picker:
     def __init__(self, *, api: Api, pacing: Pacing, policy: PollPolicy, env: Mapping[str, str]) -> None:
         self._api, self._pacing, self._policy, self._env = api, pacing, policy, env
         self._progress = pacing.progress
+        self._began_at = pacing.utc_now()  # the gate's start by the wall clock, for runs that ended before it
         self._workflows: list[Item] | None = None
 
     def call(self, what: str, request: Callable[[float | None], T]) -> T:
@@ -84,15 +88,18 @@ class Picker:
         return dict(workflows.pick_workflow(items, name=ref.workflow, branch=ref.branch, repository=ref.repository,
                                             field=field, flags=flags))
 
-    def runs(self, workflow_id: str, *, until: Callable[[Sequence[Any]], bool]) -> list[Item]:
-        """The workflow's runs, newest first, page by page until `until` says the pages reach far enough."""
+    def runs(self, workflow_id: str, *, until: Callable[[Sequence[Any]], bool],
+             capped: Callable[[int, int], None] | None = None) -> list[Item]:
+        """The workflow's runs in the order the service lists them (the API documents none), page by page until
+        `until` says the pages read reach far enough, or the page cap (`capped` hears of it)."""
         api = self._api
 
         def page(token: str | None) -> Item:
             return self.call("ListWorkflowRuns", lambda left: api.list_runs(workflow_id, next_token=token,
                                                                             remaining=left))
 
-        return workflows.follow_pages(page, until=until, what="ListWorkflowRuns")
+        return workflows.follow_pages(page, until=until, what="ListWorkflowRuns", max_pages=defaults.MAX_RUN_PAGES,
+                                      capped=capped)
 
     # -- the run ---------------------------------------------------------------------------------------------
 
@@ -108,22 +115,40 @@ class Picker:
                             "if this step already started it)")
         return str(run["id"])
 
-    def latest(self, workflow: Item, *, since: datetime | None) -> str:
-        """The newest run of the workflow (started at or after `since`), looked for until one exists."""
+    def latest(self, workflow: Item, *, since: datetime | None, given_by: str = "--since") -> RunRef:
+        """The newest run of the workflow (started at or after `since`), looked for until one exists. Without a
+        stated since, in CI, the CI system's time for this pipeline (gate.cisince); where no time is known, a run
+        that ended before the gate started is told as such (a warning, and the result's `stale`)."""
+        from gate.cisince import ci_since
+
+        found = None if since is not None else ci_since(self._env, read_text=read_text)
+        source = f"given by {given_by}" if found is None else found.source
+        since = since if found is None else found.moment
+        if since is not None or source:
+            self._progress.note(f"since {since.isoformat()}: {source}" if since else f"no since known: {source}")
         workflow_id = str(workflow["id"])
         what = f"run of workflow {workflow.get('name')}" + (f" started since {since.isoformat()}" if since else "")
-        until = workflows.started_at_or_before(since) if since else bool  # the newest is on the first page with runs
-        run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until), since=since,
-                                                            workflow_id=workflow_id))
+        until, capped = workflows.started_at_or_before(since), capped_note(self._progress)
+        run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until, capped=capped),
+                                                            since=since, workflow_id=workflow_id))
         self._progress.note(f"run {run['id']}: the newest {what} (started {run.get('startTime')})")
-        return str(run["id"])
+        if since is not None:
+            return RunRef(str(run["id"]), workflow)
+        if ended_before(run.get("endTime"), self._began_at):
+            self._progress.warning(
+                f"run {run['id']} ended at {run.get('endTime')}, before this gate started "
+                f"({self._began_at.isoformat(timespec='seconds')}); with no {given_by} given and none known from CI, "
+                f"it may be an earlier run than the one to wait for: give {given_by} to wait for a run started "
+                "after that time")
+        return RunRef(str(run["id"]), workflow, stale_if_ended_before=self._began_at)
 
     def successor(self, superseded: Item) -> str:
         """The run that superseded `superseded` (a GetWorkflowRun answer), looked for until it is listed."""
         workflow_id = str(superseded["workflowId"])
         began = workflows.parse_rfc3339(str(superseded["startTime"]))
+        until, capped = workflows.started_at_or_before(began), capped_note(self._progress)
         run = self._look(f"run that superseded {superseded['id']}", lambda: workflows.superseding_run(
-            self.runs(workflow_id, until=workflows.started_at_or_before(began)), superseded=superseded))
+            self.runs(workflow_id, until=until, capped=capped), superseded=superseded))
         self._progress.note(f"run {superseded['id']} was superseded by run {run['id']}; gating on that one")
         return str(run["id"])
 
@@ -142,7 +167,25 @@ class Picker:
                 run = RunRef(self.start(workflow, client_token=choice.client_token,
                                         field=names.get("client-token", "--client-token")), workflow, started=True)
             else:
-                run = RunRef(self.latest(workflow, since=choice.since), workflow)
+                run = self.latest(workflow, since=choice.since, given_by=names.get("since", "--since"))
             picked(run)
             runs.append(run)
         return runs
+
+
+def capped_note(progress: Progress) -> Callable[[int, int], None]:
+    """Tells once per pick that ListWorkflowRuns was read up to the page cap without the pages proving their order
+    newest first: the run is then chosen from the runs read, and a newer one on a later page is missed."""
+    told: list[int] = []
+
+    def note(pages: int, items: int) -> None:
+        if not told:
+            told.append(pages)
+            progress.note(f"ListWorkflowRuns: read {pages} pages ({items} runs), the cap, without them proving "
+                          "newest-first order; choosing among the runs read")
+    return note
+
+
+def read_text(path: str) -> str:
+    """A CI system's file (GitHub's event payload), for gate.cisince."""
+    return Path(path).read_text(encoding="utf-8")

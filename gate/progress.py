@@ -17,4 +17,5 @@ class Progress(Protocol):
     def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None
                         ) -> None: ...  # workflow: which one, when the gate waits on runs of several
     def note(self, text: str) -> None: ...  # what the gate decided or found: the run it started, the token's source
+    def warning(self, text: str) -> None: ...  # what may make the verdict not the one wanted; shown even when quiet
     def finished(self, result: Result) -> None: ...

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from gate.errors import ExitCode, ResultKind
-from gate.timestamps import duration_seconds
+from gate.timestamps import duration_seconds, ended_before
 
 __all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Result", "ResultKind", "run_console_url"]
 
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
     "start-time", "end-time", "last-updated-time", "duration-seconds",
-    "status-reasons", "run-url", "started", "followed", "polls", "response", "exit-code",
+    "status-reasons", "run-url", "started", "followed", "stale", "polls", "response", "exit-code",
 )
 
 CONSOLE_BASE = "https://codecatalyst.aws"
@@ -72,10 +73,18 @@ class Result:
     workflow_name: str | None = None  # known when the gate picked the run by workflow
     started: bool = False  # this gate started the run (StartWorkflowRun)
     followed: tuple[str, ...] = ()  # runs gated before this one, superseded, oldest first
+    # --latest with no since given or known from CI: the gate's start; a run that ended before it is `stale`.
+    stale_if_ended_before: datetime | None = None
     runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
+
+    @property
+    def stale(self) -> bool:
+        """Taken as the newest run with no since known, and it had ended before the gate started: it may be an
+        earlier run than the one to wait for (a push whose run has not appeared yet)."""
+        return ended_before(self._field("endTime"), self.stale_if_ended_before)
 
     def to_dict(self) -> dict[str, Any]:
         """The result keys with JSON types (null where unknown); `runs` only when several runs were gated."""
@@ -99,6 +108,7 @@ class Result:
             ) if self.run_id else None,
             "started": self.started,
             "followed": list(self.followed),
+            "stale": self.stale,
             "polls": self.polls,
             "response": self.response,
             "exit-code": int(self.exit_code),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -11,6 +12,8 @@ class RunRef:
     run_id: str
     workflow: dict[str, Any] | None = None  # the workflow (a ListWorkflows item), when the run was picked through it
     started: bool = False  # this gate sent the StartWorkflowRun that gave the run
+    # Taken as the newest run with no since known: the gate's start, before which an ended run is reported stale.
+    stale_if_ended_before: datetime | None = None
 
     @property
     def workflow_name(self) -> str | None:

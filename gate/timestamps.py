@@ -21,3 +21,9 @@ def duration_seconds(start: Any, end: Any) -> float | None:
     if started is None or ended is None:
         return None
     return round((ended - started).total_seconds(), 3)
+
+
+def ended_before(end: Any, moment: datetime | None) -> bool:
+    """Whether an answer's endTime (RFC 3339 with an offset) is before `moment`; False when either is unknown."""
+    ended = parse_time(end)
+    return moment is not None and ended is not None and ended.tzinfo is not None and ended < moment

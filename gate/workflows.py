@@ -1,9 +1,13 @@
 """Which workflow and which run (pure): a workflow by name or ID, every page of a listing, the newest run,
 and the run that superseded another. Items are schema-checked answers (gate/schema.py) before they get here.
+
+No listing order is assumed: runs are compared by startTime, and a run listing is cut short only while the pages
+read so far prove it newest first (`started_at_or_before`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -81,25 +85,29 @@ def follow_pages(
     what: str = "ListWorkflows",
     until: Callable[[Sequence[Any]], bool] | None = None,
     max_pages: int = MAX_PAGES,
+    capped: Callable[[int, int], None] | None = None,
 ) -> list[Any]:
     """Every item, page after page: `fetch(next_token)` returns one checked page; the first call gets None.
 
-    `until(page_items)` may stop early (a run listing is newest first: older pages cannot matter).
-    A repeated nextToken or endless pages are an InvalidResponse rather than a loop.
+    `until(items)` sees every item read so far and may stop early. A repeated nextToken is an InvalidResponse
+    rather than a loop. After `max_pages` pages with more to come, `capped(pages, items)` hears of it and the
+    items read so far are returned; without `capped`, that is an InvalidResponse (a listing that does not end).
     """
     items: list[Any] = []
     token: str | None = None
     seen: set[str] = set()
     for _ in range(max_pages):
         page = fetch(token)
-        page_items = list(page.get("items") or [])
-        items.extend(page_items)
+        items.extend(page.get("items") or [])
         token = page.get("nextToken") or None  # an empty token ends the listing, as in botocore
-        if token is None or (until is not None and until(page_items)):
+        if token is None or (until is not None and until(items)):
             return items
         if token in seen:
             raise InvalidResponse(f"{what}: the service sent the same nextToken twice; paging would never end")
         seen.add(token)
+    if capped is not None:
+        capped(max_pages, len(items))
+        return items
     raise InvalidResponse(f"{what}: still more pages after {max_pages}; the listing does not end")
 
 
@@ -127,7 +135,7 @@ def _started(item: Item) -> datetime | None:
 
 def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_id: str | None = None) -> Item | None:
     """The run with the latest startTime, optionally started at or after `since`; None while there is none.
-    On a tie, the one listed first (the service lists newest first)."""
+    By startTime alone, wherever the listing put it; on a tie (the same millisecond), the one listed first."""
     best: tuple[datetime, Item] | None = None
     for run in runs:
         started = _started(run)
@@ -141,7 +149,7 @@ def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_
 
 def superseding_run(runs: Iterable[Item], *, superseded: Item) -> Item | None:
     """The run that superseded `superseded`: the next run of the same workflow started after it (None while
-    it is not listed). On a tie, the one listed last, i.e. the older of the two."""
+    it is not listed), by startTime wherever the listing put it. On a tie, the one listed last."""
     workflow = str(superseded.get("workflowId", "")).lower()
     run_id = str(superseded.get("id", "")).lower()
     after = _started(superseded)
@@ -158,8 +166,26 @@ def superseding_run(runs: Iterable[Item], *, superseded: Item) -> Item | None:
     return None if best is None else best[1]
 
 
-def started_at_or_before(moment: datetime) -> Callable[[Sequence[Any]], bool]:
-    """An `until` for follow_pages over a newest-first run listing: stop once a page reaches `moment`."""
+def listed_newest_first(items: Sequence[Any]) -> bool:
+    """Whether the runs read so far prove a newest-first listing: every startTime readable, none later than the
+    one listed before it, and at least two different times among them (one time alone shows no order).
+
+    ListWorkflowRuns documents no order (its sortBy criteria have no members), so this is checked, never assumed.
+    """
+    times = [_started(i) if isinstance(i, Mapping) else None for i in items]
+    if any(t is None for t in times):
+        return False
+    ordered = [t for t in times if t is not None]
+    return len(set(ordered)) >= 2 and all(a >= b for a, b in itertools.pairwise(ordered))
+
+
+def started_at_or_before(moment: datetime | None) -> Callable[[Sequence[Any]], bool]:
+    """An `until` for follow_pages over a run listing: stop once the runs read so far prove newest-first order
+    and one of them started at or before `moment` (None: any run). Every run on a later page then started no
+    later than that one: none can be newer, started since `moment`, or be the next run after it. While the
+    order is not proven, the listing is read on (up to the caller's page cap)."""
     def reached(items: Sequence[Any]) -> bool:
-        return any((started := _started(i)) is not None and started <= moment for i in items if isinstance(i, Mapping))
+        if not listed_newest_first(items):
+            return False
+        return any(moment is None or ((started := _started(i)) is not None and started <= moment) for i in items)
     return reached

@@ -68,6 +68,9 @@ class RecordingProgress:
     def note(self, text: str) -> None:
         self.events.append(("note", text))
 
+    def warning(self, text: str) -> None:
+        self.events.append(("warning", text))
+
     def finished(self, result: Any) -> None:
         self.events.append(("finished", result.kind))
 

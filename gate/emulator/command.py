@@ -42,6 +42,9 @@ def in_background_of_a_terminal(stream: object) -> bool:
 @click.option("--page-size", type=click.IntRange(1), default=None,
               help="ListWorkflows/ListWorkflowRuns pages hold at most N items whatever maxResults says, "
                    "so clients must follow nextToken (default: the scenario's pageSize, else maxResults).")
+@click.option("--listing-order", type=click.Choice(["newest-first", "oldest-first", "unordered"]), default=None,
+              help="How ListWorkflowRuns orders its runs; the API documents no order, so a client must work with "
+                   "each (default: the scenario's listingOrder, else newest-first). unordered is a fixed shuffle.")
 @click.option("--quiet/--log-requests", default=None,
               help="Log each request on stderr, or not [default: not when started in the background of a terminal "
                    "(`emulator &`), where the log would draw over the gate's status line; else logged].")
@@ -50,7 +53,8 @@ def in_background_of_a_terminal(stream: object) -> bool:
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), help="The PEM private key of --cert.")
 @click.pass_context
 def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | None, scenario: str | None,
-                     page_size: int | None, quiet: bool | None, cert: str | None, key: str | None) -> None:
+                     page_size: int | None, listing_order: str | None, quiet: bool | None, cert: str | None,
+                     key: str | None) -> None:
     """Serve a local CodeCatalyst workflow-run API for trying the gate without an account.
 
     Prints the base URL (e.g. http://127.0.0.1:8080, https://... with --cert) as the first line on stdout. Seeded:
@@ -69,7 +73,7 @@ def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | N
         raise click.UsageError("--cert and --key go together: HTTPS needs the certificate and its key")
     try:
         emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log,
-                            page_size=page_size, cert=cert, key=key)
+                            page_size=page_size, listing_order=listing_order, cert=cert, key=key)
     except (ScenarioError, ValueError) as e:
         raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token") from e
     except ssl.SSLError as e:

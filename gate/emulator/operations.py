@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
 
-from gate.emulator.documents import run_document, run_summary, start_document, workflow_document, workflow_summary
+from gate.emulator.documents import Run, run_document, run_summary, start_document, workflow_document, workflow_summary
 from gate.emulator.model import ApiError
 from gate.emulator.scenario import DEFAULT_PAGE_SIZE
 from gate.emulator.state import EmulatorState
@@ -69,24 +70,48 @@ def get_workflow_run(state: EmulatorState, params: dict[str, Any]) -> dict[str, 
     return run_document(run, state.phase(run), workflow, space=state.space, project=state.project)
 
 
+def listing_key(run: Run, order: str) -> list[Any]:
+    """Where a run sits in a ListWorkflowRuns listing, which is ascending by this key. Unordered is a fixed shuffle
+    by creation order (not by id, which is random), so a test sees the same listing every time."""
+    if order == "oldest-first":
+        return [run.started, run.seq]
+    if order == "unordered":
+        return [hashlib.sha256(f"listing/{run.seq}".encode()).hexdigest()]
+    return [-run.started, -run.seq]
+
+
+def _cursor(token: str, *, scope: str | None, order: str) -> list[Any]:
+    """The listing key a runs token carries: two numbers, or one string for the unordered listing."""
+    after = decode_token(token, kind="runs", scope=scope).get("after")
+    if not isinstance(after, list):
+        raise ApiError("ValidationException", "The nextToken is not valid for this request.")
+    if order == "unordered":
+        valid = len(after) == 1 and isinstance(after[0], str)
+    else:
+        valid = len(after) == 2 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in after)
+    if not valid:
+        raise ApiError("ValidationException", "The nextToken is not valid for this request.")
+    return after
+
+
 def list_workflow_runs(state: EmulatorState, params: dict[str, Any]) -> dict[str, Any]:
-    """Newest first. The cursor is the last run returned, so runs started meanwhile never shift a page."""
+    """In the state's listing order (newest first unless told otherwise). The cursor is the listing key of the
+    last run returned, so runs started meanwhile never shift a page."""
     workflow_id = params.get("workflowId")
     if workflow_id is not None:
         workflow_id = state.workflow(workflow_id, by_name=False).id
-    runs = state.runs(workflow_id=workflow_id)
+    order = state.listing_order
+    runs = sorted(state.runs(workflow_id=workflow_id), key=lambda r: listing_key(r, order))
     if "nextToken" in params:
-        after = decode_token(params["nextToken"], kind="runs", scope=workflow_id).get("after")
-        if not (isinstance(after, list) and len(after) == 2 and all(isinstance(x, int | float) for x in after)):
-            raise ApiError("ValidationException", "The nextToken is not valid for this request.")
-        runs = [r for r in runs if (r.started, r.seq) < tuple(after)]
+        after = _cursor(params["nextToken"], scope=workflow_id, order=order)
+        runs = [r for r in runs if listing_key(r, order) > after]
     size = _page_size(state, params)
     page = runs[:size]
     items = [run_summary(r, state.phase(r), state.workflow(r.workflow_id, by_name=False)) for r in page]
     answer: dict[str, Any] = {"items": items}
     if len(runs) > size:
-        last = page[-1]
-        answer["nextToken"] = encode_token({"kind": "runs", "scope": workflow_id, "after": [last.started, last.seq]})
+        answer["nextToken"] = encode_token({"kind": "runs", "scope": workflow_id,
+                                            "after": listing_key(page[-1], order)})
     return answer
 
 

@@ -6,6 +6,7 @@ Format (JSON; every key optional; unknown keys are refused so typos show):
       "space": "ExampleCorp", "project": "MyDemoProject",
       "seed": true,                  # keep MyDemoWorkflow and BrokenWorkflow (see seed.py)
       "pageSize": 2,                 # List* pages hold at most this many items, whatever maxResults says
+      "listingOrder": "oldest-first", # ListWorkflowRuns: newest-first (default), oldest-first or unordered
       "maxActiveRuns": 10,           # StartWorkflowRun beyond this -> 402 ServiceQuotaExceededException
       "workflows": [{                # a seeded name updates that workflow (unless another id, repository or
                                      # branch is given); anything else adds one. Names may repeat across
@@ -44,6 +45,9 @@ from gate.emulator.timeline import RunPlan
 
 BUILTIN_SCENARIOS = ("busy", "flaky", "hostile", "stuck")
 DEFAULT_PAGE_SIZE = 50  # the service's page when maxResults is not given
+# The API documents no ListWorkflowRuns order, so a client must work with any: newest first (the default),
+# oldest first, or unordered (a fixed shuffle of the runs by creation order: the same every time).
+LISTING_ORDERS = ("newest-first", "oldest-first", "unordered")
 DEFAULT_TIMELINE = [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 2]]
 _WORKFLOW_KEYS = ("name", "id", "timeline", "final", "history", "runOverrides", "sourceRepositoryName",
                   "sourceBranchName", "definitionPath", "runMode", "status", "createdAgo")
@@ -93,6 +97,7 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     max_active_runs: int | None = None
     page_size: int | None = None  # None: a page holds maxResults items, DEFAULT_PAGE_SIZE without it
+    listing_order: str = LISTING_ORDERS[0]  # how ListWorkflowRuns orders its runs
 
     def workflow(self, key: str) -> WorkflowSpec | None:
         """By id (any case) or by exact name; a name several workflows share is a ValueError."""
@@ -266,7 +271,7 @@ def _merged_workflows(spec: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def parse_scenario(raw: Any) -> Scenario:
     spec = checks.obj(raw, "$", allowed=("description", "space", "project", "seed", "maxActiveRuns", "pageSize",
-                                         "workflows", "runs", "faults"))
+                                         "listingOrder", "workflows", "runs", "faults"))
     if not isinstance(spec.get("seed", True), bool):
         raise checks.fail("$.seed", "must be true or false")
     workflows = tuple(parse_workflow(entry, path) for path, entry in _merged_workflows(spec))
@@ -292,4 +297,5 @@ def parse_scenario(raw: Any) -> Scenario:
                      for i, f in enumerate(checks.items(spec.get("faults", []), "$.faults"))),
         max_active_runs=None if quota is None else checks.integer(quota, "$.maxActiveRuns", minimum=1),
         page_size=None if spec.get("pageSize") is None else checks.integer(spec["pageSize"], "$.pageSize", minimum=1),
+        listing_order=checks.choice(spec.get("listingOrder", LISTING_ORDERS[0]), "$.listingOrder", LISTING_ORDERS),
     )

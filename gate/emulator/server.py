@@ -21,7 +21,7 @@ from gate.emulator.clock import Clock, system_clock
 from gate.emulator.documents import Run
 from gate.emulator.faults import Delivery, Fault, FaultBook
 from gate.emulator.model import ApiError
-from gate.emulator.scenario import Scenario, load_scenario, resolve_fault
+from gate.emulator.scenario import LISTING_ORDERS, Scenario, load_scenario, resolve_fault
 from gate.emulator.service import Reply, Service
 from gate.emulator.state import EmulatorState
 from gate.emulator.wire import error_answer
@@ -196,9 +196,12 @@ class Emulator:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
                  scenario: Scenario | Mapping[str, Any] | str | Path | None = None, clock: Clock | None = None,
                  log: Callable[[str], None] | None = None, page_size: int | None = None,
-                 cert: str | Path | None = None, key: str | Path | None = None) -> None:
+                 listing_order: str | None = None, cert: str | Path | None = None,
+                 key: str | Path | None = None) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if listing_order is not None and listing_order not in LISTING_ORDERS:
+            raise ValueError(f"listing_order must be one of {', '.join(LISTING_ORDERS)}")
         if (cert is None) != (key is None):
             raise ValueError("serving HTTPS needs both a certificate (cert) and its private key (key)")
         if token is not None and (not token or any(c.isspace() for c in token)):
@@ -206,7 +209,8 @@ class Emulator:
         self.host, self.port = host, port
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.clock = clock or system_clock
-        self.state = EmulatorState(scenario=self.scenario, clock=self.clock, page_size=page_size)
+        self.state = EmulatorState(scenario=self.scenario, clock=self.clock, page_size=page_size,
+                                   listing_order=listing_order)
         self.faults = FaultBook(self.scenario.faults)
         self.service = Service(state=self.state, faults=self.faults, token=token)
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # bounded: the CLI may serve for days

@@ -19,10 +19,12 @@ _KEEP: Any = object()
 
 
 class EmulatorState:
-    def __init__(self, *, scenario: Scenario, clock: Clock, page_size: int | None = None) -> None:
+    def __init__(self, *, scenario: Scenario, clock: Clock, page_size: int | None = None,
+                 listing_order: str | None = None) -> None:
         self.scenario = scenario
         self.clock = clock
         self.page_size = page_size or scenario.page_size  # the most items one List* page holds (None: maxResults)
+        self.listing_order = listing_order or scenario.listing_order  # how ListWorkflowRuns orders its runs
         self.epoch = clock()  # "now" when the emulator was made: history and "...Ago" count back from it
         self._lock = threading.RLock()  # start_run checks and adds under one hold
         self._runs: dict[str, Run] = {}

@@ -25,12 +25,12 @@ TOKEN = "ccpat-e2e-S3cret-0f9d2c7a4b1e"  # distinctive, so a plain search finds 
 SPACE = "ExampleCorp"
 PROJECT = "MyDemoProject"
 REPO = Path(__file__).resolve().parents[2]
-# The result object's keys, in order, as issues 2 and 12 list them: written out, not imported, to be an independent
+# The result object's keys, in order, as issues 2, 12 and 20 list them: written out, not imported, to be an independent
 # oracle.
 RESULT_KEYS = [
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time", "end-time",
-    "last-updated-time", "duration-seconds", "status-reasons", "run-url", "started", "followed", "polls", "response",
-    "exit-code",
+    "last-updated-time", "duration-seconds", "status-reasons", "run-url", "started", "followed", "stale", "polls",
+    "response", "exit-code",
 ]
 FAILURE_STATUSES = ("FAILED", "STOPPED", "SUPERSEDED", "CANCELLED", "NOT_RUN", "ABANDONED")
 
@@ -38,8 +38,9 @@ GATE = (sys.executable, "-m", "gate")
 # The backoff's first ceiling at 0 (a setting, hidden from --help), so every retry waits the floor: a test of N
 # retries costs N x --interval instead of up to two minutes.
 RETRY_AT_THE_FLOOR = {"CODECATALYST_RETRY_BASE": "0"}
-# Variables of the CI systems the gate recognises: the machine running the tests may be one of them.
-_FOREIGN = ("CODECATALYST_", "INPUT_", "GITHUB_", "RUNNER_", "TF_BUILD", "NO_COLOR")
+# Variables of the CI systems the gate recognises: the machine running the tests may be one of them (GitLab's CI_*
+# and Azure's SYSTEM_* say when the pipeline began, which `--latest` would take for `--since`).
+_FOREIGN = ("CODECATALYST_", "INPUT_", "GITHUB_", "RUNNER_", "TF_BUILD", "NO_COLOR", "GITLAB_CI", "CI_", "SYSTEM_")
 
 
 def clean_env(**extra: str) -> dict[str, str]:

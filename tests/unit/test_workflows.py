@@ -11,6 +11,7 @@ from gate.errors import ExitCode, InputError, InvalidResponse
 from gate.workflows import (
     follow_pages,
     is_workflow_id,
+    listed_newest_first,
     newest_run,
     parse_since,
     pick_workflow,
@@ -165,9 +166,85 @@ def test_the_superseding_run_is_the_next_of_the_same_workflow() -> None:
     assert superseding_run(tied, superseded=RUNS[0])["id"].endswith("8")
 
 
-def test_started_at_or_before_stops_a_newest_first_listing() -> None:
+def test_started_at_or_before_stops_only_a_listing_proven_newest_first() -> None:
     reached = started_at_or_before(parse_since("2026-11-30T09:00:00Z"))
-    assert not reached(RUNS[:3]) and reached(RUNS[3:4]) and not reached([])
+    assert not reached(RUNS[:3]) and reached(RUNS[:4]) and not reached([])
+    assert not reached(RUNS[3:4])  # one run proves no order, even one started before the moment
+    assert not reached(list(reversed(RUNS)))  # oldest first: the first run started long before, and proves nothing
+    assert started_at_or_before(None)(RUNS[:2]) and not started_at_or_before(None)(RUNS[:1])
+
+
+@pytest.mark.parametrize(("items", "proven"), [
+    (RUNS, True),  # equal times side by side are still newest first
+    (RUNS[:1], False),  # one run
+    ([run(1, "2026-11-30T09:00:00Z"), run(2, "2026-11-30T09:00:00.000Z")], False),  # one time
+    (list(reversed(RUNS)), False),
+    (RUNS[:2] + [run(9, "2026-11-30T09:30:00Z")], False),  # newest first until the third
+    (RUNS[:2] + [{"id": "x", "workflowId": MAIN}], False),  # a run without its startTime proves nothing
+    ([], False),
+])
+def test_listed_newest_first_checks_every_run_read(items: list[dict[str, Any]], proven: bool) -> None:
+    assert listed_newest_first(items) is proven
+
+
+# Ten runs of MAIN a minute apart (R0 oldest, R9 newest), listed in each order the API leaves open.
+TEN = [run(i, f"2026-11-30T09:{i:02d}:00.000Z") for i in range(10)]
+ORDERS = {
+    "newest-first": TEN[::-1],
+    "oldest-first": TEN,
+    "unordered": [TEN[i] for i in (3, 7, 1, 9, 0, 5, 8, 2, 6, 4)],
+}
+
+
+def listing(items: list[dict[str, Any]], size: int = 3) -> tuple[Any, list[str | None]]:
+    """`items` in pages of `size`, as follow_pages fetches them."""
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    return pages(*[(chunk, f"t{n + 1}" if n + 1 < len(chunks) else None) for n, chunk in enumerate(chunks)])
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_newest_run_whatever_the_listing_order(order: str) -> None:
+    fetch, asked = listing(ORDERS[order])
+    runs = follow_pages(fetch, until=started_at_or_before(None), what="ListWorkflowRuns")
+    assert newest_run(runs, workflow_id=MAIN) == TEN[9]
+    assert len(asked) == (1 if order == "newest-first" else 4)  # cut short only when the pages prove the order
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_newest_run_since_whatever_the_listing_order(order: str) -> None:
+    since = parse_since("2026-11-30T09:06:30Z")
+    fetch, asked = listing(ORDERS[order])
+    runs = follow_pages(fetch, until=started_at_or_before(since), what="ListWorkflowRuns")
+    assert newest_run(runs, since=since) == TEN[9]
+    assert len(asked) == (2 if order == "newest-first" else 4)  # R6, started before `since`, is on page 2
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_the_superseding_run_whatever_the_listing_order(order: str) -> None:
+    superseded = TEN[4]
+    fetch, asked = listing(ORDERS[order])
+    runs = follow_pages(fetch, until=started_at_or_before(parse_since(superseded["startTime"])))
+    assert superseding_run(runs, superseded=superseded) == TEN[5]
+    assert len(asked) == (2 if order == "newest-first" else 4)
+
+
+def test_a_listing_newest_first_at_first_and_not_after_is_read_to_the_end() -> None:
+    mixed = [TEN[6], TEN[5], TEN[4], TEN[9], TEN[3], TEN[2], TEN[8], TEN[1], TEN[0], TEN[7]]
+    fetch, asked = listing(mixed, size=2)
+    runs = follow_pages(fetch, until=started_at_or_before(parse_since("2026-11-30T09:04:30Z")))
+    assert newest_run(runs) == TEN[9] and len(asked) == 5  # page 1 looked newest first; page 2 says otherwise
+
+
+def test_the_page_cap_returns_what_was_read_and_says_so() -> None:
+    heard: list[tuple[int, int]] = []
+    fetch, asked = listing(ORDERS["oldest-first"], size=2)
+    runs = follow_pages(fetch, until=started_at_or_before(None), max_pages=3,
+                        capped=lambda pages, items: heard.append((pages, items)))
+    assert runs == TEN[:6] and heard == [(3, 6)] and len(asked) == 3
+    assert newest_run(runs) == TEN[5]  # the best the pages read allow; the cap was told
+    fetch, _ = listing(ORDERS["newest-first"], size=2)
+    follow_pages(fetch, until=started_at_or_before(None), max_pages=3, capped=lambda *_: heard.append((0, 0)))
+    assert heard == [(3, 6)]  # proven newest first: stopped on page 1, no cap reached
 
 
 @pytest.mark.parametrize("value", ["2026-11-30T09:00:00Z", "2026-11-30T10:00:00+01:00", "2026-11-30t09:00:00z",
