@@ -233,3 +233,17 @@ def test_first_contact_fails_fast_with_a_hint_and_exit_6() -> None:
     assert len(retries) == FIRST_CONTACT_RETRIES
     assert f"the endpoint never answered: {FIRST_CONTACT_RETRIES + 1} attempts in a row failed" in done.stderr
     assert "Check --endpoint" in done.stderr
+
+
+# --- the query string -----------------------------------------------------------------------------------------------
+
+def test_next_tokens_go_on_the_wire_as_the_aws_sdks_send_them(start_emulator) -> None:
+    """The emulator's tokens hold a space and it reads a query as RFC 3986 says (`+` is a plus): the gate follows
+    every page only because it sends the space as %20, as botocore does."""
+    emulator = start_emulator(scenario="busy", step=1)  # ListWorkflows: three pages of two
+    done = run_gate("wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--endpoint", emulator.base_url,
+                    "--interval", "0.1", "--workflow", "Release", "--start", env=network_env())
+    assert done.returncode == ExitCode.SUCCESS, done.stderr
+    queries = [r.path.partition("?")[2] for r in list(emulator.requests) if r.operation == "ListWorkflows"]
+    assert len(queries) == 3 and queries[0] == "maxResults=100"
+    assert all(q.startswith("maxResults=100&nextToken=v1%20") and "+" not in q for q in queries[1:]), queries
