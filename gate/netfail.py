@@ -149,6 +149,14 @@ def _malformed(chain: list[BaseException], url: str) -> NetworkFailure | None:
                           retryable=False, reached=False)
 
 
+def unsupported_proxy(*, url: str, proxy_url: str, variable: str) -> str:
+    """A SOCKS proxy, in one line: which variable, which proxy (never its user or password), and the fix."""
+    proxy = urlsplit(proxy_url)
+    shown = _detail(f"{proxy.scheme}://{Where(host=proxy.hostname or '?', port=proxy.port or 1080).address}")
+    return (f"{variable} is a SOCKS proxy ({shown}), which the gate does not support: set it to an HTTP proxy "
+            f"(http://host:port), or add {Where.of(url).host} to NO_PROXY")
+
+
 def describe(error: BaseException, *, url: str, proxy_url: str | None = None) -> NetworkFailure:
     """The readable one-line meaning of a failed request (requests, urllib3 or socket errors)."""
     where = Where.of(url, proxy_url)

@@ -8,6 +8,7 @@ bounded request from an unbounded one, not a fast machine from a slow one.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import tempfile
 import threading
@@ -141,6 +142,25 @@ def test_a_proxy_that_refuses_the_tunnel_is_named(https_emulator, tls: TlsFiles)
     assert "pr0xy-pass" not in done.stderr
     assert_readable(done.stderr)
 
+
+
+def test_a_socks_proxy_is_one_line_naming_the_variable_and_nothing_is_sent(start_emulator) -> None:
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    with socket.create_server(("127.0.0.1", 0)) as socks:
+        port = socks.getsockname()[1]
+        done = run_gate(*wait_args(emulator, run.id, "--timeout", "5"),
+                        env=network_env(HTTP_PROXY=f"socks5://user:s0cks-pass@127.0.0.1:{port}"))
+        socks.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            socks.accept()
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "SOCKS" in line]
+    assert line.endswith(f"HTTP_PROXY is a SOCKS proxy (socks5://127.0.0.1:{port}), which the gate does not "
+                         "support: set it to an HTTP proxy (http://host:port), or add 127.0.0.1 to NO_PROXY")
+    assert "; retry " not in done.stderr and requests_seen(emulator) == []
+    assert "s0cks-pass" not in done.stderr and "malformed" not in done.stderr
+    assert_readable(done.stderr)
 
 # --- slow and huge answers ------------------------------------------------------------------------------------------
 
