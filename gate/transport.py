@@ -13,6 +13,7 @@ import http.client
 import os
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from urllib3.exceptions import HTTPError
 
 from gate import defaults
 from gate.errors import InvalidResponse, PermanentNetworkError, TransientError
+from gate.resolve import ResolveTimeout, bounded
 
 # A real GetWorkflowRun answer is 1-3 KiB and a ListWorkflowRuns page of 50 runs about 30 KiB: 4 MiB is a
 # thousand times that, and small enough to hold, parse and validate on any CI runner.
@@ -67,8 +69,13 @@ class _Watchdog:
 
     def __enter__(self) -> _Watchdog:
         _current.watchdog = self
+        self._started = time.monotonic()
         self._thread.start()
         return self
+
+    def left(self) -> float:
+        """Seconds until the time is up (0 once it is)."""
+        return max(0.0, self.seconds - (time.monotonic() - self._started))
 
     def __exit__(self, *exc: object) -> None:
         _current.watchdog = None
@@ -111,8 +118,18 @@ class _Current(threading.local):
 _current = _Current()
 
 
+def _resolve_within(connection: Any) -> float | None:
+    """A name lookup gets what connecting gets: the connect timeout, and never more than the request has left."""
+    bounds = [connection.timeout] if isinstance(connection.timeout, int | float) else []
+    if _current.watchdog is not None:
+        bounds.append(_current.watchdog.left())
+    return min(bounds) if bounds else None
+
+
 def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
     class Watched(pool):  # type: ignore[valid-type, misc]
+        ConnectionCls = bounded(pool.ConnectionCls, _resolve_within)
+
         def _get_conn(self, timeout: float | None = None) -> Any:
             connection = super()._get_conn(timeout)
             if _current.watchdog is not None:
@@ -279,13 +296,13 @@ def send(session: requests.Session, method: str, url: str, *, limit: float = REQ
         except Exception as e:
             if not isinstance(e, requests.RequestException | OSError) and not _is_http_error(e):
                 raise
-            from gate.netfail import describe, unsupported_proxy  # only when a request fails: not at every start
+            from gate.netfail import causes, describe, unsupported_proxy  # only when a request fails
 
             if isinstance(e, UnsupportedProxy):
                 raise PermanentNetworkError(unsupported_proxy(
                     url=url, proxy_url=e.proxy, variable=proxy_variable(url, e.proxy, os.environ))) from None
             failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
-            if watchdog.expired:
+            if watchdog.expired and not any(isinstance(c, ResolveTimeout) for c in causes(e)):
                 reached = response is not None or failure.reached
                 raise TransientError(f"no complete answer from {_host(url)} within {round(seconds, 1):g} s "
                                      "(too slow; the request was abandoned)", reached=reached) from None
