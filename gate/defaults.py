@@ -23,3 +23,8 @@ FIRST_CONTACT_RETRIES = 3
 REQUEST_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 5.0
 DEADLINE_GRACE = 1.0  # one last poll may start up to the deadline and take this long
+
+# The token is masked in what the gate prints and writes only from this length on: masking a shorter one would
+# alter every value that happens to contain it (`x` in "ExampleCorp") and hide nothing. A shorter token gets a
+# one-line warning naming its source instead. CodeCatalyst's personal access tokens are far longer.
+MIN_MASKED_TOKEN = 8
