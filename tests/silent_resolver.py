@@ -88,9 +88,9 @@ class SilentResolver:
             subprocess.run([self.ip, "-n", self.name, "link", "set", "lo", "up"], check=True, capture_output=True)
             self.etc.mkdir(parents=True)
             (self.etc / "resolv.conf").write_text(RESOLV_CONF)
-        except BaseException:
+        except (OSError, subprocess.CalledProcessError) as e:
             self.__exit__(None, None, None)
-            raise
+            raise Unavailable(f"the namespace could not be set up: {e}") from None
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
