@@ -90,6 +90,6 @@ def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
 
     The token is never printed, not even as `::add-mask::<token>`: a line that carries it is shown as is wherever
     the runner does not consume commands. Passed from `secrets.*`, the runner masks it already; everything we print
-    or write goes through the Redactor, which masks it even when a server echoes it."""
+    or write goes through the Redactor, which masks it in free text even when a server echoes it (gate.redact)."""
     env = os.environ if env is None else env
     return app.main(raw_inputs(env), command="wait", env=env, stdout=stdout, stderr=stderr)

@@ -66,6 +66,10 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     project = settings.project
     redactor = Redactor(project.token)
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
+    if redactor.too_short:
+        from gate.redact import short_token_warning
+
+        sink.warning(short_token_warning(project.token_source), title="CodeCatalyst gate: short token")
     with CodeCatalystClient(endpoint=project.endpoint, token=project.token) as client:
         api = Api(client, space=project.space, project=project.project)
         if settings.command == "get":

@@ -5,6 +5,7 @@ Foreign errors (requests, HTTP statuses, bodies) are translated here into the ga
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +18,14 @@ from gate.schema import parse_document
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
 _MAX_MESSAGE = 500
+# What the AWS SDKs leave unescaped in a URI (botocore's percent_encode): RFC 3986's unreserved characters.
+UNRESERVED = "-_.~"
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """A query as the AWS SDKs encode it: every other byte percent-escaped, so a space is %20 and never `+`,
+    which a server that follows RFC 3986 reads as a plus (requests' `params=` encodes form-style)."""
+    return "&".join(f"{quote(name, safe=UNRESERVED)}={quote(value, safe=UNRESERVED)}" for name, value in params.items())
 
 
 @dataclass(frozen=True)
@@ -100,8 +109,9 @@ class CodeCatalystClient:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _url(self, *segments: str) -> str:
-        return self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
+    def _url(self, *segments: str, query: Mapping[str, str] | None = None) -> str:
+        url = self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
+        return f"{url}?{query_string(query)}" if query else url
 
     def _send(self, method: str, url: str, *, timeout: tuple[float, float] | None = None,
               remaining: float | None = None, **kwargs: Any) -> HttpAnswer:
@@ -136,25 +146,24 @@ class CodeCatalystClient:
         remaining: float | None = None,
     ) -> Any:
         """One page of a workflow's runs, newest first (ListWorkflowRuns is a POST in the model)."""
-        url = self._url("spaces", space, "projects", project, "workflowRuns")
         params = {"workflowId": workflow_id, "maxResults": str(max_results)} | (
             {"nextToken": next_token} if next_token else {})
-        return self._call("POST", url, what="ListWorkflowRuns response", remaining=remaining, params=params,
-                          json={})
+        url = self._url("spaces", space, "projects", project, "workflowRuns", query=params)
+        return self._call("POST", url, what="ListWorkflowRuns response", remaining=remaining, json={})
 
     def list_workflows(
         self, *, space: str, project: str, next_token: str | None = None, max_results: int = 100,
         remaining: float | None = None,
     ) -> Any:
         """One page of the project's workflows (ListWorkflows is a POST; maxResults 1-100 in the model)."""
-        url = self._url("spaces", space, "projects", project, "workflows")
         params = {"maxResults": str(max_results)} | ({"nextToken": next_token} if next_token else {})
-        return self._call("POST", url, what="ListWorkflows response", remaining=remaining, params=params, json={})
+        url = self._url("spaces", space, "projects", project, "workflows", query=params)
+        return self._call("POST", url, what="ListWorkflows response", remaining=remaining, json={})
 
     def start_workflow_run(
         self, *, space: str, project: str, workflow_id: str, client_token: str, remaining: float | None = None
     ) -> Any:
         """StartWorkflowRun (a PUT). Always with a clientToken: a retry with the same token gets the same run."""
-        url = self._url("spaces", space, "projects", project, "workflowRuns")
+        url = self._url("spaces", space, "projects", project, "workflowRuns", query={"workflowId": workflow_id})
         return self._call("PUT", url, what="StartWorkflowRun response", remaining=remaining,
-                          params={"workflowId": workflow_id}, json={"clientToken": client_token})
+                          json={"clientToken": client_token})

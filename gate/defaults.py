@@ -31,3 +31,7 @@ MAX_RUN_PAGES = 100
 # In CI, --latest without --since takes the CI system's time for this pipeline (gate.cisince) less this grace, so
 # that a run the same push started is not missed when the two systems' clocks or triggers differ by a little.
 CI_SINCE_GRACE = 60.0
+# The token is masked in what the gate prints and writes only from this length on: masking a shorter one would
+# alter every value that happens to contain it (`x` in "ExampleCorp") and hide nothing. A shorter token gets a
+# one-line warning naming its source instead. CodeCatalyst's personal access tokens are far longer.
+MIN_MASKED_TOKEN = 8

@@ -124,11 +124,16 @@ class PlainDisplay:
         self._done = False
 
     def _line(self, text: str, *, always: bool = False) -> None:
+        """One line; the caller has masked the free text in it (`_free`), and nothing else is altered."""
         if self._quiet and not always:
             return
-        self._stream.write(f"{PREFIX} {inert_line(self._redactor.text(text))}\n")
+        self._stream.write(f"{PREFIX} {inert_line(text)}\n")
         self._stream.flush()
         self._last_line = self._clock.now()
+
+    def _free(self, text: str) -> str:
+        """Free text (a server's message or reason, a name, an error) with the token masked."""
+        return self._redactor.text(text)
 
     # -- Progress --------------------------------------------------------------------------------------------
 
@@ -136,7 +141,7 @@ class PlainDisplay:
                        workflow: str | None = None) -> None:
         self._watch.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f" run {run_id}" if run_id is not None else ""
-        of = f" (workflow {workflow})" if workflow else ""
+        of = f" (workflow {self._free(workflow)})" if workflow else ""
         self._line(f"[{format_elapsed(elapsed)}]{which} status {status}{of}")
 
     def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
@@ -144,16 +149,16 @@ class PlainDisplay:
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
         self._watch.will_act(self._clock.now(), elapsed, delay, retry=attempt)
-        self._line(f"[{format_elapsed(elapsed)}] {reason}; retry {attempt} in {delay:.1f}s")
+        self._line(f"[{format_elapsed(elapsed)}] {self._free(reason)}; retry {attempt} in {delay:.1f}s")
 
     def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None) -> None:
-        self._line(describe_history(durations, note, workflow))
+        self._line(self._free(describe_history(durations, note, workflow)))
 
     def note(self, text: str) -> None:
-        self._line(text)
+        self._line(self._free(text))
 
     def warning(self, text: str) -> None:
-        self._line(f"warning: {text}", always=True)
+        self._line(f"warning: {self._free(text)}", always=True)
 
     def finished(self, result: Result) -> None:
         self._done = True
@@ -169,9 +174,9 @@ class PlainDisplay:
         failed = result.kind != "success"
         if result.message and failed:
             for line in result.message.splitlines():
-                self._line(line, always=True)
+                self._line(self._free(line), always=True)
         for reason in data["status-reasons"]:
-            self._line(f"reason: {describe_reason(reason)}", always=failed)
+            self._line(f"reason: {self._free(describe_reason(reason))}", always=failed)
         if data["status"] is not None:
             self._line(f"run: {data['run-url']}", always=failed)
 
@@ -188,13 +193,13 @@ class PlainDisplay:
             seconds = data["duration-seconds"]
             took = f", run took {format_elapsed(seconds)}" if seconds is not None else ""
             status = data["status"] or "unknown"
-            of = f", workflow {run.workflow_name or data['workflow-id']}" if run.workflow_name or data["workflow-id"] \
-                else ""
+            of = f", workflow {self._free(run.workflow_name or data['workflow-id'])}" \
+                if run.workflow_name or data["workflow-id"] else ""
             self._line(f"run {run.run_id}: {data['result']} (status {status}{of}){took}", always=failed)
             if run.message and failed:
-                self._line(f"  {run.message.splitlines()[0]}", always=True)
+                self._line(f"  {self._free(run.message.splitlines()[0])}", always=True)
             for reason in data["status-reasons"]:
-                self._line(f"  reason: {describe_reason(reason)}", always=failed)
+                self._line(f"  reason: {self._free(describe_reason(reason))}", always=failed)
             if data["run-url"]:
                 self._line(f"  run: {data['run-url']}", always=failed)
 
@@ -263,6 +268,11 @@ class TtyDisplay:
         return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if self._colour and codes and text else text
 
     def _safe(self, text: str) -> str:
+        """Text from a server made inert, as it is (a status, a run ID: data, never altered)."""
+        return inert_line(text)
+
+    def _free(self, text: str) -> str:
+        """Free text (a server's message or reason, a name, an error): inert, with the token masked."""
         return inert_line(self._redactor.text(text))
 
     def _write(self, text: str) -> None:
@@ -307,7 +317,7 @@ class TtyDisplay:
                        workflow: str | None = None) -> None:
         self._watch.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f"{self._safe(run_id)}  " if run_id is not None else ""
-        which += f"{self._style(self._safe(workflow), DIM)}  " if workflow else ""
+        which += f"{self._style(self._free(workflow), DIM)}  " if workflow else ""
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  {which}"
                      f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
 
@@ -319,16 +329,16 @@ class TtyDisplay:
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
         self._watch.will_act(self._clock.now(), elapsed, delay, retry=attempt)
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  "
-                     f"{self._style(f'{self._safe(reason)}; retry {attempt} in {delay:.1f}s', YELLOW)}"])
+                     f"{self._style(f'{self._free(reason)}; retry {attempt} in {delay:.1f}s', YELLOW)}"])
 
     def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None) -> None:
-        self._print([f"  {self._style(self._safe(describe_history(durations, note, workflow)), DIM)}"])
+        self._print([f"  {self._style(self._free(describe_history(durations, note, workflow)), DIM)}"])
 
     def note(self, text: str) -> None:
-        self._print([f"  {self._style(self._safe(text), DIM)}"])
+        self._print([f"  {self._style(self._free(text), DIM)}"])
 
     def warning(self, text: str) -> None:
-        self._print([f"  {self._style(self._safe(f'warning: {text}'), YELLOW)}"])
+        self._print([f"  {self._style(self._free(f'warning: {text}'), YELLOW)}"])
 
     def finished(self, result: Result) -> None:
         self._done = True
@@ -348,10 +358,10 @@ class TtyDisplay:
         lines = [dot.join(heads)]
         if result.message and result.kind not in ("success", "failure"):
             # Each line behind our own mark: a server's line never starts one (`::error::` after blanks included).
-            lines.extend(f"  {self._style('>', colour)} {self._style(self._safe(line), colour)}"
+            lines.extend(f"  {self._style('>', colour)} {self._style(self._free(line), colour)}"
                          for line in result.message.splitlines())
         reasons = data["status-reasons"]
-        lines.extend(f"  reason: {self._safe(describe_reason(r))}" for r in reasons[:MAX_REASONS])
+        lines.extend(f"  reason: {self._free(describe_reason(r))}" for r in reasons[:MAX_REASONS])
         if len(reasons) > MAX_REASONS:
             lines.append(f"  {self._ellipsis} and {len(reasons) - MAX_REASONS} more (see the result's status-reasons)")
         if data["status"] is not None:
@@ -366,7 +376,7 @@ class TtyDisplay:
         for run in worst_first(result.runs):
             each = run.to_dict()
             mark = (KIND_ICONS if self._unicode else KIND_WORDS).get(run.kind, "!")
-            why = f"  {self._safe(run.message.splitlines()[0])}" if run.message and run.kind != "success" else ""
+            why = f"  {self._free(run.message.splitlines()[0])}" if run.message and run.kind != "success" else ""
             lines.append(f"  {self._style(mark, KIND_COLOURS.get(run.kind, RED))} {self._safe(run.run_id)}  "
                          f"{self._safe(each['status'] or run.kind)}{why}")
             if each["run-url"]:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import exceptions as u3
 
+from gate.resolve import ResolveTimeout
+
 CA_HINT = "set REQUESTS_CA_BUNDLE to your CA bundle"
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
 _NAME_MISMATCH = {62, 64}
@@ -125,6 +127,10 @@ def _proxy(chain: list[BaseException], where: Where) -> NetworkFailure | None:
                 f"{proxy} would not open a tunnel to {where.address}: {answer}"
                 + (" (check the user and password in HTTPS_PROXY)" if auth else ""),
                 retryable=not auth, reached=False)
+    silent = _first(chain, ResolveTimeout)
+    if isinstance(silent, ResolveTimeout):
+        return NetworkFailure(f"DNS lookup for the {proxy} got no answer within {silent.seconds:.1f} s (check "
+                              "HTTPS_PROXY and the resolver)", retryable=True, reached=False)
     if _first(chain, socket.gaierror) is not None:
         return NetworkFailure(f"DNS lookup failed for the {proxy} (check HTTPS_PROXY)", retryable=True, reached=False)
     if _first(chain, ConnectionRefusedError) is not None:
@@ -149,6 +155,14 @@ def _malformed(chain: list[BaseException], url: str) -> NetworkFailure | None:
                           retryable=False, reached=False)
 
 
+def unsupported_proxy(*, url: str, proxy_url: str, variable: str) -> str:
+    """A SOCKS proxy, in one line: which variable, which proxy (never its user or password), and the fix."""
+    proxy = urlsplit(proxy_url)
+    shown = _detail(f"{proxy.scheme}://{Where(host=proxy.hostname or '?', port=proxy.port or 1080).address}")
+    return (f"{variable} is a SOCKS proxy ({shown}), which the gate does not support: set it to an HTTP proxy "
+            f"(http://host:port), or add {Where.of(url).host} to NO_PROXY")
+
+
 def describe(error: BaseException, *, url: str, proxy_url: str | None = None) -> NetworkFailure:
     """The readable one-line meaning of a failed request (requests, urllib3 or socket errors)."""
     where = Where.of(url, proxy_url)
@@ -156,6 +170,10 @@ def describe(error: BaseException, *, url: str, proxy_url: str | None = None) ->
     for check in (_malformed(chain, url), _proxy(chain, where), _tls(chain, where)):
         if check is not None:
             return check
+    silent = _first(chain, ResolveTimeout)
+    if isinstance(silent, ResolveTimeout):
+        return NetworkFailure(f"DNS lookup for {where.host} got no answer within {silent.seconds:.1f} s (check the "
+                              "resolver: /etc/resolv.conf or the network's DNS)", retryable=True, reached=False)
     gai = _first(chain, socket.gaierror)
     if gai is not None or _first(chain, u3.NameResolutionError) is not None:
         return NetworkFailure(f"DNS lookup failed for {where.host}", retryable=True, reached=False)

@@ -1,6 +1,7 @@
 """The one sink: every way a result or an error leaves the process (stdout JSON, files, dotenv, Azure variables,
-GitHub step outputs, summary and annotations). Formatters (gate.formats) only format; here each text is masked
-(the token, however a server echoed it) and written, and a file that cannot be written never stops the others.
+GitHub step outputs, summary and annotations). Formatters (gate.formats) only format; here the free text is masked
+(the token, however a server echoed it; gate.redact) and everything written, and a file that cannot be written never
+stops the others.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, TextIO
 from gate.describe import PREFIX
 from gate.errors import GateError, NotWritten
 from gate.redact import Redactor
-from gate.result import Result
+from gate.result import FREE_TEXT, Result
 from gate.settings import OutputTargets
 from gate.textsafe import inert_line
 
@@ -53,9 +54,9 @@ def append(path: Path, text: str) -> None:
 
 
 def redacted(result: Result, redactor: Redactor) -> Result:
-    """The result with every known secret masked in every value, whatever a server echoed into it."""
-    return dataclasses.replace(result, space=redactor.text(result.space), project=redactor.text(result.project),
-                               run_id=redactor.text(result.run_id), response=redactor.data(result.response),
+    """The result with the token masked in its free text (the message, the workflow's name, the answer's unchecked
+    fields), whatever a server echoed into it; the space, the project, IDs, times and statuses stay as they are."""
+    return dataclasses.replace(result, response=redactor.response(result.response),
                                message=redactor.text(result.message),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
                                runs=tuple(redacted(run, redactor) for run in result.runs))
@@ -89,18 +90,27 @@ class Sink:
         else:
             self._print(self._err, "".join(f"{PREFIX} error: {line}\n" for line in lines))
 
-    def document(self, document: Any) -> None:
-        """An API answer as indented, inert JSON on stdout (`get`)."""
+    def warning(self, text: str, *, title: str = "CodeCatalyst gate: warning") -> None:
+        """One line of our own about how the gate runs (never the token): a warning annotation in Actions."""
+        if self.targets.github_commands:
+            from gate.formats import github
+
+            self._print(self._out, github.command("warning", inert_line(text), title=title) + "\n")
+        else:
+            self._print(self._err, f"{PREFIX} warning: {inert_line(text)}\n")
+
+    def document(self, document: dict[str, Any]) -> None:
+        """A validated GetWorkflowRun answer as indented, inert JSON on stdout (`get`)."""
         from gate.textsafe import json_text
 
-        self._print(self._out, json_text(self._redactor.data(document), indent=2) + "\n")
+        self._print(self._out, json_text(self._redactor.response(document), indent=2) + "\n")
 
     def outputs(self, values: dict[str, str]) -> None:
         """Some step outputs now, before the result (the run the gate is about, as soon as it is known)."""
         if self.targets.github_output is not None:
             from gate.formats import github
 
-            masked = {key: self._redactor.text(value) for key, value in values.items()}
+            masked = {key: self._redactor.text(value) if key in FREE_TEXT else value for key, value in values.items()}
             self._write("$GITHUB_OUTPUT", self.targets.github_output, append, github.output_file_text(masked))
 
     def result(self, result: Result) -> None:

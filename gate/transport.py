@@ -10,10 +10,12 @@ memory stays bounded by MAX_ANSWER_BYTES whatever the server sends.
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import threading
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from urllib3.exceptions import HTTPError
 
 from gate import defaults
 from gate.errors import InvalidResponse, PermanentNetworkError, TransientError
+from gate.resolve import ResolveTimeout, bounded
 
 # A real GetWorkflowRun answer is 1-3 KiB and a ListWorkflowRuns page of 50 runs about 30 KiB: 4 MiB is a
 # thousand times that, and small enough to hold, parse and validate on any CI runner.
@@ -66,8 +69,13 @@ class _Watchdog:
 
     def __enter__(self) -> _Watchdog:
         _current.watchdog = self
+        self._started = time.monotonic()
         self._thread.start()
         return self
+
+    def left(self) -> float:
+        """Seconds until the time is up (0 once it is)."""
+        return max(0.0, self.seconds - (time.monotonic() - self._started))
 
     def __exit__(self, *exc: object) -> None:
         _current.watchdog = None
@@ -110,8 +118,18 @@ class _Current(threading.local):
 _current = _Current()
 
 
+def _resolve_within(connection: Any) -> float | None:
+    """A name lookup gets what connecting gets: the connect timeout, and never more than the request has left."""
+    bounds = [connection.timeout] if isinstance(connection.timeout, int | float) else []
+    if _current.watchdog is not None:
+        bounds.append(_current.watchdog.left())
+    return min(bounds) if bounds else None
+
+
 def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
     class Watched(pool):  # type: ignore[valid-type, misc]
+        ConnectionCls = bounded(pool.ConnectionCls, _resolve_within)
+
         def _get_conn(self, timeout: float | None = None) -> Any:
             connection = super()._get_conn(timeout)
             if _current.watchdog is not None:
@@ -125,6 +143,15 @@ def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
 _POOLS = {"http": _watched(HTTPConnectionPool), "https": _watched(HTTPSConnectionPool)}
 
 
+class UnsupportedProxy(requests.RequestException):
+    """A SOCKS proxy. The gate speaks to HTTP proxies only (CONNECT): SOCKS needs PySocks, which requests imports
+    at every start once it is installed, for a kind of proxy CI systems rarely use."""
+
+    def __init__(self, proxy: str) -> None:
+        super().__init__(f"unsupported proxy scheme {proxy.partition(':')[0]}")
+        self.proxy = proxy
+
+
 class WatchedAdapter(HTTPAdapter):
     """requests' adapter whose connections (direct or through a proxy) the request's watchdog can shut."""
 
@@ -133,10 +160,22 @@ class WatchedAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = _POOLS
 
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        if proxy.lower().startswith("socks"):
+            raise UnsupportedProxy(proxy)  # even where PySocks is installed: its sockets no watchdog could shut
         manager = super().proxy_manager_for(proxy, **kwargs)
-        if not proxy.lower().startswith("socks"):
-            manager.pool_classes_by_scheme = _POOLS
+        manager.pool_classes_by_scheme = _POOLS
         return manager
+
+
+def proxy_variable(url: str, proxy: str, env: Mapping[str, str]) -> str:
+    """The variable `proxy` came from for `url`, as urllib's getproxies reads them (`https_proxy` before
+    `HTTPS_PROXY`, then `all_proxy`), or a plain phrase when it came from elsewhere."""
+    scheme = url.partition(":")[0].lower()
+    for key in (f"{scheme}_proxy", "all_proxy"):
+        names = sorted((name for name in env if name.lower() == key and env[name].strip()), key=lambda n: n != key)
+        if names:
+            return names[0] if env[names[0]].strip() == proxy else "the proxy setting"
+    return "the proxy setting"
 
 
 def watch_session(session: requests.Session) -> requests.Session:
@@ -257,10 +296,13 @@ def send(session: requests.Session, method: str, url: str, *, limit: float = REQ
         except Exception as e:
             if not isinstance(e, requests.RequestException | OSError) and not _is_http_error(e):
                 raise
-            from gate.netfail import describe  # only when a request fails: not part of every start
+            from gate.netfail import causes, describe, unsupported_proxy  # only when a request fails
 
+            if isinstance(e, UnsupportedProxy):
+                raise PermanentNetworkError(unsupported_proxy(
+                    url=url, proxy_url=e.proxy, variable=proxy_variable(url, e.proxy, os.environ))) from None
             failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
-            if watchdog.expired:
+            if watchdog.expired and not any(isinstance(c, ResolveTimeout) for c in causes(e)):
                 reached = response is not None or failure.reached
                 raise TransientError(f"no complete answer from {_host(url)} within {round(seconds, 1):g} s "
                                      "(too slow; the request was abandoned)", reached=reached) from None

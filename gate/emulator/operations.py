@@ -15,16 +15,21 @@ from gate.emulator.scenario import DEFAULT_PAGE_SIZE
 from gate.emulator.state import EmulatorState
 from gate.emulator.wire import Call
 
+TOKEN_PREFIX = "v1 "
+
 
 def encode_token(cursor: dict[str, Any]) -> str:
-    """Opaque to clients, like the service's: base64url JSON."""
-    return base64.urlsafe_b64encode(json.dumps(cursor, separators=(",", ":")).encode()).decode().rstrip("=")
+    """Opaque to clients, like the service's: standard base64 JSON after a version and a space, so a token holds
+    a space and often `+`, `/` and `=`, and only a client that percent-encodes them as the SDKs do keeps its place."""
+    return TOKEN_PREFIX + base64.b64encode(json.dumps(cursor, separators=(",", ":")).encode()).decode()
 
 
 def decode_token(token: str, *, kind: str, scope: str | None) -> dict[str, Any]:
     """A token only works for the listing (and filter) that issued it."""
     try:
-        cursor = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not token.startswith(TOKEN_PREFIX):
+            raise ValueError("not one of ours")
+        cursor = json.loads(base64.b64decode(token.removeprefix(TOKEN_PREFIX), validate=True))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         cursor = None
     if not isinstance(cursor, dict) or cursor.get("kind") != kind or cursor.get("scope") != scope:

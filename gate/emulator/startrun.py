@@ -15,6 +15,12 @@ from typing import Any
 from gate.errors import GateError, InputError
 from gate.validation import is_loopback_host
 
+
+def query_string(params: dict[str, str]) -> str:
+    """As the AWS SDKs (and gate.client) encode it: a space is %20, never `+`."""
+    return urllib.parse.urlencode(params, quote_via=urllib.parse.quote, safe="-_.~")
+
+
 # No proxy, whatever HTTP_PROXY says: the request is for loopback and must stay there.
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # How long to wait for an emulator started a moment ago (`emulator &` on the line before) to listen.
@@ -60,10 +66,10 @@ def start_run(*, endpoint: str, space: str, project: str, workflow: str, token: 
                 workflow_id = workflow
             else:
                 items = follow_pages(lambda next_token: _call(
-                    "POST", f"{base}/workflows?" + urllib.parse.urlencode(
-                        {"maxResults": 100} | ({"nextToken": next_token} if next_token else {})), token=token))
+                    "POST", f"{base}/workflows?" + query_string(
+                        {"maxResults": "100"} | ({"nextToken": next_token} if next_token else {})), token=token))
                 workflow_id = str(pick_workflow(items, name=workflow, branch=None, repository=None)["id"])
-            run = _call("PUT", f"{base}/workflowRuns?" + urllib.parse.urlencode({"workflowId": workflow_id}),
+            run = _call("PUT", f"{base}/workflowRuns?" + query_string({"workflowId": workflow_id}),
                         token=token, body={"clientToken": str(uuid.uuid4())})
             return str(run["id"])
         except urllib.error.URLError as e:  # not listening yet, or not at all

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from gate.emulator.model import CLIENT_TOKEN, OPERATIONS, ApiError, Operation, Rule
 
@@ -118,10 +118,21 @@ def _body(op: Operation, body: bytes) -> dict[str, Any]:
     return params
 
 
+def parse_query(query: str) -> dict[str, list[str]]:
+    """Percent-decoded as RFC 3986 says, where `+` is a plus, not a space: the AWS SDKs send a space as %20, so a
+    client that encodes form-style (`+`) is caught here rather than by the first token that holds a space."""
+    values: dict[str, list[str]] = {}
+    for pair in query.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            values.setdefault(unquote(name), []).append(unquote(value))
+    return values
+
+
 def parse_call(op: Operation, uri: dict[str, str], query: str, body: bytes) -> Call:
     """Checks every member against the model's lengths and whole-value patterns."""
     params: dict[str, Any] = {name: _checked(op.uri[name], name, value) for name, value in uri.items()}
-    values = parse_qs(query, keep_blank_values=True)
+    values = parse_query(query)
     for name, rule in op.query.items():
         if name in values:
             params[name] = _checked(rule, name, values[name][0])

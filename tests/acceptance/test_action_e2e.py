@@ -9,6 +9,7 @@ TryParse; FileCommandManager's `name<<DELIM` reader), so "the runner would see X
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -20,6 +21,14 @@ import pytest
 
 from gate.emulator import HOSTILE_RUN_ID, STUCK_RUN_ID, Emulator, load_scenario
 from tests.acceptance.conftest import PROJECT, REPO, RESULT_KEYS, SPACE, TOKEN, clean_env, requests_seen
+from tests.acceptance.test_cli_e2e import (
+    SHORT_TOKEN_WARNING,
+    TOKEN_IDS,
+    TOKENS,
+    as_shown,
+    assert_the_run_as_sent,
+    echoing_run,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -287,6 +296,43 @@ def test_a_token_the_server_echoes_shows_nowhere(start_emulator, tmp_path: Path)
     for text in (action.stdout, action.stderr, action.outputs_text, action.summary):
         assert TOKEN not in text
     assert json.loads(action.outputs["status-reasons"]) == [{"message": "bearer *** rejected"}]
+
+
+def markdown_escaped(text: str) -> str:
+    """As the summary shows a value: every ASCII punctuation character backslash-escaped."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
+@pytest.mark.parametrize("token", TOKENS, ids=TOKEN_IDS)
+def test_a_token_found_inside_the_answer_alters_no_output_and_a_real_one_never_leaves(start_emulator,
+                                                                                     tmp_path: Path,
+                                                                                     token: str) -> None:
+    """$GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY carry the server's values to the character; a token too short to
+    mask is one warning annotation naming the input, and a realistic one shows nowhere."""
+    emulator, run, sent = echoing_run(start_emulator, token)
+    action = run_action(runner_env(emulator, tmp_path, run.id, token=token))
+    assert action.returncode == 1, action.stdout + action.stderr
+    outputs = action.outputs
+    assert_the_run_as_sent({key: json.loads(value) if key in ("response", "status-reasons", "followed") else
+                            value for key, value in outputs.items()}, sent)
+    assert json.loads(outputs["response"]) == as_shown(token, sent)
+    assert json.loads(outputs["status-reasons"]) == as_shown(token, sent)["statusReasons"]
+    assert f"| Space / project | {SPACE} / {PROJECT} |" in action.summary
+    assert f"]({outputs['run-url']})" in action.summary
+    assert f"| Started | {markdown_escaped(sent['startTime'])} |" in action.summary
+    commands = runner_commands(action.stdout)
+    warnings = [c for c in commands if c.name == "warning"]
+    if len(token) < 8:
+        assert [c.name for c in commands][:2] == ["warning", "group"]  # once, before the log's group
+        assert [(c.properties, c.data) for c in warnings] == [
+            ({"title": "CodeCatalyst gate: short token"}, SHORT_TOKEN_WARNING.replace(
+                "CODECATALYST_TOKEN", "input 'token'"))]
+        assert f"bearer {markdown_escaped(token)} rejected" in action.summary
+    else:
+        assert warnings == []
+        for text in (action.stdout, action.stderr, action.outputs_text, action.summary):
+            assert token not in text
+        assert "bearer \\*\\*\\* rejected" in action.summary
 
 
 @pytest.mark.parametrize(("run_id", "inputs", "code", "result"), [

@@ -430,33 +430,81 @@ def strings_in(value: Any) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("token", ["x", "Time"], ids=["one-character", "part-of-a-field-name"])
-def test_a_token_found_inside_the_answer_still_gates_correctly_and_never_leaves(start_emulator, tmp_path: Path,
-                                                                                  token: str) -> None:
-    """'x' is in the space's name (ExampleCorp), 'Time' in startTime, endTime, lastUpdatedTime: masking them inside
-    the answer before the schema check made valid answers invalid (exit 5). The answer is validated as sent; the
-    token is masked where text leaves."""
-    emulator = start_emulator(step=1, token=token)
-    run = emulator.start_run(workflow="MyDemoWorkflow")
+# Short tokens that occur all over an answer (in "ExampleCorp", "startTime", timestamps and IDs), and a realistic one.
+REAL_TOKEN = "ccpat-7Hq2mX9vL4pR8sT1wY6zB3nD5fG0jK2cVa"
+TOKENS = ["x", "a", "1", "Time", "Exam", REAL_TOKEN]
+TOKEN_IDS = ["x", "a", "1", "Time", "Exam", "realistic"]
+SHORT_TOKEN_WARNING = ("the token from CODECATALYST_TOKEN is shorter than 8 characters, so the gate does not mask it "
+                       "in what it prints and writes (masking so short a text would alter the data); a real "
+                       "CodeCatalyst token is longer")
+
+
+def echoing_run(start_emulator: Any, token: str) -> tuple[Any, Any, dict[str, Any]]:
+    """An emulator that wants `token`, a FAILED run whose status reason echoes it, and that run's answer as the
+    server sends it (read directly, after the run ended: it no longer changes)."""
+    emulator = start_emulator(token=token)
+    run = emulator.start_run(workflow="MyDemoWorkflow", started_ago=10, final="FAILED",
+                             overrides={"statusReasons": [{"message": f"bearer {token} rejected"}]})
+    sent = requests.get(f"{emulator.base_url}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{run.id}",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert sent.status_code == 200
+    return emulator, run, sent.json()
+
+
+def as_shown(token: str, sent: dict[str, Any]) -> dict[str, Any]:
+    """The answer as the gate must show it: exactly as sent, but for a realistic token masked in the free text."""
+    if len(token) < 8:
+        return sent
+    return {**sent, "statusReasons": [{"message": "bearer *** rejected"}]}
+
+
+def assert_the_run_as_sent(result: dict[str, Any], sent: dict[str, Any]) -> None:
+    """The result's structured values are the server's, to the character, under our own keys."""
+    assert list(result) == RESULT_KEYS
+    assert (result["space"], result["project"], result["run-id"], result["workflow-id"]) == (
+        sent["spaceName"], sent["projectName"], sent["id"], sent["workflowId"]) == (
+        SPACE, PROJECT, sent["id"], sent["workflowId"])
+    assert (result["status"], result["start-time"], result["end-time"], result["last-updated-time"]) == (
+        sent["status"], sent["startTime"], sent["endTime"], sent["lastUpdatedTime"])
+    assert result["run-url"] == (f"https://codecatalyst.aws/spaces/{SPACE}/projects/{PROJECT}/ci/workflows/"
+                                 f"{sent['workflowId']}/runs/{sent['id']}")
+
+
+@pytest.mark.parametrize("token", TOKENS, ids=TOKEN_IDS)
+def test_a_token_found_inside_the_answer_alters_no_value_and_a_real_one_never_leaves(start_emulator, tmp_path: Path,
+                                                                                    token: str) -> None:
+    """Masking `x` made "ExampleCorp" "E***ampleCorp" and `a` mangled even keys; masking `Time` inside the answer
+    before the schema check made valid answers invalid (exit 5). Now the answer is validated as sent, a token under
+    8 characters is not masked at all (a warning names its source), and a realistic one is masked in free text."""
+    emulator, run, sent = echoing_run(start_emulator, token)
     env = clean_env(CODECATALYST_TOKEN=token)
     out, env_file = tmp_path / "result.json", tmp_path / "result.env"
     done = run_gate(*wait_args(emulator, run.id, "--json", "--output-file", str(out), "--dotenv", str(env_file)),
                     env=env)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     result = done.json()
-    assert (result["result"], result["status"], result["polls"]) == ("success", "SUCCEEDED", 5)
     assert read_result(out) == result
-    # Every value that leaves is masked (our own key names, like exit-code, are not the secret's to hide).
-    leaving = [s for key, value in result.items() for s in strings_in(value)]
-    assert leaving and all(token not in s for s in leaving)
+    assert_the_run_as_sent(result, sent)
+    assert (result["response"], result["status-reasons"]) == (as_shown(token, sent),
+                                                              as_shown(token, sent)["statusReasons"])
+    dotenv = dict(line.split("=", 1) for line in env_file.read_text(encoding="utf-8").splitlines())
+    assert (dotenv["CODECATALYST_SPACE"], dotenv["CODECATALYST_RUN_ID"], dotenv["CODECATALYST_START_TIME"]) == (
+        SPACE, sent["id"], sent["startTime"])
+    assert dotenv["CODECATALYST_RUN_URL"] == result["run-url"]
+    assert json.loads(dotenv["CODECATALYST_RESPONSE"]) == as_shown(token, sent)
     got = run_gate("get", "--space", SPACE, "--project", PROJECT, "--run-id", run.id, "--endpoint",
                    emulator.base_url, env=env)
     assert got.returncode == 0, got.stderr
-    assert all(token not in s for s in strings_in(got.json()))
-    if token == "Time":  # a word in none of our own texts: it shows nowhere at all
+    assert got.json() == as_shown(token, sent)
+    warnings = [line for text in (done.stderr, got.stderr) for line in text.splitlines() if " warning: " in line]
+    if len(token) < 8:
+        assert warnings == [f"{PREFIX} warning: {SHORT_TOKEN_WARNING}"] * 2  # once per gate
+        assert f"reason: bearer {token} rejected" in done.stderr
+    else:
+        assert warnings == []
         assert_no_secret(done.stdout, done.stderr, out.read_text(), env_file.read_text(), got.stdout, got.stderr,
                          secret=token)
-        assert "start***" in got.stdout
+        assert f"{PREFIX} reason: bearer *** rejected" in done.stderr
 
 
 # --- signals -------------------------------------------------------------------------------------------------------

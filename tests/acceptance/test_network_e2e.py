@@ -8,6 +8,7 @@ bounded request from an unbounded one, not a fast machine from a slow one.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import tempfile
 import threading
@@ -142,6 +143,25 @@ def test_a_proxy_that_refuses_the_tunnel_is_named(https_emulator, tls: TlsFiles)
     assert_readable(done.stderr)
 
 
+
+def test_a_socks_proxy_is_one_line_naming_the_variable_and_nothing_is_sent(start_emulator) -> None:
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    with socket.create_server(("127.0.0.1", 0)) as socks:
+        port = socks.getsockname()[1]
+        done = run_gate(*wait_args(emulator, run.id, "--timeout", "5"),
+                        env=network_env(HTTP_PROXY=f"socks5://user:s0cks-pass@127.0.0.1:{port}"))
+        socks.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            socks.accept()
+    assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "SOCKS" in line]
+    assert line.endswith(f"HTTP_PROXY is a SOCKS proxy (socks5://127.0.0.1:{port}), which the gate does not "
+                         "support: set it to an HTTP proxy (http://host:port), or add 127.0.0.1 to NO_PROXY")
+    assert "; retry " not in done.stderr and requests_seen(emulator) == []
+    assert "s0cks-pass" not in done.stderr and "malformed" not in done.stderr
+    assert_readable(done.stderr)
+
 # --- slow and huge answers ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -233,3 +253,17 @@ def test_first_contact_fails_fast_with_a_hint_and_exit_6() -> None:
     assert len(retries) == FIRST_CONTACT_RETRIES
     assert f"the endpoint never answered: {FIRST_CONTACT_RETRIES + 1} attempts in a row failed" in done.stderr
     assert "Check --endpoint" in done.stderr
+
+
+# --- the query string -----------------------------------------------------------------------------------------------
+
+def test_next_tokens_go_on_the_wire_as_the_aws_sdks_send_them(start_emulator) -> None:
+    """The emulator's tokens hold a space and it reads a query as RFC 3986 says (`+` is a plus): the gate follows
+    every page only because it sends the space as %20, as botocore does."""
+    emulator = start_emulator(scenario="busy", step=1)  # ListWorkflows: three pages of two
+    done = run_gate("wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--endpoint", emulator.base_url,
+                    "--interval", "0.1", "--workflow", "Release", "--start", env=network_env())
+    assert done.returncode == ExitCode.SUCCESS, done.stderr
+    queries = [r.path.partition("?")[2] for r in list(emulator.requests) if r.operation == "ListWorkflows"]
+    assert len(queries) == 3 and queries[0] == "maxResults=100"
+    assert all(q.startswith("maxResults=100&nextToken=v1%20") and "+" not in q for q in queries[1:]), queries

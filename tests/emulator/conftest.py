@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import requests
 
+from gate.client import query_string
 from gate.emulator import Emulator, ManualClock
 from gate.emulator.seed import PROJECT, SPACE
 
@@ -27,9 +28,14 @@ class Api:
         return f"{self.base_url}/v1/spaces/{space}/projects/{project}/{tail}"
 
     def request(self, method: str, tail: str, **kwargs: Any) -> requests.Response:
+        """`params` go on the wire as the AWS SDKs encode them (a space as %20), as the emulator expects."""
         where = {k: kwargs.pop(k) for k in ("space", "project") if k in kwargs}
         kwargs.setdefault("timeout", 5)
-        return self.session.request(method, self.url(tail, **where), **kwargs)
+        url = self.url(tail, **where)
+        params = kwargs.pop("params", None)
+        if params:
+            url += "?" + query_string({name: str(value) for name, value in params.items()})
+        return self.session.request(method, url, **kwargs)
 
     def get_run(self, run_id: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", f"workflowRuns/{run_id}", **kwargs)

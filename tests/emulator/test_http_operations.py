@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 import pytest
 
 from gate.emulator import BROKEN_WORKFLOW_ID, HOSTILE_RUN_ID, MY_DEMO_WORKFLOW_ID, STUCK_RUN_ID, ManualClock
+from gate.emulator.wire import parse_query
 from gate.schema import violations
 from tests.emulator.conftest import Api, error_of
 from tests.emulator.shapes import output_violations
@@ -142,3 +145,18 @@ def test_responses_carry_a_request_id_and_keep_the_connection_alive(emulator, ap
     assert first.headers["x-amzn-RequestId"] != second.headers["x-amzn-RequestId"]
     assert first.headers["Server"] == "codecatalyst-emulator"
     assert [r.operation for r in emulator.requests] == ["ListWorkflowRuns", "ListWorkflowRuns"]
+
+
+def test_a_query_is_decoded_as_rfc_3986_says_so_a_form_style_plus_is_a_plus(api: Api) -> None:
+    """The tokens hold a space (and base64's + / =): sent as the AWS SDKs send it (%20), the next page comes; sent
+    form-style (a space as +), the token is another one and the emulator says so."""
+    first = api.list_runs(params={"maxResults": 1}).json()
+    token = first["nextToken"]
+    assert " " in token
+    url = api.url("workflowRuns")
+    sdk_style = api.session.post(f"{url}?maxResults=1&nextToken={quote(token, safe='-_.~')}", json={}, timeout=5)
+    assert sdk_style.status_code == 200 and sdk_style.json()["items"] != first["items"]
+    form_style = api.session.post(f"{url}?{urlencode({'maxResults': 1, 'nextToken': token})}", json={}, timeout=5)
+    assert "+" in form_style.request.url  # requests' own `params=` encoding is this one
+    assert error_of(form_style) == (400, "ValidationException", "The nextToken is not valid for this request.")
+    assert parse_query("a=1+2%202&b&a=3&%E2%9C%93=%2B") == {"a": ["1+2 2", "3"], "b": [""], "\u2713": ["+"]}

@@ -195,6 +195,23 @@ def test_list_workflows_on_the_wire(client: CodeCatalystClient) -> None:
     assert client.list_workflows(space=SPACE, project=PROJECT, next_token="abc/+=", max_results=5) == {"items": []}
 
 
+# A nextToken with every kind of character a query can trip on: a space, a plus, reserved and unreserved ones.
+AWKWARD_TOKEN = "v1 a+b/c=d&e?f#g%h~i-j_k.l:m,n;o@p$q!r'(s)*t[u]v\u00e9"
+
+
+@responses.activate
+def test_a_query_goes_on_the_wire_as_the_aws_sdks_encode_it(client: CodeCatalystClient) -> None:
+    """botocore's percent_encode: only A-Z a-z 0-9 - _ . ~ stay; a space is %20, never `+` (form-style)."""
+    responses.post(RUNS_URL, json={"items": []})
+    responses.post(LIST_WORKFLOWS_URL, json={"items": []})
+    client.list_workflow_runs(space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, next_token=AWKWARD_TOKEN)
+    client.list_workflows(space=SPACE, project=PROJECT, next_token=AWKWARD_TOKEN)
+    escaped = ("v1%20a%2Bb%2Fc%3Dd%26e%3Ff%23g%25h~i-j_k.l%3Am%2Cn%3Bo%40p%24q%21r%27%28s%29%2At%5Bu%5Dv%C3%A9")
+    runs, workflows = (call.request.url for call in responses.calls)
+    assert runs == f"{RUNS_URL}?workflowId={WORKFLOW_ID}&maxResults=50&nextToken={escaped}"
+    assert workflows == f"{LIST_WORKFLOWS_URL}?maxResults=100&nextToken={escaped}"
+
+
 @responses.activate
 def test_start_workflow_run_on_the_wire_always_carries_the_client_token(client: CodeCatalystClient) -> None:
     answer = {"spaceName": SPACE, "projectName": PROJECT, "id": RUN_ID, "workflowId": WORKFLOW_ID}

@@ -12,7 +12,7 @@ import pytest
 import requests
 from urllib3 import exceptions as u3
 
-from gate.netfail import NetworkFailure, Where, causes, describe
+from gate.netfail import NetworkFailure, Where, causes, describe, unsupported_proxy
 
 URL = "https://codecatalyst.example/v1/spaces/S/projects/P/workflowRuns/x"
 LOCAL = "http://127.0.0.1:1/v1/x"
@@ -139,3 +139,13 @@ def test_unknown_failures_never_show_internals() -> None:
 def test_where(url: str, proxy: str | None, address: str, shown: str | None) -> None:
     where = Where.of(url, proxy)
     assert (where.address, where.proxy) == (address, shown)
+
+
+@pytest.mark.parametrize(("proxy", "shown"), [
+    ("socks5h://user:pa55w0rd@proxy.corp:1081", "socks5h://proxy.corp:1081"),
+    ("SOCKS5://[::1]", "socks5://[::1]:1080"),  # SOCKS' own default port
+])
+def test_a_socks_proxy_is_one_line_naming_the_variable_and_the_fix(proxy: str, shown: str) -> None:
+    message = unsupported_proxy(url=URL, proxy_url=proxy, variable="HTTPS_PROXY")
+    assert message == (f"HTTPS_PROXY is a SOCKS proxy ({shown}), which the gate does not support: set it to an "
+                       "HTTP proxy (http://host:port), or add codecatalyst.example to NO_PROXY")

@@ -254,3 +254,30 @@ def test_proxy_failures(tls: TlsFiles, session: requests.Session) -> None:
         transport.send(session, "GET", "https://127.0.0.1:9/v1/x", proxies={"https": proxy.url})
     assert str(refused.value) == (f"proxy 127.0.0.1:{proxy.port} would not open a tunnel to 127.0.0.1:9: "
                                   "407 Proxy Authentication Required (check the user and password in HTTPS_PROXY)")
+
+
+@pytest.mark.parametrize(("url", "env", "expected"), [
+    ("https://h/v1", {"https_proxy": "socks5://a:1", "HTTPS_PROXY": "socks5://b:1"}, "https_proxy"),  # lower wins
+    ("https://h/v1", {"HTTPS_PROXY": "socks5://a:1", "HTTP_PROXY": "socks5://b:1"}, "HTTPS_PROXY"),
+    ("https://h/v1", {"HTTPS_PROXY": " ", "all_proxy": "socks5://a:1"}, "all_proxy"),
+    ("http://h/v1", {"HTTPS_PROXY": "socks5://b:1", "Http_Proxy": "socks5://a:1"}, "Http_Proxy"),
+    ("https://h/v1", {"HTTPS_PROXY": "socks5://b:1"}, "the proxy setting"),  # given some other way
+])
+def test_the_proxy_variable_is_named_as_urllib_reads_them(url: str, env: dict[str, str], expected: str) -> None:
+    assert transport.proxy_variable(url, "socks5://a:1", env) == expected
+
+
+def test_a_socks_proxy_is_refused_in_one_line_before_any_connection(session: requests.Session) -> None:
+    """Even where PySocks is installed: the gate's sockets are the ones its watchdog can shut."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        with pytest.raises(PermanentNetworkError) as caught:
+            transport.send(session, "GET", "https://127.0.0.1:9/v1/x",
+                           proxies={"https": f"socks5h://u:pw@127.0.0.1:{port}"})
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):  # nobody knocked
+            listener.accept()
+    assert str(caught.value) == (f"the proxy setting is a SOCKS proxy (socks5h://127.0.0.1:{port}), which the gate "
+                                 "does not support: set it to an HTTP proxy (http://host:port), or add 127.0.0.1 "
+                                 "to NO_PROXY")
+    assert caught.value.exit_code == ExitCode.UNAVAILABLE
