@@ -14,6 +14,7 @@ from typing import TextIO
 
 from gate import app
 from gate.inputs import RawInputs, in_azure_pipelines
+from gate.settings import OutputTargets
 
 INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
                "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
@@ -32,8 +33,6 @@ def read_input(env: Mapping[str, str], name: str) -> str:
 
 def raw_inputs(env: Mapping[str, str]) -> RawInputs:
     """Action inputs first, then the CLI's own variables, so the image behaves the same outside Actions."""
-    from gate.settings import OutputTargets
-
     def value(name: str, variable: str | None = None) -> str | None:
         return read_input(env, name) or (env.get(variable) if variable else None) or None
 

@@ -17,9 +17,10 @@ from gate.client import CodeCatalystClient
 from gate.describe import PREFIX
 from gate.errors import ExitCode, GateError
 from gate.inputs import RawInputs, parse_settings
-from gate.redact import Redactor
+from gate.redact import Redactor, short_token_warning
 from gate.reporting import Sink
 from gate.settings import Command, OutputTargets, Settings
+from gate.textsafe import inert_line
 
 if TYPE_CHECKING:
     from gate.clock import Clock
@@ -40,8 +41,6 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
         secret = settings.project.token
         return run(settings, env=env, stdout=out, stderr=err, clock=clock)
     except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
-        from gate.textsafe import inert_line
-
         lines = Redactor(secret).text(traceback.format_exc()).splitlines()
         err.write(f"{PREFIX} internal error: this is a bug in codecatalyst-gate; please report it with the "
                   "traceback below (the token is masked)\n"
@@ -67,8 +66,6 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     redactor = Redactor(project.token)
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
     if redactor.too_short:
-        from gate.redact import short_token_warning
-
         sink.warning(short_token_warning(project.token_source), title="CodeCatalyst gate: short token")
     with CodeCatalystClient(endpoint=project.endpoint, token=project.token) as client:
         api = Api(client, space=project.space, project=project.project)

@@ -1,12 +1,12 @@
-"""The HTTP boundary: GetWorkflowRun and ListWorkflowRuns over one requests.Session.
+"""The HTTP boundary: the four operations the gate calls (GetWorkflowRun, ListWorkflowRuns, ListWorkflows,
+StartWorkflowRun) over one requests.Session, each answer parsed but not yet checked (gate.api checks it).
 
-Foreign errors (requests, HTTP statuses, bodies) are translated here into the gate's own.
+Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; the network's, in gate.transport.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +15,7 @@ import requests
 from gate import __version__, transport
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 from gate.schema import parse_document
+from gate.transport import Answer
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
 _MAX_MESSAGE = 500
@@ -28,14 +29,7 @@ def query_string(params: Mapping[str, str]) -> str:
     return "&".join(f"{quote(name, safe=UNRESERVED)}={quote(value, safe=UNRESERVED)}" for name, value in params.items())
 
 
-@dataclass(frozen=True)
-class HttpAnswer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def error_type(answer: HttpAnswer, document: Any) -> str:
+def error_type(answer: Answer, document: Any) -> str:
     """rest-json: the x-amzn-ErrorType header wins, then `__type` or `code` in the body."""
     raw = answer.headers.get("x-amzn-errortype", "")
     if not raw and isinstance(document, dict):
@@ -52,7 +46,7 @@ def error_message(document: Any, fallback: str) -> str:
     return fallback
 
 
-def classify_error(answer: HttpAnswer) -> GateError:
+def classify_error(answer: Answer) -> GateError:
     """What a non-2xx answer means for the gate (pure)."""
     try:
         document = parse_document(answer.body)
@@ -70,7 +64,7 @@ def classify_error(answer: HttpAnswer) -> GateError:
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
 
 
-def parse_success(answer: HttpAnswer, *, what: str) -> Any:
+def parse_success(answer: Answer, *, what: str) -> Any:
     if not 200 <= answer.status < 300:
         raise classify_error(answer)
     return parse_document(answer.body, source=what)
@@ -92,7 +86,7 @@ class CodeCatalystClient:
         read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
-        self._timeout = (connect_timeout, read_timeout)
+        self._connect, self._limit = connect_timeout, read_timeout
         self._session = session or requests.Session()
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
@@ -113,25 +107,11 @@ class CodeCatalystClient:
         url = self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
         return f"{url}?{query_string(query)}" if query else url
 
-    def _send(self, method: str, url: str, *, timeout: tuple[float, float] | None = None,
-              remaining: float | None = None, **kwargs: Any) -> HttpAnswer:
-        """One request through gate.transport, which bounds it in time and size and words its failures (never
-        with server text). `timeout` is (connect, whole request), already capped by the deadline (_timeouts);
-        or give `remaining` and the transport caps the client's own limits."""
-        connect, limit = timeout or self._timeout
-        answer = transport.send(self._session, method, url, limit=limit, connect_timeout=connect,
-                                remaining=remaining, **kwargs)
-        return HttpAnswer(answer.status, answer.headers, answer.body)
-
-    def _timeouts(self, remaining: float | None) -> tuple[float, float]:
-        """Never wait on the network much past the gate's deadline (one second of grace for a last poll)."""
-        if remaining is None:
-            return self._timeout
-        cap = max(remaining, 1.0)
-        return (min(self._timeout[0], cap), min(self._timeout[1], cap))
-
     def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
-        answer = self._send(method, url, timeout=self._timeouts(remaining), **kwargs)
+        """One request through gate.transport, which bounds it by the wall clock (never much past the deadline:
+        `remaining`) and in size, and words its failures without server text; then the answer, parsed."""
+        answer = transport.send(self._session, method, url, limit=self._limit, connect_timeout=self._connect,
+                                remaining=remaining, **kwargs)
         return parse_success(answer, what=what)
 
     def get_workflow_run(
@@ -145,7 +125,8 @@ class CodeCatalystClient:
         self, *, space: str, project: str, workflow_id: str, max_results: int = 50, next_token: str | None = None,
         remaining: float | None = None,
     ) -> Any:
-        """One page of a workflow's runs, newest first (ListWorkflowRuns is a POST in the model)."""
+        """One page of a workflow's runs, in the service's order (the API documents none; ListWorkflowRuns is a
+        POST in the model)."""
         params = {"workflowId": workflow_id, "maxResults": str(max_results)} | (
             {"nextToken": next_token} if next_token else {})
         url = self._url("spaces", space, "projects", project, "workflowRuns", query=params)

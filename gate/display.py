@@ -20,6 +20,7 @@ from gate.redact import Redactor
 from gate.settings import DisplaySettings
 from gate.statuses import ACTIVE_STATUSES
 from gate.textsafe import inert_line
+from gate.verdict import worst_first
 
 if TYPE_CHECKING:
     from gate.result import Result
@@ -182,8 +183,6 @@ class PlainDisplay:
 
     def _group_finished(self, result: Result) -> None:
         """Several runs: the verdict, then one line per run, the most serious first."""
-        from gate.verdict import worst_first
-
         waited = format_elapsed(self._watch.elapsed(self._clock.now()))
         self._line(f"result {result.kind} for {len(result.runs)} runs (exit {int(result.exit_code)}), "
                    f"gate waited {waited}", always=result.kind != "success")
@@ -370,8 +369,6 @@ class TtyDisplay:
 
     def _group_lines(self, result: Result) -> list[str]:
         """One line per run, the most serious first: its mark, ID, status, and why it did not pass."""
-        from gate.verdict import worst_first
-
         lines = []
         for run in worst_first(result.runs):
             each = run.to_dict()

@@ -21,6 +21,7 @@ import requests
 from urllib3 import exceptions as u3
 
 from gate.resolve import ResolveTimeout
+from gate.textsafe import inert_line
 
 CA_HINT = "set REQUESTS_CA_BUNDLE to your CA bundle"
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
@@ -84,8 +85,6 @@ def _first(chain: list[BaseException],
 
 def _detail(text: str) -> str:
     """OS, OpenSSL or proxy text, on one short inert line (a proxy's reason phrase is untrusted)."""
-    from gate.textsafe import inert_line  # see gate.cli: textsafe's patterns are not loaded at every start
-
     text = inert_line(text.strip())
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from gate import defaults, workflows
 from gate.api import Api
+from gate.cisince import ci_since
 from gate.errors import DeadlineExceeded, InputError, TransientError
 from gate.idempotency import choose_client_token
 from gate.pacing import Pacing
@@ -119,8 +120,6 @@ class Picker:
         """The newest run of the workflow (started at or after `since`), looked for until one exists. Without a
         stated since, in CI, the CI system's time for this pipeline (gate.cisince); where no time is known, a run
         that ended before the gate started is told as such (a warning, and the result's `stale`)."""
-        from gate.cisince import ci_since
-
         found = None if since is not None else ci_since(self._env, read_text=read_text)
         source = f"given by {given_by}" if found is None else found.source
         since = since if found is None else found.moment

@@ -15,6 +15,7 @@ the space's API quota is shared.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -83,8 +84,6 @@ def throttled_floor(floor: float, throttled: int, *, cap: float = CAP) -> float:
 
 def kernel_width(durations: Sequence[float]) -> float:
     """Silverman's rule of thumb in log-seconds, with MIN_WIDTH as its floor."""
-    import statistics  # here, not at the top: `get` imports this module but never learns a history
-
     if len(durations) < 2:
         return max(MIN_WIDTH, 0.1)
     logs = sorted(math.log(d) for d in durations)

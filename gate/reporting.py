@@ -17,7 +17,7 @@ from gate.errors import GateError, NotWritten
 from gate.redact import Redactor
 from gate.result import FREE_TEXT, Result
 from gate.settings import OutputTargets
-from gate.textsafe import inert_line
+from gate.textsafe import inert_line, json_text
 
 
 def _umask() -> int:
@@ -101,8 +101,6 @@ class Sink:
 
     def document(self, document: dict[str, Any]) -> None:
         """A validated GetWorkflowRun answer as indented, inert JSON on stdout (`get`)."""
-        from gate.textsafe import json_text
-
         self._print(self._out, json_text(self._redactor.response(document), indent=2) + "\n")
 
     def outputs(self, values: dict[str, str]) -> None:

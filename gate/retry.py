@@ -6,6 +6,7 @@ Both policies read the same state, `PollContext`.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from gate.errors import ServiceUnavailable, TransientError
@@ -38,8 +39,6 @@ def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> flo
     """Delay before retry number `attempt` (1-based): capped exponential with full jitter, never below `floor`."""
     ceiling = min(settings.cap, settings.base * 2 ** min(attempt - 1, 64))
     if settings.uniform is None:
-        import random
-
         return max(floor, random.uniform(0.0, ceiling))
     return max(floor, settings.uniform(0.0, ceiling))
 

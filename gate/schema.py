@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from gate.errors import InvalidResponse
+from gate.validation import NAME_PATTERN, NAME_RULE, UUID_PATTERN, UUID_RULE
 
 SCHEMA_FILE = "get-workflow-run-response.schema.json"
 LIST_WORKFLOWS_SCHEMA = "list-workflows-response.schema.json"
@@ -50,8 +51,6 @@ def violations(document: Any, *, schema: str = SCHEMA_FILE) -> list[str]:
 def _message(error: Any) -> str:
     """jsonschema's message, except that a pattern is said in words: `(?!.*\\n)` explains nothing to a reader."""
     if error.validator == "pattern" and isinstance(error.validator_value, str):
-        from gate.validation import NAME_PATTERN, NAME_RULE, UUID_PATTERN, UUID_RULE
-
         for pattern, rule in ((UUID_PATTERN, UUID_RULE), (NAME_PATTERN, NAME_RULE)):
             if pattern in error.validator_value:
                 return f"{error.instance!r} is not {rule}"

@@ -16,6 +16,7 @@ from gate.api import Api
 from gate.clock import Clock, Deadline
 from gate.display import Display, DisplayClock
 from gate.errors import GateError
+from gate.formats import github
 from gate.history import History, WorkflowPolicies
 from gate.loop import Rules, wait_for_runs
 from gate.pacing import Pacing
@@ -38,8 +39,6 @@ def fenced(stream: TextIO, *, enabled: bool, title: str) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from gate.formats import github
-
     fence = secrets.token_hex(16)
     stream.write(github.command("group", title) + "\n" + f"::stop-commands::{fence}\n")
     stream.flush()

@@ -13,6 +13,7 @@ from typing import Any
 from gate.describe import describe_reason, failure_title, format_elapsed
 from gate.result import Result
 from gate.textsafe import inert_line
+from gate.verdict import worst_first
 
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -85,8 +86,6 @@ def step_summary(result: Result) -> str:
 
 def group_summary(result: Result) -> str:
     """Several runs: the verdict, then one row per run, the most serious first."""
-    from gate.verdict import worst_first
-
     lines = [f"### {ICONS.get(result.kind, '⚠️')} CodeCatalyst workflow runs: {md(result.kind)} "
              f"({len(result.runs)} runs, exit code {int(result.exit_code)})", "",
              "| Run | Workflow | Status | Result | Duration | Polls |", "|---|---|---|---|---|---|"]
