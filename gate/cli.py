@@ -179,7 +179,7 @@ def choice_options(func: Any) -> Any:
               + "; and runs, each run's own, when several are gated (the exit code is then the most serious "
                 "outcome: 130/143, 70, 2, 4, 5, 6, 3, 1, 0)"
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
-                "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
+                "CODECATALYST_GATE_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
 @choice_options
 @click.option("--interval",
@@ -194,8 +194,12 @@ def choice_options(func: Any) -> Any:
 @click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the result object as JSON to this file.")
 @click.option("--dotenv", "dotenv_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every result key as CODECATALYST_<KEY>=value to this file, one a line "
+              help="Also write every result key as CODECATALYST_GATE_<KEY>=value to this file, one a line "
                    "(GitLab artifacts:reports:dotenv, Jenkins readProperties).")
+@click.option("--output-prefix", envvar="CODECATALYST_OUTPUT_PREFIX",
+              help="The prefix of the --dotenv and Azure variables' names, so that two gates can feed one job "
+                   "(e.g. STAGING_); never one that names an input [default CODECATALYST_GATE_; "
+                   "env CODECATALYST_OUTPUT_PREFIX].")
 @click.option("--heartbeat",
               help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so "
                    "CI systems that stop silent jobs don't; 0 turns it off [default 60s].")

@@ -7,7 +7,7 @@ input rule runs here, before any request, and every problem is reported at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 from gate import defaults, validation
 from gate.errors import InputError, InputErrors
 from gate.statuses import parse_success_statuses
+from gate.variables import DEFAULT_OUTPUT_PREFIX, validate_output_prefix
 
 Command = Literal["wait", "get"]
 T = TypeVar("T")
@@ -112,6 +113,7 @@ class OutputTargets:
     github_output: Path | None = None  # $GITHUB_OUTPUT, appended to
     github_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
     github_commands: bool = False  # workflow commands on stdout: the failure annotation, errors as annotations
+    prefix: str = DEFAULT_OUTPUT_PREFIX  # of the dotenv and Azure variables' names (gate.variables)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +168,7 @@ class RawInputs:
     quiet: bool = False
     retry_base: float | None = None  # the backoff's first ceiling; tests set 0 to retry at the floor
     outputs: OutputTargets = OutputTargets()
+    output_prefix: str | None = None  # of the dotenv and Azure variables; None or empty: the default
     display_stream: Literal["stdout", "stderr"] = "stderr"
     fenced: bool = False
     names: Mapping[str, str] = field(default_factory=dict)
@@ -183,7 +186,7 @@ CLI_NAMES = {
     "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
     "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
     "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast",
+    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix",
 }
 
 
@@ -300,6 +303,18 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
     )
 
 
+def output_targets(raw: RawInputs, name: Callable[[str], str] = CLI_NAMES.__getitem__) -> OutputTargets:
+    """Where the result goes, with the variables' prefix checked. Its own step, so that a refusal of other inputs
+    can still be written where the outputs go (gate.app)."""
+    from gate.result import RESULT_KEYS
+
+    prefix = (raw.output_prefix or "").strip()
+    if not prefix:
+        return raw.outputs
+    return replace(raw.outputs, prefix=validate_output_prefix(prefix, keys=(*RESULT_KEYS, "runs"),
+                                                              field=name("output-prefix")))
+
+
 def _missing(field_name: str) -> InputError:
     """A missing flag names the variable that stands in for it; an Action input is just required."""
     variable = {"--space": "CODECATALYST_SPACE", "--project": "CODECATALYST_PROJECT",
@@ -349,6 +364,7 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     heartbeat = check(lambda: validation.validate_heartbeat(
         defaults.DEFAULT_HEARTBEAT if raw.heartbeat in (None, "") else raw.heartbeat, field=name("heartbeat")))
     statuses = check(lambda: parse_success_statuses(raw.success_statuses, field=name("success-statuses")))
+    outputs = check(lambda: output_targets(raw, name))
     for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file)):
         if path is not None and not path.absolute().parent.is_dir():
             problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
@@ -356,14 +372,14 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
     assert credential is not None and space is not None and project is not None and choice is not None
-    assert url is not None and statuses is not None
+    assert url is not None and statuses is not None and outputs is not None
     return Settings(
         command=command,
         project=Project(space=space, project=project, endpoint=url, token=credential[0], token_source=credential[1]),
         run=choice,
         polling=PollSettings(interval=interval, timeout=timeout, success_statuses=statuses,
                              retry=RetrySettings() if raw.retry_base is None else RetrySettings(base=raw.retry_base)),
-        outputs=raw.outputs,
+        outputs=outputs,
         names=names,
         display=DisplaySettings(stream=raw.display_stream, quiet=raw.quiet, heartbeat=heartbeat, fenced=raw.fenced),
     )

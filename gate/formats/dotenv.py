@@ -1,4 +1,5 @@
-"""dotenv / Java properties: every result key as one `CODECATALYST_<KEY>=value` line.
+"""dotenv / Java properties: every result key as one `CODECATALYST_GATE_<KEY>=value` line (gate.variables: the
+prefix is `--output-prefix`'s).
 
 Who reads the file, and how (read in their sources):
 
@@ -37,18 +38,13 @@ import re
 
 from gate.result import Result
 from gate.textsafe import json_escape
+from gate.variables import DEFAULT_OUTPUT_PREFIX, output_name
 
-PREFIX = "CODECATALYST_"
 MAX_BYTES = 5000
 SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 
 _SCALAR_ESCAPE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")  # outside printable ASCII, or a backslash
 _NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")  # in JSON text: non-ASCII, or DEL
-
-
-def variable_name(key: str) -> str:
-    """`run-id` → `CODECATALYST_RUN_ID`."""
-    return PREFIX + key.upper().replace("-", "_")
 
 
 def encode_scalar(value: str) -> str:
@@ -63,29 +59,31 @@ def encode_json(value: str) -> str:
     return _NON_PRINTABLE.sub(lambda m: json_escape(m.group()), value)
 
 
-def dotenv_lines(result: Result) -> dict[str, str]:
+def dotenv_lines(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> dict[str, str]:
     """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order."""
-    return {variable_name(f.key): encode_json(f.text) if f.is_json else encode_scalar(f.text) for f in result.fields()}
+    return {output_name(f.key, prefix): encode_json(f.text) if f.is_json else encode_scalar(f.text)
+            for f in result.fields()}
 
 
-def dotenv_text(result: Result, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
+def dotenv_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX,
+                max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
     """The file's text, and the variables left empty to fit `max_bytes`."""
-    lines = dotenv_lines(result)
+    lines = dotenv_lines(result, prefix=prefix)
     emptied: list[str] = []
 
     def render() -> str:
         return "".join(f"{name}={value}\n" for name, value in lines.items())
 
-    runs = variable_name("runs")
+    runs = output_name("runs", prefix)
     if result.runs and len(render()) > max_bytes:  # first the runs' own responses: their verdicts stay
         slim = [{key: value for key, value in run.to_dict().items() if key != "response"} for run in result.runs]
         lines[runs] = encode_json(json.dumps(slim, separators=(",", ":"), ensure_ascii=False))
         emptied.append(f"the response of each run in {runs}")
-    for key in SHED_FIRST:
+    for name in (output_name(key, prefix) for key in SHED_FIRST):
         if len(render()) <= max_bytes:
             break
-        if variable_name(key) not in lines:  # `runs` is there only when several runs were gated
+        if name not in lines:  # `runs` is there only when several runs were gated
             continue
-        lines[variable_name(key)] = ""
-        emptied.append(variable_name(key))
+        lines[name] = ""
+        emptied.append(name)
     return render(), emptied

@@ -413,7 +413,7 @@ def test_a_result_file_that_cannot_be_written_is_exit_7_with_every_other_output(
     refused = "/proc/codecatalyst-gate-result.json"  # its folder exists, but takes no new file, even from root
     done = run_gate(*wait_args(emulator, run.id, "--json", "--output-file", refused, "--dotenv", str(env_file)))
     assert done.returncode == 7, done.stderr
-    assert done.json()["result"] == "success" and "CODECATALYST_RESULT=success" in env_file.read_text()
+    assert done.json()["result"] == "success" and "CODECATALYST_GATE_RESULT=success" in env_file.read_text()
     assert f"{PREFIX} result success (status SUCCEEDED, exit 0)" in done.stderr  # the verdict is still logged
     assert f"{PREFIX} error: --output-file: could not write {refused}: No such file or directory" in done.stderr
     assert "Traceback" not in done.stderr
