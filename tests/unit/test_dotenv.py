@@ -1,8 +1,10 @@
-"""--dotenv: read back by GitLab's parser and by java.util.Properties; hostile values add no line, repeat no key."""
+"""--dotenv: read back by GitLab's parser, java.util.Properties, python-dotenv and a POSIX shell's `.`; hostile
+values add no line, repeat no key, and nothing in them is interpreted."""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import re
@@ -140,6 +142,25 @@ def real_java_parse(paths: list[Path], tmp_path: Path) -> list[dict[str, str]]:
             for block in out.stdout.split("--\n")[:-1]]
 
 
+def python_dotenv_parse(text: str) -> dict[str, str | None]:
+    """python-dotenv as applications use it: `${NAME}` interpolation on."""
+    from dotenv import dotenv_values
+
+    return dict(dotenv_values(stream=io.StringIO(text)))
+
+
+def shell_parse(text: str, tmp_path: Path) -> dict[str, str]:
+    """The variables `. ./file` sets in a POSIX shell (sh, dash on Debian), in an otherwise empty environment."""
+    path = tmp_path / "sourced.env"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run(["env", "-i", "sh", "-c", 'set -a && . "$1" && exec env -0', "sh", str(path)],
+                          capture_output=True, cwd=tmp_path, timeout=30, check=False)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    found = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if item)
+    found.pop("PWD", None)
+    return found
+
+
 def make_result(**fields: Any) -> Result:
     reasons = [{"message": "Action Build failed: exit code 1"}]
     doc = fields.pop("response", run_document("FAILED", statusReasons=reasons))
@@ -161,11 +182,12 @@ HOSTILE_TEXT = [
     " leading and trailing blanks ",
     "café ✓ 🚀 \x7f \x00 \x1b[31m",
     "%0A ${HOME} $(id) `id`",
+    "$CODECATALYST_TOKEN ${CODECATALYST_TOKEN} $$ $ # cut here? ' \" ; rm -rf ~ & | < > \\n",
 ]
 
 
-def hostile_result() -> Result:
-    reasons = [{"message": text} for text in HOSTILE_TEXT]
+def hostile_result(*, extra: list[dict[str, Any]] | None = None) -> Result:
+    reasons = [{"message": text} for text in HOSTILE_TEXT] + (extra or [])
     doc = run_document("FAILED\nCODECATALYST_GATE_RESULT=success",  # as if unvalidated: a scalar key
                        statusReasons=reasons, workflowId="w\\u00zz\\", startTime=" 2026-11-25T10:00:00Z\r\n")
     return make_result(response=doc, space="Example\rCODECATALYST_GATE_RESULT=success", project="p\u2028q")
@@ -216,6 +238,47 @@ def test_non_ascii_json_reads_back_in_both() -> None:
     assert text.isascii()
     assert json.loads(dict(gitlab_parse(text))["CODECATALYST_GATE_STATUS_REASONS"]) == reasons
     assert json.loads(java_properties_parse(text)["CODECATALYST_GATE_STATUS_REASONS"]) == reasons
+
+
+def test_realistic_values_reach_every_reader_exactly(tmp_path: Path) -> None:
+    runs = (make_result(), make_result(run_id="a1b2c3d4-5678-90ab-cdef-000000000009", kind="success",
+                                       exit_code=ExitCode.SUCCESS, response=run_document("SUCCEEDED")))
+    for result in (make_result(), dataclasses.replace(runs[0], runs=runs)):
+        text, _ = dotenv_text(result)
+        gitlab, strings = dict(gitlab_parse(text)), result.to_strings()
+        assert python_dotenv_parse(text) == java_properties_parse(text) == gitlab
+        shell = shell_parse(text, tmp_path)
+        assert sorted(shell) == sorted(gitlab)
+        for key, value in result.to_dict().items():
+            name = output_name(key)
+            if isinstance(value, (dict, list)):
+                assert json.loads(gitlab[name]) == value, key
+                assert shell[name] == gitlab[name].replace('"', ""), key  # a shell keeps all but JSON's quotes
+            else:
+                assert gitlab[name] == shell[name] == strings[key], key
+
+
+def test_hostile_values_reach_every_reader_inert(tmp_path: Path) -> None:
+    """Nothing a server says is interpreted: GitLab's `$` expansion, a dotenv parser's `#` comments, quotes and
+    `${...}`, a shell's code. GitLab, gitlab-ci-local and python-dotenv read the same text, and the same JSON."""
+    result = hostile_result()
+    text, _ = dotenv_text(result)
+    assert not set("$#'`") & set(text)
+    assert re.fullmatch(r"(?:[^\\]|\\u[0-9a-f]{4})*", text), "a backslash only starts a \\uXXXX escape"
+    gitlab = dict(gitlab_parse(text))
+    for name, value in gitlab.items():
+        assert '"' not in value or value.startswith(("{", "[")), name  # quotes: JSON's own only
+    assert python_dotenv_parse(text) == gitlab
+    data = result.to_dict()
+    assert json.loads(gitlab[output_name("status-reasons")]) == data["status-reasons"]
+    assert json.loads(gitlab[output_name("response")]) == data["response"]
+    canary = tmp_path / "pwned"
+    hostile = hostile_result(extra=[{"message": f"$(touch {canary}) `touch {canary}`; touch {canary}"}])
+    shell = shell_parse(dotenv_text(hostile)[0], tmp_path)
+    assert not canary.exists()
+    assert sorted(shell) == sorted(NAMES)  # every variable, and nothing else
+    for name, value in dict(gitlab_parse(dotenv_text(hostile)[0])).items():
+        assert shell[name] == (value.replace('"', "") if value.startswith(("{", "[")) else value.replace("\\", ""))
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="no java on PATH")
