@@ -154,15 +154,15 @@ def choice_options(func: Any) -> Any:
                      help="With --workflow NAME: the workflow's source repository [env CODECATALYST_REPOSITORY]."),
         click.option("--start", is_flag=True, envvar="CODECATALYST_START",
                      help="Start a new run of --workflow, then wait on it; a retried start never makes a second "
-                          "run (one client token per attempt of this step)."),
+                          "run (one client token per CI job or step execution)."),
         click.option("--latest", is_flag=True, envvar="CODECATALYST_LATEST",
                      help="Wait on the newest run of --workflow (by start time), looking until one exists."),
         click.option("--since", envvar="CODECATALYST_SINCE",
                      help="With --latest: only a run started at or after this RFC 3339 time "
                           "[env CODECATALYST_SINCE]."),
         click.option("--client-token", envvar="CODECATALYST_CLIENT_TOKEN",
-                     help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI "
-                          "step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
+                     help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI job's "
+                          "or step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
         click.option("--follow-superseded", is_flag=True, envvar="CODECATALYST_FOLLOW_SUPERSEDED",
                      help="When the run ends SUPERSEDED, gate on the run that superseded it instead (repeatedly, "
                           "under the one deadline)."),

@@ -132,7 +132,7 @@ class Picker:
             space=p.space, project=p.project, workflow_id=workflow_id, client_token=token.value, remaining=left))
         run = schema.validate_start_workflow_run(answer, space=p.space, project=p.project, workflow_id=workflow_id)
         self._progress.note(f"run {run['id']}: the run of client token {token.value} (started now, or found again "
-                            "if this step already started it)")
+                            f"if {token.holder} already started it)")
         return str(run["id"])
 
     def latest(self, workflow: Item, *, since: datetime | None) -> str:
