@@ -39,16 +39,17 @@ class CiSystem:
     marker: str  # set only when running there
     required: tuple[str, ...]  # all needed, or the identity is unknown
     optional: tuple[tuple[str, str], ...] = ()  # (variable, default when unset)
-    unit: str = "step"  # what the identity names, in this system's words
-    again: str = "re-running this step in this attempt"  # runs the gate again with the same identity
-    anew: str = "a new attempt"  # gets a new identity
+    unit: str = ""  # what the identity names, in this system's words
+    again: str = ""  # what runs the gate again with the same identity
+    anew: str = ""  # what gets a new identity
 
 
 SYSTEMS = (
     # GITHUB_ACTION is the step's id (`__run`, `__run_2`, `__owner_repo` for unnamed steps): steps differ.
     CiSystem("GitHub Actions", "gh", "GITHUB_RUN_ID",
              ("GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_JOB", "GITHUB_ACTION"),
-             (("GITHUB_RUN_ATTEMPT", "1"),)),
+             (("GITHUB_RUN_ATTEMPT", "1"),), unit="step", again="re-running this step in this attempt",
+             anew="a new attempt"),
     # A retried GitLab job is a new job, with a new CI_JOB_ID.
     CiSystem("GitLab CI", "gl", "CI_JOB_ID", ("CI_JOB_ID",), (("CI_PROJECT_ID", ""),), unit="job",
              again="the gate run again in this job", anew="a retry of the job (a new job)"),
