@@ -25,7 +25,7 @@ from tests.gitlab.conftest import (
     run_pipeline,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]  # the first test may build the images
 RESULT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time",
                "end-time", "last-updated-time", "duration-seconds", "status-reasons", "run-url", "started", "followed",
                "polls", "response", "exit-code")  # written out: an independent oracle
