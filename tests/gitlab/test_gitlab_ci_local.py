@@ -170,13 +170,16 @@ def gate_job(name: str, stage: str, command: str, *, artifacts: str = "") -> str
             f"  artifacts:\n    when: always\n    reports:\n      dotenv: {artifacts or name + '.env'}\n")
 
 
+def gate_then_report(command: str) -> str:
+    """A gate job (its dotenv report gate.env), then a `when: always` job that keeps what it received."""
+    return ("stages: [gate, report]\n\n" + GLOBALS + gate_job("gate", "gate", command)
+            + "\nreport:\n  stage: report\n  when: always\n  script:\n" + RECEIVE)
+
+
 def test_a_when_always_job_reads_every_output_of_a_failed_gate(gitlab_ci_local: Path, emulator: Emulator,
                                                               tmp_path: Path) -> None:
     run_id = emulator.start_run(workflow="BrokenWorkflow", started_ago=60).id
-    pipeline = ("stages: [gate, report]\n\n" + GLOBALS
-                + gate_job("gate", "gate", f"codecatalyst-gate wait --run-id {run_id} --dotenv gate.env "
-                                           "--output-file gate.json")
-                + "\nreport:\n  stage: report\n  when: always\n  script:\n" + RECEIVE)
+    pipeline = gate_then_report(f"codecatalyst-gate wait --run-id {run_id} --dotenv gate.env --output-file gate.json")
     run = run_pipeline(gitlab_ci_local, tmp_path, pipeline, variables=variables(emulator))
     assert run.returncode != 0
     assert (run.outcome("gate"), run.outcome("report")) == ("FAIL", "PASS"), run.log[-6000:]
@@ -188,10 +191,8 @@ def test_a_when_always_job_reads_every_output_of_a_failed_gate(gitlab_ci_local: 
 
 def test_a_refused_input_still_hands_its_outputs_on(gitlab_ci_local: Path, emulator: Emulator,
                                                    tmp_path: Path) -> None:
-    pipeline = ("stages: [gate, report]\n\n" + GLOBALS
-                + gate_job("gate", "gate", "codecatalyst-gate wait --run-id 3b8e5c2a-1f4d-4c6e-9a7b-2d1e0f9c8b7a "
-                                           "--workflow Deploy --start --dotenv gate.env --output-file gate.json")
-                + "\nreport:\n  stage: report\n  when: always\n  script:\n" + RECEIVE)
+    pipeline = gate_then_report("codecatalyst-gate wait --run-id 3b8e5c2a-1f4d-4c6e-9a7b-2d1e0f9c8b7a --workflow Deploy "
+                                "--start --dotenv gate.env --output-file gate.json")
     run = run_pipeline(gitlab_ci_local, tmp_path, pipeline, variables=variables(emulator))
     assert (run.outcome("gate"), run.outcome("report")) == ("FAIL", "PASS"), run.log[-6000:]
     result = run.json("gate.json")
@@ -211,10 +212,8 @@ def test_hostile_server_text_arrives_unchanged_and_runs_nothing(gitlab_ci_local:
     workflow = {**DEPLOY, "name": "HostileDeploy", "final": {"status": "FAILED", "statusReasons": reasons}}
     with Emulator(token=TOKEN, scenario={"workflows": [workflow]}) as emulator:
         run_id = emulator.start_run(workflow="HostileDeploy", started_ago=60).id
-        pipeline = ("stages: [gate, report]\n\n" + GLOBALS
-                    + gate_job("gate", "gate", f"codecatalyst-gate wait --run-id {run_id} --dotenv gate.env "
-                                               "--output-file gate.json")
-                    + "\nreport:\n  stage: report\n  when: always\n  script:\n" + RECEIVE)
+        pipeline = gate_then_report(f"codecatalyst-gate wait --run-id {run_id} --dotenv gate.env "
+                                    "--output-file gate.json")
         run = run_pipeline(gitlab_ci_local, tmp_path, pipeline, variables=variables(emulator))
     assert (run.outcome("gate"), run.outcome("report")) == ("FAIL", "PASS"), run.log[-6000:]
     result = run.json("gate.json")
