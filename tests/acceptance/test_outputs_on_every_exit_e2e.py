@@ -24,7 +24,8 @@ def dotenv(path: Path) -> dict[str, str]:
 
 
 def refused_result(result: dict[str, Any], code: int) -> None:
-    assert (result["result"], result["exit-code"], result["status"], result["run-id"]) == ("error", code, None, None)
+    assert (result["result"], result["exit-code"]) == ("error", code)
+    assert [result[key] for key in ("status", "run-id", "space", "project", "response")] == [None] * 5
 
 
 @pytest.mark.parametrize(("args", "env", "named"), [

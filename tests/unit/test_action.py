@@ -128,7 +128,8 @@ def test_bad_input_is_an_annotation_naming_the_input_and_exit_2_with_nothing_sen
     # The outputs say it too, for a later step (`if: always()`): result error, exit code 2.
     written = outputs(tmp_path)
     assert (written["result"], written["exit-code"], written["status"]) == ("error", "2", "")
-    assert "Result | error" in (tmp_path / "summary").read_text(encoding="utf-8")
+    summary = (tmp_path / "summary").read_text(encoding="utf-8")
+    assert "| Result | error |" in summary and "| Space / project |  |" in summary and "None" not in summary
 
 
 def test_underscore_spelling_of_an_input_works(api: responses.RequestsMock, tmp_path: Path) -> None:
