@@ -15,10 +15,9 @@ from typing import TextIO
 from gate import app
 from gate.inputs import RawInputs, in_azure_pipelines
 from gate.settings import OutputTargets
+from gate.variables import ACTION_INPUTS
 
-INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
-               "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
-               "fail-fast")
+INPUT_NAMES = ACTION_INPUTS
 FIELD_NAMES = {name: f"input '{name}'" for name in INPUT_NAMES}
 
 
@@ -60,6 +59,7 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         client_token=value("client-token", "CODECATALYST_CLIENT_TOKEN"),
         follow_superseded=read_input(env, "follow-superseded"),
         fail_fast=read_input(env, "fail-fast"),
+        output_prefix=value("output-prefix", "CODECATALYST_OUTPUT_PREFIX"),
         interval=value("interval"),
         timeout=value("timeout"),
         success_statuses=[read_input(env, "success-statuses")],

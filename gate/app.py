@@ -6,6 +6,8 @@ calls `main`.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import sys
 import traceback
@@ -16,15 +18,15 @@ from gate.api import Api
 from gate.client import CodeCatalystClient
 from gate.describe import PREFIX
 from gate.errors import ExitCode, GateError
-from gate.inputs import RawInputs, parse_settings
+from gate.inputs import CLI_NAMES, RawInputs, output_targets, parse_settings
 from gate.redact import Redactor, short_token_warning
 from gate.reporting import Sink
+from gate.result import Result
 from gate.settings import Command, OutputTargets, Settings
 from gate.textsafe import inert_line
 
 if TYPE_CHECKING:
     from gate.clock import Clock
-    from gate.result import Result
 
 
 def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = None, stdout: TextIO | None = None,
@@ -37,7 +39,8 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
         try:
             settings = parse_settings(raw, command=command)
         except GateError as e:
-            return refuse(e, raw.outputs, secret=raw.token, stdout=out, stderr=err)
+            return refuse(e, outputs_despite(raw), secret=raw.token, stdout=out, stderr=err,
+                          write_result=command == "wait")
         secret = settings.project.token
         return run(settings, env=env, stdout=out, stderr=err, clock=clock)
     except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
@@ -46,16 +49,44 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
                   "traceback below (the token is masked)\n"
                   + "".join(f"{PREFIX} | {inert_line(line)}\n" for line in lines))  # our prefix: no line is a command
         err.flush()
+        if command == "wait":  # best effort: the outputs say it too, unless writing them is what failed
+            with contextlib.suppress(Exception):  # the traceback above is the report that matters
+                report_error(GateError("internal error in codecatalyst-gate (a bug: see the log)"),
+                             outputs_despite(raw), redactor=Redactor(secret), stdout=out, stderr=err)
         return int(ExitCode.INTERNAL)
 
 
+def outputs_despite(raw: RawInputs) -> OutputTargets:
+    """Where the result goes, even when the other inputs are refused (with the default prefix if its own is)."""
+    names = {**CLI_NAMES, **raw.names}
+    try:
+        return output_targets(raw, names.__getitem__)
+    except GateError:
+        return raw.outputs
+
+
 def refuse(error: GateError, outputs: OutputTargets, *, secret: str | None = None, stdout: TextIO | None = None,
-           stderr: TextIO | None = None) -> int:
+           stderr: TextIO | None = None, write_result: bool = False) -> int:
     """An error before anything was sent (bad input, a file that is no GetWorkflowRun answer), told where the
-    outputs say errors go; returns its exit code."""
-    Sink(outputs, redactor=Redactor(secret), stdout=stdout or sys.stdout, stderr=stderr or sys.stderr).error(
+    outputs say errors go, and with `write_result` also as the result (`error`, with its exit code) in every output
+    asked for, so that a later job or step reads why; returns its exit code."""
+    redactor = Redactor(secret)
+    Sink(outputs, redactor=redactor, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr).error(
         error, title="CodeCatalyst gate: bad input")
+    if write_result:
+        report_error(error, outputs, redactor=redactor, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr)
     return int(error.exit_code)
+
+
+def report_error(error: GateError, outputs: OutputTargets, *, redactor: Redactor, stdout: TextIO,
+                 stderr: TextIO) -> None:
+    """The result of a gate that an error ended before it knew any run, written where the outputs go; the error
+    itself was told already (so no second annotation)."""
+    sink = Sink(dataclasses.replace(outputs, github_commands=False), redactor=redactor, stdout=stdout, stderr=stderr)
+    sink.result(Result(kind=error.kind, exit_code=error.exit_code, space="", project="", run_id="",
+                       message=str(error)))
+    for problem in sink.not_written:
+        sink.error(problem, title="CodeCatalyst gate: result not written")
 
 
 def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: TextIO | None = None,

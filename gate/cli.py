@@ -155,7 +155,7 @@ def choice_options(func: Any) -> Any:
                      help="With --workflow NAME: the workflow's source repository [env CODECATALYST_REPOSITORY]."),
         click.option("--start", is_flag=True, envvar="CODECATALYST_START",
                      help="Start a new run of --workflow, then wait on it; a retried start never makes a second "
-                          "run (one client token per attempt of this step)."),
+                          "run (one client token per CI job or step execution)."),
         click.option("--latest", is_flag=True, envvar="CODECATALYST_LATEST",
                      help="Wait on the newest run of --workflow (by start time), looking until one exists."),
         click.option("--since", envvar="CODECATALYST_SINCE",
@@ -164,8 +164,8 @@ def choice_options(func: Any) -> Any:
                           "none, and a run that ended before the gate started is reported stale; env "
                           "CODECATALYST_SINCE]."),
         click.option("--client-token", envvar="CODECATALYST_CLIENT_TOKEN",
-                     help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI "
-                          "step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
+                     help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI job's "
+                          "or step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
         click.option("--follow-superseded", is_flag=True, envvar="CODECATALYST_FOLLOW_SUPERSEDED",
                      help="When the run ends SUPERSEDED, gate on the run that superseded it instead (repeatedly, "
                           "under the one deadline)."),
@@ -182,7 +182,7 @@ def choice_options(func: Any) -> Any:
               + "; and runs, each run's own, when several are gated (the exit code is then the most serious "
                 "outcome: 130/143, 70, 2, 4, 5, 6, 3, 1, 0)"
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
-                "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
+                "CODECATALYST_GATE_<KEY> (##vso commands on stdout, or on stderr with --json).")
 @target_options
 @choice_options
 @click.option("--interval",
@@ -197,8 +197,12 @@ def choice_options(func: Any) -> Any:
 @click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the result object as JSON to this file.")
 @click.option("--dotenv", "dotenv_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every result key as CODECATALYST_<KEY>=value to this file, one a line "
+              help="Also write every result key as CODECATALYST_GATE_<KEY>=value to this file, one a line "
                    "(GitLab artifacts:reports:dotenv, Jenkins readProperties).")
+@click.option("--output-prefix", envvar="CODECATALYST_OUTPUT_PREFIX",
+              help="The prefix of the --dotenv and Azure variables' names, so that two gates can feed one job "
+                   "(e.g. STAGING_); never one that names an input [default CODECATALYST_GATE_; "
+                   "env CODECATALYST_OUTPUT_PREFIX].")
 @click.option("--heartbeat",
               help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so "
                    "CI systems that stop silent jobs don't; 0 turns it off [default 60s].")

@@ -8,7 +8,7 @@ is reported at once, in the door's own words.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -26,6 +26,7 @@ from gate.settings import (
     WorkflowRef,
 )
 from gate.statuses import parse_success_statuses
+from gate.variables import validate_output_prefix
 
 T = TypeVar("T")
 
@@ -61,6 +62,7 @@ class RawInputs:
     quiet: bool = False
     retry_base: float | None = None  # the backoff's first ceiling; tests set 0 to retry at the floor
     outputs: OutputTargets = OutputTargets()
+    output_prefix: str | None = None  # of the dotenv and Azure variables; None or empty: the default
     display_stream: Literal["stdout", "stderr"] = "stderr"
     fenced: bool = False
     names: Mapping[str, str] = field(default_factory=dict)
@@ -78,7 +80,7 @@ CLI_NAMES = {
     "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
     "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
     "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast",
+    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix",
 }
 
 
@@ -212,6 +214,18 @@ def _workflow_choice(raw: RawInputs, listed: list[str], name: Callable[[str], st
     )
 
 
+def output_targets(raw: RawInputs, name: Callable[[str], str] = CLI_NAMES.__getitem__) -> OutputTargets:
+    """Where the result goes, with the variables' prefix checked. Its own step, so that a refusal of other inputs
+    can still be written where the outputs go (gate.app)."""
+    from gate.result import RESULT_KEYS
+
+    prefix = (raw.output_prefix or "").strip()
+    if not prefix:
+        return raw.outputs
+    return replace(raw.outputs, prefix=validate_output_prefix(prefix, keys=(*RESULT_KEYS, "runs"),
+                                                              field=name("output-prefix")))
+
+
 def _missing(field_name: str) -> InputError:
     """A missing flag names the variable that stands in for it; an Action input is just required."""
     variable = {"--space": "CODECATALYST_SPACE", "--project": "CODECATALYST_PROJECT",
@@ -261,6 +275,7 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     heartbeat = check(lambda: validation.validate_heartbeat(
         defaults.DEFAULT_HEARTBEAT if raw.heartbeat in (None, "") else raw.heartbeat, field=name("heartbeat")))
     statuses = check(lambda: parse_success_statuses(raw.success_statuses, field=name("success-statuses")))
+    outputs = check(lambda: output_targets(raw, name))
     for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file)):
         if path is not None and not path.absolute().parent.is_dir():
             problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
@@ -268,14 +283,14 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
     assert credential is not None and space is not None and project is not None and choice is not None
-    assert url is not None and statuses is not None
+    assert url is not None and statuses is not None and outputs is not None
     return Settings(
         command=command,
         project=Project(space=space, project=project, endpoint=url, token=credential[0], token_source=credential[1]),
         run=choice,
         polling=PollSettings(interval=interval, timeout=timeout, success_statuses=statuses,
                              retry=RetrySettings() if raw.retry_base is None else RetrySettings(base=raw.retry_base)),
-        outputs=raw.outputs,
+        outputs=outputs,
         names=names,
         display=DisplaySettings(stream=raw.display_stream, quiet=raw.quiet, heartbeat=heartbeat, fenced=raw.fenced),
     )

@@ -113,7 +113,7 @@ class Picker:
         run = self.call("StartWorkflowRun", lambda left: self._api.start_run(workflow_id, client_token=token.value,
                                                                              remaining=left))
         self._progress.note(f"run {run['id']}: the run of client token {token.value} (started now, or found again "
-                            "if this step already started it)")
+                            f"if {token.holder} already started it)")
         return str(run["id"])
 
     def latest(self, workflow: Item, *, since: datetime | None, given_by: str = "--since") -> RunRef:

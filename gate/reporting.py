@@ -120,7 +120,7 @@ class Sink:
         if targets.dotenv_file is not None:
             from gate.formats import dotenv
 
-            text, emptied = dotenv.dotenv_text(result)
+            text, emptied = dotenv.dotenv_text(result, prefix=targets.prefix)
             self._write("--dotenv", targets.dotenv_file, write_atomic, text)
             if emptied:
                 self._print(self._err, f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file "
@@ -141,6 +141,7 @@ class Sink:
             from gate.formats import azure
 
             # Azure's commands go to stdout, or to stderr when stdout carries the JSON (the agent reads both).
-            self._print(self._err if targets.json_stdout else self._out, azure.commands_text(result))
+            self._print(self._err if targets.json_stdout else self._out,
+                        azure.commands_text(result, prefix=targets.prefix))
         if targets.json_stdout:
             self._print(self._out, result.to_json() + "\n")

@@ -96,8 +96,8 @@ class Result:
             "run-id": self.run_id or None,
             "workflow-id": workflow_id,
             "workflow-name": self.workflow_name,
-            "space": self.space,
-            "project": self.project,
+            "space": self.space or None,  # unknown only when an input was refused
+            "project": self.project or None,
             "start-time": self._field("startTime"),
             "end-time": self._field("endTime"),
             "last-updated-time": self._field("lastUpdatedTime"),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from gate import defaults
+from gate.variables import DEFAULT_OUTPUT_PREFIX
 
 Command = Literal["wait", "get"]
 
@@ -92,6 +93,7 @@ class OutputTargets:
     github_output: Path | None = None  # $GITHUB_OUTPUT, appended to
     github_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
     github_commands: bool = False  # workflow commands on stdout: the failure annotation, errors as annotations
+    prefix: str = DEFAULT_OUTPUT_PREFIX  # of the dotenv and Azure variables' names (gate.variables)
 
 
 @dataclass(frozen=True, kw_only=True)

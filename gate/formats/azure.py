@@ -20,13 +20,11 @@ that prints a variable cannot run a command hidden in it either.
 from __future__ import annotations
 
 from gate.describe import describe_reason, failure_title
-from gate.formats.dotenv import variable_name
 from gate.result import Result
 from gate.textsafe import inert_json, inert_line
+from gate.variables import DEFAULT_OUTPUT_PREFIX, output_name
 
 PREFIX = "##vso["
-
-
 
 
 def escape_data(text: str) -> str:
@@ -42,11 +40,11 @@ def command(name: str, data: str = "", **properties: str) -> str:
     return f"{PREFIX}{name}{' ' + props if props else ''}]{escape_data(data)}"
 
 
-def set_variables(result: Result) -> list[str]:
-    """`task.setvariable` for every result key, as an output variable (`$(stepName.CODECATALYST_STATUS)`)."""
+def set_variables(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> list[str]:
+    """`task.setvariable` for every result key, as an output variable (`$(stepName.CODECATALYST_GATE_STATUS)`)."""
     return [
         command("task.setvariable", inert_json(f.text) if f.is_json else f.text,
-                variable=variable_name(f.key), isOutput="true")
+                variable=output_name(f.key, prefix), isOutput="true")
         for f in result.fields()
     ]
 
@@ -62,8 +60,8 @@ def failure_issue(result: Result) -> str | None:
     return command("task.logissue", inert_line(f"{title}: {detail}" if detail else title), type="error")
 
 
-def commands_text(result: Result) -> str:
-    lines = set_variables(result)
+def commands_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> str:
+    lines = set_variables(result, prefix=prefix)
     issue = failure_issue(result)
     if issue:
         lines.append(issue)

@@ -1,4 +1,5 @@
-"""dotenv / Java properties: every result key as one `CODECATALYST_<KEY>=value` line.
+"""dotenv / Java properties: every result key as one `CODECATALYST_GATE_<KEY>=value` line (gate.variables: the
+prefix is `--output-prefix`'s).
 
 Who reads the file, and how (read in their sources):
 
@@ -6,26 +7,32 @@ Who reads the file, and how (read in their sources):
   each must match `^(.*?)=(.*)$` (the key is the text before the first `=`), both sides are stripped, nothing
   is unquoted or unescaped; no blank lines or comments; keys `[A-Za-z0-9_]`; UTF-8; the file under 5 KB
   (`dotenv_size` 5120); at most 20 variables by default on Self-Managed (50 or more on GitLab.com); the last of
-  a repeated key wins.
+  a repeated key wins. The variables then reach later jobs, whose runner expands `$NAME` and `${NAME}` in them
+  (`$$` is a `$`).
+- gitlab-ci-local and other Node tools: the `dotenv` package. An unquoted value ends at the first `#`; a value
+  between matching quotes loses them (and, between double quotes, `\\n` is a newline); `$NAME` is expanded after.
+- python-dotenv: an unquoted value ends at a blank followed by `#`; `${NAME}` is expanded; a value starting with a
+  quote is quoted, with escapes.
+- A POSIX shell's `.`: an unquoted value is shell code (blanks, `$`, quotes, backslashes, `;`, backquotes...).
 - Jenkins `readProperties file:` (pipeline-utility-steps `ReadPropertiesStepExecution`): `Properties.load`
   on the file's InputStream, so ISO-8859-1. A line ends at `\\n`, `\\r` or `\\r\\n`; one ending in an odd number
   of backslashes goes on into the next; `#` or `!` first makes a comment; the key ends at the first unescaped
   `=`, `:` or blank; `\\uXXXX`, `\\t`, `\\n`, `\\r`, `\\f` are decoded, any other `\\x` means `x`, and a `\\u` without
   four hex digits makes the whole load fail.
 
-The encoding chosen, so both read it back:
+So no value holds a character that any of them interprets: unquoted, ASCII, one line each, never a `$`, `#`, quote
+other than JSON's own, backquote or blank outside a JSON string, and a backslash only to start a `\\uXXXX` escape.
 
-- Scalar keys: every backslash, every character outside printable ASCII and a leading blank become `\\uXXXX`
-  (UTF-16 units).
-  Java decodes any scalar exactly; GitLab reads the realistic ones exactly (enums, UUIDs, names, RFC 3339
-  times, numbers and the console URL are printable ASCII without backslashes).
-- JSON keys (`status-reasons`, `response`): compact JSON in which every non-ASCII character (and DEL) is a JSON
-  `\\uXXXX` escape. GitLab keeps the text as it is, and it decodes to the same JSON value; Java turns those
-  escapes into the characters themselves, still the same value. Java also decodes JSON's own escapes
-  (`\\"`, `\\\\`, `\\n`), so in Jenkins a reason holding a quote, backslash or control character is no longer
-  valid JSON: read those two from `--output-file` with `readJSON`.
-- So the file is pure ASCII with one line per key: no value can end its line, start another, run on into the
-  next (Java) or repeat a key, in either reader.
+- Scalar keys: every character outside letters, digits and `_.,:/@%+=-` becomes `\\uXXXX` (UTF-16 units). The
+  realistic values (enums, UUIDs, names, RFC 3339 times, numbers, the console URL) have none, and every reader gets
+  them exactly; a server's free text (the workflow's name) that has one reaches every reader as the same inert text,
+  which Java alone decodes back. (A shell drops the backslash of `\\u`: harmless, not exact.)
+- JSON keys (`status-reasons`, `response`, `runs`): compact JSON in which every string character that is not
+  printable ASCII, or is a backslash, quote, `$`, `#`, apostrophe or backquote, is a JSON `\\uXXXX` escape (`$` is
+  `\\u0024`, `#` is `\\u0023`): the same JSON value in GitLab, gitlab-ci-local and python-dotenv. Java turns the
+  escapes into the characters, still the same value unless a string holds a quote, backslash or control character
+  (read those from `--output-file` with `readJSON`). A shell keeps everything but JSON's own double quotes: it runs
+  nothing and sets nothing else.
 - To stay under GitLab's limit, `response` and then `status-reasons` are left empty when the file would pass
   MAX_BYTES (well under 5120, whether GitLab counts the file before or after the runner gzips it).
 """
@@ -34,58 +41,62 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from gate.result import Result
 from gate.textsafe import json_escape
+from gate.variables import DEFAULT_OUTPUT_PREFIX, output_name
 
-PREFIX = "CODECATALYST_"
 MAX_BYTES = 5000
 SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 
-_SCALAR_ESCAPE = re.compile(r"[^\x20-\x5b\x5d-\x7e]")  # outside printable ASCII, or a backslash
-_NON_PRINTABLE = re.compile(r"[^\x20-\x7e]")  # in JSON text: non-ASCII, or DEL
-
-
-def variable_name(key: str) -> str:
-    """`run-id` → `CODECATALYST_RUN_ID`."""
-    return PREFIX + key.upper().replace("-", "_")
+_SCALAR_ESCAPE = re.compile(r"[^A-Za-z0-9_.,:/@%+=-]")
+# In ASCII-only JSON text: an escape to keep, one to rewrite as \uXXXX, or a character that only a string can hold.
+_JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}|\\(.)|[$#'`\x7f]")
+_SHORT_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def encode_scalar(value: str) -> str:
-    """Backslashes and everything outside printable ASCII as `\\uXXXX`; a leading blank too (Java skips it)."""
-    value = _SCALAR_ESCAPE.sub(lambda m: json_escape(m.group()), value)
-    return "\\u0020" + value[1:] if value.startswith(" ") else value
+    """Every character that a reader might interpret (anything but letters, digits and `_.,:/@%+=-`) as `\\uXXXX`."""
+    return _SCALAR_ESCAPE.sub(lambda m: json_escape(m.group()), value)
 
 
-def encode_json(value: str) -> str:
-    """JSON text stays the same JSON value: a non-ASCII character (or DEL) inside a string becomes its `\\uXXXX`
-    escape (json.dumps already escapes the other control characters)."""
-    return _NON_PRINTABLE.sub(lambda m: json_escape(m.group()), value)
+def encode_json(value: Any) -> str:
+    """`value` as compact JSON whose strings hold no character a reader interprets (see above)."""
+    def escape(match: re.Match[str]) -> str:
+        text, short = match.group(), match.group(1)
+        if text.startswith("\\u"):
+            return text
+        return json_escape(_SHORT_ESCAPES[short] if short is not None else text)
+
+    return _JSON_ESCAPE.sub(escape, json.dumps(value, separators=(",", ":"), ensure_ascii=True))
 
 
-def dotenv_lines(result: Result) -> dict[str, str]:
+def dotenv_lines(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> dict[str, str]:
     """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order."""
-    return {variable_name(f.key): encode_json(f.text) if f.is_json else encode_scalar(f.text) for f in result.fields()}
+    return {output_name(f.key, prefix): encode_json(f.value) if f.is_json else encode_scalar(f.text)
+            for f in result.fields()}
 
 
-def dotenv_text(result: Result, *, max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
+def dotenv_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX,
+                max_bytes: int = MAX_BYTES) -> tuple[str, list[str]]:
     """The file's text, and the variables left empty to fit `max_bytes`."""
-    lines = dotenv_lines(result)
+    lines = dotenv_lines(result, prefix=prefix)
     emptied: list[str] = []
 
     def render() -> str:
         return "".join(f"{name}={value}\n" for name, value in lines.items())
 
-    runs = variable_name("runs")
+    runs = output_name("runs", prefix)
     if result.runs and len(render()) > max_bytes:  # first the runs' own responses: their verdicts stay
         slim = [{key: value for key, value in run.to_dict().items() if key != "response"} for run in result.runs]
-        lines[runs] = encode_json(json.dumps(slim, separators=(",", ":"), ensure_ascii=False))
+        lines[runs] = encode_json(slim)
         emptied.append(f"the response of each run in {runs}")
-    for key in SHED_FIRST:
+    for name in (output_name(key, prefix) for key in SHED_FIRST):
         if len(render()) <= max_bytes:
             break
-        if variable_name(key) not in lines:  # `runs` is there only when several runs were gated
+        if name not in lines:  # `runs` is there only when several runs were gated
             continue
-        lines[variable_name(key)] = ""
-        emptied.append(variable_name(key))
+        lines[name] = ""
+        emptied.append(name)
     return render(), emptied

@@ -68,7 +68,7 @@ def step_summary(result: Result) -> str:
         ("Result", md(data["result"])),
         ("Status", md(data["status"] or "unknown")),
         ("Run", run_link(data)),
-        ("Space / project", f"{md(data['space'])} / {md(data['project'])}"),
+        ("Space / project", f"{md(data['space'])} / {md(data['project'])}" if data["space"] else ""),
         ("Started", md(data["start-time"] or "")),
         ("Ended", md(data["end-time"] or "")),
         ("Duration", format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""),

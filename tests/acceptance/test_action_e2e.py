@@ -336,24 +336,25 @@ def test_a_token_found_inside_the_answer_alters_no_output_and_a_real_one_never_l
 
 
 @pytest.mark.parametrize(("run_id", "inputs", "code", "result"), [
-    pytest.param("../x", {}, 2, None, id="bad-run-id-2"),
+    pytest.param("../x", {}, 2, "error", id="bad-run-id-2"),
     pytest.param(STUCK_RUN_ID, {"timeout": "1"}, 3, "timeout", id="timeout-3"),
     pytest.param(STUCK_RUN_ID, {"token": "ccpat-wrong-token-42"}, 4, "error", id="wrong-token-4"),
 ])
 def test_the_exit_code_table_holds_through_the_action(start_emulator, tmp_path: Path, run_id: str,
-                                                      inputs: dict[str, str], code: int, result: str | None) -> None:
+                                                      inputs: dict[str, str], code: int, result: str) -> None:
     emulator = start_emulator(scenario="stuck")
     action = run_action(runner_env(emulator, tmp_path, run_id, **inputs))
     assert action.returncode == code, action.stdout + action.stderr
     commands = runner_commands(action.stdout)
     assert commands[-1].name == "error"
-    if result is None:  # refused before anything was sent: no outputs, one annotation naming the input
-        assert list(emulator.requests) == [] and action.outputs_text == ""
+    assert action.outputs["result"] == result and action.outputs["exit-code"] == str(code)
+    if code == 2:  # refused before anything was sent: one annotation naming the input, the outputs saying so
+        assert list(emulator.requests) == []
         assert [c.name for c in commands] == ["error"]
         assert commands[-1].properties["title"] == "CodeCatalyst gate: bad input"
         assert "input 'run-id': '../x'" in commands[-1].data
+        assert action.outputs["run-id"] == action.outputs["status"] == ""
     else:
-        assert action.outputs["result"] == result and action.outputs["exit-code"] == str(code)
         our_commands(action.stdout, token=inputs.get("token", TOKEN))
 
 

@@ -413,7 +413,7 @@ def test_a_result_file_that_cannot_be_written_is_exit_7_with_every_other_output(
     refused = "/proc/codecatalyst-gate-result.json"  # its folder exists, but takes no new file, even from root
     done = run_gate(*wait_args(emulator, run.id, "--json", "--output-file", refused, "--dotenv", str(env_file)))
     assert done.returncode == 7, done.stderr
-    assert done.json()["result"] == "success" and "CODECATALYST_RESULT=success" in env_file.read_text()
+    assert done.json()["result"] == "success" and "CODECATALYST_GATE_RESULT=success" in env_file.read_text()
     assert f"{PREFIX} result success (status SUCCEEDED, exit 0)" in done.stderr  # the verdict is still logged
     assert f"{PREFIX} error: --output-file: could not write {refused}: No such file or directory" in done.stderr
     assert "Traceback" not in done.stderr
@@ -488,10 +488,10 @@ def test_a_token_found_inside_the_answer_alters_no_value_and_a_real_one_never_le
     assert (result["response"], result["status-reasons"]) == (as_shown(token, sent),
                                                               as_shown(token, sent)["statusReasons"])
     dotenv = dict(line.split("=", 1) for line in env_file.read_text(encoding="utf-8").splitlines())
-    assert (dotenv["CODECATALYST_SPACE"], dotenv["CODECATALYST_RUN_ID"], dotenv["CODECATALYST_START_TIME"]) == (
+    assert (dotenv["CODECATALYST_GATE_SPACE"], dotenv["CODECATALYST_GATE_RUN_ID"], dotenv["CODECATALYST_GATE_START_TIME"]) == (
         SPACE, sent["id"], sent["startTime"])
-    assert dotenv["CODECATALYST_RUN_URL"] == result["run-url"]
-    assert json.loads(dotenv["CODECATALYST_RESPONSE"]) == as_shown(token, sent)
+    assert dotenv["CODECATALYST_GATE_RUN_URL"] == result["run-url"]
+    assert json.loads(dotenv["CODECATALYST_GATE_RESPONSE"]) == as_shown(token, sent)
     got = run_gate("get", "--space", SPACE, "--project", PROJECT, "--run-id", run.id, "--endpoint",
                    emulator.base_url, env=env)
     assert got.returncode == 0, got.stderr

@@ -76,7 +76,7 @@ def test_all_succeeded_is_exit_0(listing_moves_time, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.json()["result"] == "success" and len(done.json()["runs"]) == 3
     variables = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
-    assert [r["run-id"] for r in json.loads(variables["CODECATALYST_RUNS"])] == ids
+    assert [r["run-id"] for r in json.loads(variables["CODECATALYST_GATE_RUNS"])] == ids
 
 
 def test_the_precedence_puts_a_run_still_going_before_a_failed_one_and_one_deadline_holds(start_emulator) -> None:

@@ -19,6 +19,7 @@ GET_LOADS = {
     "gate", "gate.cli", "gate.app", "gate.inputs", "gate.settings", "gate.validation", "gate.defaults",
     "gate.statuses", "gate.errors", "gate.describe", "gate.timestamps", "gate.result", "gate.redact",
     "gate.reporting", "gate.textsafe", "gate.api", "gate.client", "gate.transport", "gate.resolve", "gate.schema",
+    "gate.variables",
 }
 NOT_FOR_HELP = {"gate.app", "gate.api", "gate.client", "gate.transport", "gate.schema", "gate.watch", "gate.loop"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| +(\S+)$", re.M)

@@ -125,7 +125,11 @@ def test_bad_input_is_an_annotation_naming_the_input_and_exit_2_with_nothing_sen
     errors = [line for line in log.splitlines() if line.startswith("::error ")]
     assert len(errors) == 1 and field in errors[0] and rule in errors[0]
     assert len(api.calls) == 0
-    assert not (tmp_path / "output").exists()
+    # The outputs say it too, for a later step (`if: always()`): result error, exit code 2.
+    written = outputs(tmp_path)
+    assert (written["result"], written["exit-code"], written["status"]) == ("error", "2", "")
+    summary = (tmp_path / "summary").read_text(encoding="utf-8")
+    assert "| Result | error |" in summary and "| Space / project |  |" in summary and "None" not in summary
 
 
 def test_underscore_spelling_of_an_input_works(api: responses.RequestsMock, tmp_path: Path) -> None:

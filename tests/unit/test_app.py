@@ -13,12 +13,12 @@ import responses
 
 from gate import app, watch
 from gate.errors import ExitCode
-from gate.formats import dotenv
 from gate.inputs import RawInputs
 from gate.redact import Redactor
 from gate.reporting import Sink, redacted
 from gate.result import Result
 from gate.settings import OutputTargets
+from gate.variables import output_name
 from tests.acceptance.test_action_e2e import parse_output_file
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
@@ -47,13 +47,13 @@ def test_one_sink_writes_every_target_from_one_encoding_with_the_token_masked(tm
     expected = {f.key: f.text for f in redacted(echoed, Redactor(TOKEN)).fields()}
     assert dict(parse_output_file((tmp_path / "github_output").read_text())) == expected
     env_values = dict(line.split("=", 1) for line in (tmp_path / "result.env").read_text().splitlines())
-    assert env_values[dotenv.variable_name("status")] == expected["status"] == "FAILED"
-    assert json.loads(env_values[dotenv.variable_name("status-reasons")]) == [{"message": "bearer *** rejected"}]
+    assert env_values[output_name("status")] == expected["status"] == "FAILED"
+    assert json.loads(env_values[output_name("status-reasons")]) == [{"message": "bearer *** rejected"}]
     assert json.loads((tmp_path / "result.json").read_text())["status-reasons"] == [{"message": "bearer *** rejected"}]
     assert "FAILED" in (tmp_path / "summary.md").read_text()
     printed = out.getvalue()
     assert "::error title=CodeCatalyst gate%3A failure (FAILED)::" in printed  # the annotation, on stdout
-    assert "##vso[task.setvariable variable=CODECATALYST_STATUS;isOutput=true;]FAILED" in err.getvalue()
+    assert "##vso[task.setvariable variable=CODECATALYST_GATE_STATUS;isOutput=true;]FAILED" in err.getvalue()
     everything = printed + err.getvalue() + "".join(p.read_text() for p in tmp_path.iterdir())
     assert TOKEN not in everything and "bearer *** rejected" in everything
 
@@ -151,6 +151,6 @@ def test_json_outputs_are_inert_everywhere_and_keep_their_value(tmp_path: Path) 
         result("FAILED", statusReasons=reasons))
     outputs = dict(parse_output_file((tmp_path / "github_output").read_text()))
     env_values = dict(line.split("=", 1) for line in (tmp_path / "result.env").read_text().splitlines())
-    for text in (outputs["status-reasons"], outputs["response"], env_values["CODECATALYST_STATUS_REASONS"]):
+    for text in (outputs["status-reasons"], outputs["response"], env_values["CODECATALYST_GATE_STATUS_REASONS"]):
         assert "##vso[" not in text and "##[" not in text and "\u2028" not in text
     assert json.loads(outputs["status-reasons"]) == reasons == json.loads(outputs["response"])["statusReasons"]

@@ -11,12 +11,12 @@ import pytest
 
 from gate.errors import ExitCode
 from gate.formats import azure
-from gate.formats.dotenv import variable_name
 from gate.inputs import in_azure_pipelines
 from gate.result import RESULT_KEYS, Result, ResultKind
+from gate.variables import output_name
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 
-NAMES = [variable_name(key) for key in RESULT_KEYS]
+NAMES = [output_name(key) for key in RESULT_KEYS]
 JSON_KEYS = {"status-reasons", "response"}
 
 
@@ -77,7 +77,7 @@ def make_result(kind: ResultKind = "failure", exit_code: ExitCode = ExitCode.RUN
 
 HOSTILE_REASONS = [
     "x\n##vso[task.complete result=Succeeded;]done",
-    "x\r##vso[task.setvariable variable=CODECATALYST_RESULT;isOutput=true]success",
+    "x\r##vso[task.setvariable variable=CODECATALYST_GATE_RESULT;isOutput=true]success",
     "literal %0A, %0D, %3B, %5D, %AZP25, %25 and 100%",
     "semi;colon ] bracket [ ##VSO[task.logissue type=warning]case",
     "##[error]fake error line",
@@ -98,7 +98,7 @@ def test_every_key_is_an_output_variable_read_back_exactly() -> None:
     assert [(c.area, c.event) for c in commands] == [("task", "setvariable")] * len(RESULT_KEYS)
     assert [c.properties for c in commands] == [{"variable": n, "isOutput": "true"} for n in NAMES]
     assert {c.properties["variable"]: c.data for c in commands} == {
-        variable_name(k): v for k, v in result.to_strings().items()}
+        output_name(k): v for k, v in result.to_strings().items()}
 
 
 def test_hostile_text_starts_no_command_and_round_trips() -> None:
@@ -114,12 +114,12 @@ def test_hostile_text_starts_no_command_and_round_trips() -> None:
     strings = result.to_strings()
     for key in RESULT_KEYS:
         if key in JSON_KEYS:
-            assert json.loads(values[variable_name(key)]) == result.to_dict()[key]  # the same JSON value
+            assert json.loads(values[output_name(key)]) == result.to_dict()[key]  # the same JSON value
         else:
-            assert values[variable_name(key)] == strings[key]  # byte for byte, even hostile
+            assert values[output_name(key)] == strings[key]  # byte for byte, even hostile
     # A later step that prints a JSON variable prints no command either.
     for key in JSON_KEYS:
-        assert not re.search("##vso|##\\[|\u200b|\u2028", values[variable_name(key)], re.IGNORECASE)
+        assert not re.search("##vso|##\\[|\u200b|\u2028", values[output_name(key)], re.IGNORECASE)
 
 
 def test_failure_issue_names_the_status_and_reasons_on_one_line() -> None:

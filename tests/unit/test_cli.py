@@ -229,8 +229,8 @@ def test_without_a_signal_the_previous_handlers_are_back() -> None:
 
 
 HOSTILE_REASONS = [
-    {"message": "Build failed\nCODECATALYST_RESULT=success"},
-    {"message": "x\r\n##vso[task.setvariable variable=CODECATALYST_RESULT;isOutput=true]success"},
+    {"message": "Build failed\nCODECATALYST_GATE_RESULT=success"},
+    {"message": "x\r\n##vso[task.setvariable variable=CODECATALYST_GATE_RESULT;isOutput=true]success"},
     {"message": "##vso[task.complete result=Succeeded;]done %0A%AZP25 ##[error]fake \u2028 y"},
 ]
 
@@ -244,7 +244,7 @@ def test_dotenv_file_holds_every_key(runner: CliRunner, wire: responses.Requests
     assert outcome.exit_code == 0 and outcome.stdout == ""
     pairs = gitlab_parse(env_file.read_text())
     assert [key for key, _ in pairs] == NAMES
-    assert ("CODECATALYST_STATUS", "SUCCEEDED") in pairs and ("CODECATALYST_RUN_ID", RUN_ID) in pairs
+    assert ("CODECATALYST_GATE_STATUS", "SUCCEEDED") in pairs and ("CODECATALYST_GATE_RUN_ID", RUN_ID) in pairs
 
 
 def test_dotenv_hostile_reasons_cannot_fake_a_key(runner: CliRunner, wire: responses.RequestsMock,
@@ -256,8 +256,8 @@ def test_dotenv_hostile_reasons_cannot_fake_a_key(runner: CliRunner, wire: respo
     assert runner.invoke(main, ["wait", *ARGS, "--dotenv", str(env_file)]).exit_code == 1
     text = env_file.read_text()
     assert [key for key, _ in gitlab_parse(text)] == NAMES and list(java_properties_parse(text)) == NAMES
-    assert dict(gitlab_parse(text))["CODECATALYST_RESULT"] == "failure"
-    assert json.loads(dict(gitlab_parse(text))["CODECATALYST_STATUS_REASONS"]) == HOSTILE_REASONS
+    assert dict(gitlab_parse(text))["CODECATALYST_GATE_RESULT"] == "failure"
+    assert json.loads(dict(gitlab_parse(text))["CODECATALYST_GATE_STATUS_REASONS"]) == HOSTILE_REASONS
 
 
 def test_azure_gets_output_variables_and_an_error_issue(runner: CliRunner, wire: responses.RequestsMock,
@@ -271,8 +271,8 @@ def test_azure_gets_output_variables_and_an_error_issue(runner: CliRunner, wire:
     commands = run_agent(outcome.stdout)
     assert [c.properties.get("variable") for c in commands] == [*NAMES, None]
     values = {c.properties["variable"]: c.data for c in commands[:-1]}
-    assert values["CODECATALYST_RESULT"] == "failure" and values["CODECATALYST_STATUS"] == "FAILED"
-    assert json.loads(values["CODECATALYST_STATUS_REASONS"]) == HOSTILE_REASONS
+    assert values["CODECATALYST_GATE_RESULT"] == "failure" and values["CODECATALYST_GATE_STATUS"] == "FAILED"
+    assert json.loads(values["CODECATALYST_GATE_STATUS_REASONS"]) == HOSTILE_REASONS
     assert (commands[-1].event, commands[-1].properties) == ("logissue", {"type": "error"})
 
 
@@ -323,7 +323,7 @@ def test_no_azure_commands_outside_azure(runner: CliRunner, wire: responses.Requ
     assert outcome.exit_code == 1 and outcome.stdout == ""
     # Azure's agent would run a `##vso[` found anywhere in a stderr line: server text must never put one there.
     assert "##vso" not in outcome.stderr.lower() and "##[" not in outcome.stderr
-    assert "reason: Build failed\\nCODECATALYST_RESULT=success" in outcome.stderr
+    assert "reason: Build failed\\nCODECATALYST_GATE_RESULT=success" in outcome.stderr
     assert all(line.startswith("codecatalyst-gate: ") for line in outcome.stderr.splitlines())
 
 

@@ -1,8 +1,10 @@
-"""--dotenv: read back by GitLab's parser and by java.util.Properties; hostile values add no line, repeat no key."""
+"""--dotenv: read back by GitLab's parser, java.util.Properties, python-dotenv and a POSIX shell's `.`; hostile
+values add no line, repeat no key, and nothing in them is interpreted."""
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import re
@@ -16,14 +18,15 @@ from typing import Any
 import pytest
 
 from gate.errors import ExitCode
-from gate.formats.dotenv import MAX_BYTES, dotenv_text, variable_name
+from gate.formats.dotenv import MAX_BYTES, dotenv_text
 from gate.redact import Redactor
 from gate.reporting import Sink
 from gate.result import RESULT_KEYS, Result
 from gate.settings import OutputTargets
+from gate.variables import output_name
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
-NAMES = [variable_name(key) for key in RESULT_KEYS]
+NAMES = [output_name(key) for key in RESULT_KEYS]
 JSON_KEYS = {"status-reasons", "response"}
 
 
@@ -139,6 +142,25 @@ def real_java_parse(paths: list[Path], tmp_path: Path) -> list[dict[str, str]]:
             for block in out.stdout.split("--\n")[:-1]]
 
 
+def python_dotenv_parse(text: str) -> dict[str, str | None]:
+    """python-dotenv as applications use it: `${NAME}` interpolation on."""
+    from dotenv import dotenv_values
+
+    return dict(dotenv_values(stream=io.StringIO(text)))
+
+
+def shell_parse(text: str, tmp_path: Path) -> dict[str, str]:
+    """The variables `. ./file` sets in a POSIX shell (sh, dash on Debian), in an otherwise empty environment."""
+    path = tmp_path / "sourced.env"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run(["env", "-i", "sh", "-c", 'set -a && . "$1" && exec env -0', "sh", str(path)],
+                          capture_output=True, cwd=tmp_path, timeout=30, check=False)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    found = dict(item.split("=", 1) for item in done.stdout.decode().split("\0") if item)
+    found.pop("PWD", None)
+    return found
+
+
 def make_result(**fields: Any) -> Result:
     reasons = [{"message": "Action Build failed: exit code 1"}]
     doc = fields.pop("response", run_document("FAILED", statusReasons=reasons))
@@ -148,10 +170,10 @@ def make_result(**fields: Any) -> Result:
 
 
 HOSTILE_TEXT = [
-    "x\nCODECATALYST_RESULT=success",
-    "x\rCODECATALYST_RESULT=success",
-    "x\r\nCODECATALYST_RESULT=success",
-    "x\u2028CODECATALYST_RESULT=success\u2029y\u0085z",
+    "x\nCODECATALYST_GATE_RESULT=success",
+    "x\rCODECATALYST_GATE_RESULT=success",
+    "x\r\nCODECATALYST_GATE_RESULT=success",
+    "x\u2028CODECATALYST_GATE_RESULT=success\u2029y\u0085z",
     "KEY=VALUE",
     "#not a comment",
     "!not a comment either",
@@ -160,14 +182,15 @@ HOSTILE_TEXT = [
     " leading and trailing blanks ",
     "café ✓ 🚀 \x7f \x00 \x1b[31m",
     "%0A ${HOME} $(id) `id`",
+    "$CODECATALYST_TOKEN ${CODECATALYST_TOKEN} $$ $ # cut here? ' \" ; rm -rf ~ & | < > \\n",
 ]
 
 
-def hostile_result() -> Result:
-    reasons = [{"message": text} for text in HOSTILE_TEXT]
-    doc = run_document("FAILED\nCODECATALYST_RESULT=success",  # as if unvalidated: a scalar key
+def hostile_result(*, extra: list[dict[str, Any]] | None = None) -> Result:
+    reasons = [{"message": text} for text in HOSTILE_TEXT] + (extra or [])
+    doc = run_document("FAILED\nCODECATALYST_GATE_RESULT=success",  # as if unvalidated: a scalar key
                        statusReasons=reasons, workflowId="w\\u00zz\\", startTime=" 2026-11-25T10:00:00Z\r\n")
-    return make_result(response=doc, space="Example\rCODECATALYST_RESULT=success", project="p\u2028q")
+    return make_result(response=doc, space="Example\rCODECATALYST_GATE_RESULT=success", project="p\u2028q")
 
 
 def test_every_key_once_in_order_with_the_values_unchanged() -> None:
@@ -177,9 +200,9 @@ def test_every_key_once_in_order_with_the_values_unchanged() -> None:
     pairs = gitlab_parse(text)
     assert [key for key, _ in pairs] == NAMES
     strings = result.to_strings()
-    assert dict(pairs)["CODECATALYST_STATUS"] == "FAILED"
-    assert dict(pairs)["CODECATALYST_RESULT"] == "failure"
-    assert dict(pairs) == {variable_name(k): v for k, v in strings.items()}  # realistic values: verbatim
+    assert dict(pairs)["CODECATALYST_GATE_STATUS"] == "FAILED"
+    assert dict(pairs)["CODECATALYST_GATE_RESULT"] == "failure"
+    assert dict(pairs) == {output_name(k): v for k, v in strings.items()}  # realistic values: verbatim
     assert java_properties_parse(text) == dict(pairs)
 
 
@@ -193,19 +216,19 @@ def test_hostile_values_add_no_line_and_repeat_no_key(parse: str) -> None:
         pairs = gitlab_parse(text)
         assert [key for key, _ in pairs] == NAMES
         values = dict(pairs)
-        assert values["CODECATALYST_RESULT"] == "failure"
+        assert values["CODECATALYST_GATE_RESULT"] == "failure"
         # JSON keys are the same JSON value in GitLab, whatever they hold.
-        assert json.loads(values["CODECATALYST_STATUS_REASONS"]) == result.to_dict()["status-reasons"]
-        assert json.loads(values["CODECATALYST_RESPONSE"]) == result.to_dict()["response"]
+        assert json.loads(values["CODECATALYST_GATE_STATUS_REASONS"]) == result.to_dict()["status-reasons"]
+        assert json.loads(values["CODECATALYST_GATE_RESPONSE"]) == result.to_dict()["response"]
     else:
         values = java_properties_parse(text)
         assert list(values) == NAMES
-        assert values["CODECATALYST_RESULT"] == "failure"
+        assert values["CODECATALYST_GATE_RESULT"] == "failure"
         # Java decodes our escapes: every scalar comes back exactly, hostile or not.
         strings = result.to_strings()
         for key in RESULT_KEYS:
             if key not in JSON_KEYS:
-                assert values[variable_name(key)] == strings[key], key
+                assert values[output_name(key)] == strings[key], key
 
 
 def test_non_ascii_json_reads_back_in_both() -> None:
@@ -213,8 +236,49 @@ def test_non_ascii_json_reads_back_in_both() -> None:
     result = make_result(response=run_document("FAILED", statusReasons=reasons))
     text, _ = dotenv_text(result)
     assert text.isascii()
-    assert json.loads(dict(gitlab_parse(text))["CODECATALYST_STATUS_REASONS"]) == reasons
-    assert json.loads(java_properties_parse(text)["CODECATALYST_STATUS_REASONS"]) == reasons
+    assert json.loads(dict(gitlab_parse(text))["CODECATALYST_GATE_STATUS_REASONS"]) == reasons
+    assert json.loads(java_properties_parse(text)["CODECATALYST_GATE_STATUS_REASONS"]) == reasons
+
+
+def test_realistic_values_reach_every_reader_exactly(tmp_path: Path) -> None:
+    runs = (make_result(), make_result(run_id="a1b2c3d4-5678-90ab-cdef-000000000009", kind="success",
+                                       exit_code=ExitCode.SUCCESS, response=run_document("SUCCEEDED")))
+    for result in (make_result(), dataclasses.replace(runs[0], runs=runs)):
+        text, _ = dotenv_text(result)
+        gitlab, strings = dict(gitlab_parse(text)), result.to_strings()
+        assert python_dotenv_parse(text) == java_properties_parse(text) == gitlab
+        shell = shell_parse(text, tmp_path)
+        assert sorted(shell) == sorted(gitlab)
+        for key, value in result.to_dict().items():
+            name = output_name(key)
+            if isinstance(value, (dict, list)):
+                assert json.loads(gitlab[name]) == value, key
+                assert shell[name] == gitlab[name].replace('"', ""), key  # a shell keeps all but JSON's quotes
+            else:
+                assert gitlab[name] == shell[name] == strings[key], key
+
+
+def test_hostile_values_reach_every_reader_inert(tmp_path: Path) -> None:
+    """Nothing a server says is interpreted: GitLab's `$` expansion, a dotenv parser's `#` comments, quotes and
+    `${...}`, a shell's code. GitLab, gitlab-ci-local and python-dotenv read the same text, and the same JSON."""
+    result = hostile_result()
+    text, _ = dotenv_text(result)
+    assert not set("$#'`") & set(text)
+    assert re.fullmatch(r"(?:[^\\]|\\u[0-9a-f]{4})*", text), "a backslash only starts a \\uXXXX escape"
+    gitlab = dict(gitlab_parse(text))
+    for name, value in gitlab.items():
+        assert '"' not in value or value.startswith(("{", "[")), name  # quotes: JSON's own only
+    assert python_dotenv_parse(text) == gitlab
+    data = result.to_dict()
+    assert json.loads(gitlab[output_name("status-reasons")]) == data["status-reasons"]
+    assert json.loads(gitlab[output_name("response")]) == data["response"]
+    canary = tmp_path / "pwned"
+    hostile = hostile_result(extra=[{"message": f"$(touch {canary}) `touch {canary}`; touch {canary}"}])
+    shell = shell_parse(dotenv_text(hostile)[0], tmp_path)
+    assert not canary.exists()
+    assert sorted(shell) == sorted(NAMES)  # every variable, and nothing else
+    for name, value in dict(gitlab_parse(dotenv_text(hostile)[0])).items():
+        assert shell[name] == (value.replace('"', "") if value.startswith(("{", "[")) else value.replace("\\", ""))
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="no java on PATH")
@@ -223,7 +287,7 @@ def test_real_java_properties_reads_what_the_port_reads(tmp_path: Path) -> None:
     results = (make_result(), hostile_result(),
                make_result(response=run_document("FAILED", statusReasons=[{"message": "café 🚀"}])))
     texts = [dotenv_text(result)[0] for result in results]
-    texts.append("A=x\rCODECATALYST_RESULT=success\nB=y\\\n  C=z\n! comment\n  key  :  =value \nD\\=E:F\n")
+    texts.append("A=x\rCODECATALYST_GATE_RESULT=success\nB=y\\\n  C=z\n! comment\n  key  :  =value \nD\\=E:F\n")
     paths = [tmp_path / f"{n}.env" for n in range(len(texts))]
     for path, text in zip(paths, texts, strict=True):
         path.write_text(text, encoding="utf-8")
@@ -232,8 +296,8 @@ def test_real_java_properties_reads_what_the_port_reads(tmp_path: Path) -> None:
 
 def test_the_ports_catch_what_the_encoding_prevents() -> None:
     """The readers really are that fragile: raw text would add keys, swallow lines or fail the load."""
-    assert gitlab_parse("A=x\nCODECATALYST_RESULT=success\n")[-1] == ("CODECATALYST_RESULT", "success")
-    assert java_properties_parse("A=x\rCODECATALYST_RESULT=success\n")["CODECATALYST_RESULT"] == "success"
+    assert gitlab_parse("A=x\nCODECATALYST_GATE_RESULT=success\n")[-1] == ("CODECATALYST_GATE_RESULT", "success")
+    assert java_properties_parse("A=x\rCODECATALYST_GATE_RESULT=success\n")["CODECATALYST_GATE_RESULT"] == "success"
     assert java_properties_parse("A=x\\\nB=y\n") == {"A": "xB=y"}
     with pytest.raises(ValueError, match="Malformed"):
         java_properties_parse("A=\\u12 x\n")
@@ -242,14 +306,14 @@ def test_the_ports_catch_what_the_encoding_prevents() -> None:
 def test_large_json_keys_are_emptied_to_fit_gitlab_limit() -> None:
     big = [{"message": "x" * 3000}]
     text, emptied = dotenv_text(make_result(response=run_document("FAILED", statusReasons=big)))
-    assert emptied == ["CODECATALYST_RESPONSE"]
+    assert emptied == ["CODECATALYST_GATE_RESPONSE"]
     values = dict(gitlab_parse(text))
-    assert values["CODECATALYST_RESPONSE"] == "" and json.loads(values["CODECATALYST_STATUS_REASONS"]) == big
+    assert values["CODECATALYST_GATE_RESPONSE"] == "" and json.loads(values["CODECATALYST_GATE_STATUS_REASONS"]) == big
     assert len(text.encode()) <= MAX_BYTES
 
     huge = [{"message": "x" * 6000}]
     text, emptied = dotenv_text(make_result(response=run_document("FAILED", statusReasons=huge)))
-    assert emptied == ["CODECATALYST_RESPONSE", "CODECATALYST_STATUS_REASONS"]
+    assert emptied == ["CODECATALYST_GATE_RESPONSE", "CODECATALYST_GATE_STATUS_REASONS"]
     assert [key for key, _ in gitlab_parse(text)] == NAMES and len(text.encode()) <= MAX_BYTES
 
 
@@ -278,7 +342,7 @@ def test_emit_says_when_it_left_keys_empty(tmp_path: Path, capsys: pytest.Captur
     doc = run_document("FAILED", statusReasons=[{"message": "x" * 6000}])
     emit(make_result(response=doc), OutputTargets(dotenv_file=tmp_path / "out.env"))
     err = capsys.readouterr().err
-    assert "left CODECATALYST_RESPONSE and CODECATALYST_STATUS_REASONS empty" in err
+    assert "left CODECATALYST_GATE_RESPONSE and CODECATALYST_GATE_STATUS_REASONS empty" in err
     assert err.startswith("codecatalyst-gate: --dotenv:")
 
 
@@ -288,7 +352,7 @@ def test_several_runs_keep_their_verdicts_when_their_responses_do_not_fit() -> N
     text, emptied = dotenv_text(result)
     assert len(text.encode()) <= MAX_BYTES
     values = dict(gitlab_parse(text))
-    listed = json.loads(values["CODECATALYST_RUNS"])
+    listed = json.loads(values["CODECATALYST_GATE_RUNS"])
     assert [run["run-id"] for run in listed] == [run.run_id for run in runs]
     assert all("response" not in run and run["status"] == "FAILED" for run in listed)
-    assert emptied[0] == "the response of each run in CODECATALYST_RUNS"
+    assert emptied[0] == "the response of each run in CODECATALYST_GATE_RUNS"

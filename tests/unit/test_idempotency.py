@@ -90,3 +90,40 @@ def test_a_ci_system_missing_its_identity_falls_back_to_random_and_says_so() -> 
     broken = {k: v for k, v in GITHUB.items() if k != "GITHUB_JOB"}
     chosen = choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=broken, random_token=lambda: "r1")
     assert chosen.value == "r1" and "GITHUB_JOB unset" in chosen.how and "--client-token" in chosen.how
+
+
+# What each CI system calls the execution the token is derived from, and what runs again or anew (issue 21): in
+# GitLab the identity is the job and a retry is a new job; neither "step" nor "attempt" means anything there.
+WORDS = [
+    pytest.param(GITHUB, ["this GitHub Actions step (", "re-running this step in this attempt finds the same run",
+                          "a new attempt starts a new one"], ["job", "build"], "this step", id="github"),
+    pytest.param(GITLAB, ["this GitLab CI job (CI_JOB_ID=5501, CI_PROJECT_ID=42)",
+                          "the gate run again in this job finds the same run",
+                          "a retry of the job (a new job) starts a new one"], ["step", "attempt", "build"], "this job",
+                 id="gitlab"),
+    pytest.param(AZURE, ["this Azure Pipelines job (", "the gate run again in this attempt of the job finds the same run",
+                         "a new attempt of the job starts a new one"], ["step", "build"], "this job", id="azure"),
+    pytest.param(JENKINS, ["this Jenkins build (BUILD_TAG=jenkins-shop-deploy-88)",
+                           "the gate run again in this build (a `retry` of the stage) finds the same run",
+                           "a new build starts a new one"], ["step", "attempt", "job"], "this build", id="jenkins"),
+]
+
+
+@pytest.mark.parametrize(("env", "said", "foreign", "holder"), WORDS)
+def test_the_log_uses_each_ci_systems_own_words(env: dict[str, str], said: list[str], foreign: list[str],
+                                                holder: str) -> None:
+    chosen = choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=env)
+    for words in said:
+        assert words in chosen.how
+    for word in foreign:
+        assert not re.search(rf"\b{word}\b", chosen.how), word
+    assert chosen.holder == holder
+
+
+def test_an_identity_with_a_variable_missing_says_what_running_again_would_do_in_that_systems_words() -> None:
+    chosen = choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env={**AZURE, "SYSTEM_JOBID": ""},
+                                 random_token=lambda: "r1")
+    assert chosen.how.startswith("random: Azure Pipelines detected but SYSTEM_JOBID unset, so the gate run again "
+                                 "in this attempt of the job would start another run")
+    assert choose_client_token(explicit="t1", workflow_id=WORKFLOW_ID, env=GITLAB).holder == \
+        "a gate given this --client-token"

@@ -99,7 +99,7 @@ def test_every_output_keeps_the_checked_values_of_a_run_whose_ids_hold_the_token
     assert written["workflow-name"] == "***-build" and written["response"]["workflowName"] == "***-build"
     assert written["status-reasons"] == [{"message": "bearer *** rejected", MASK: MASK}]
     dotenv = (tmp_path / "r.env").read_text()
-    assert f"CODECATALYST_RUN_ID={RUN_ID}\n" in dotenv and f"CODECATALYST_WORKFLOW_ID={WORKFLOW_ID}\n" in dotenv
+    assert f"CODECATALYST_GATE_RUN_ID={RUN_ID}\n" in dotenv and f"CODECATALYST_GATE_WORKFLOW_ID={WORKFLOW_ID}\n" in dotenv
     assert "run-id<<" in (tmp_path / "out").read_text() and f"\n{RUN_ID}\n" in (tmp_path / "out").read_text()
     assert RUN_ID in (tmp_path / "summary").read_text().replace("\\-", "-")
 
