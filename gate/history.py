@@ -14,6 +14,7 @@ from typing import Any
 
 from gate.errors import ApiRefused, InvalidResponse, TransientError
 from gate.policy import Adaptive, PollContext
+from gate.result import Usual
 from gate.timestamps import parse_time
 
 HISTORY_PAGE = 50  # one page, the most ListWorkflowRuns gives at once
@@ -94,3 +95,9 @@ class LearnsHistory:
                 self.history = History((), "no workflowId in the answer")
             self.policy = Adaptive(durations=self.history.durations, **self._tuning)
         return self.policy(context)
+
+
+def usual_of(policy: object) -> Usual | None:
+    """The usual duration a policy learned from the workflow's history (LearnsHistory); None when it learned none."""
+    history = getattr(policy, "history", None)
+    return Usual.of(history.durations) if isinstance(history, History) else None

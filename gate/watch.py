@@ -188,6 +188,9 @@ def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, c
     )
     runs = [dataclasses.replace(described(r, p), started=p.started and not r.followed)  # a successor was not
             for r, p in zip(results, picked, strict=True)]                                 # started by this gate
+    from gate.history import usual_of  # issue 22: each run with what its workflow's policy learned
+
+    runs = [dataclasses.replace(r, usual=usual_of(policies.get((r.response or {}).get("workflowId")))) for r in runs]
     return group.combined(runs)
 
 
@@ -202,10 +205,13 @@ def distinct(picked: list[Picked]) -> list[Picked]:
 def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, display: Display, clock: Clock,
          deadline: Deadline, retry: RetryPolicy, began: float, reached: bool) -> Result:
     """One run, polled until something decides it."""
-    return wait_for_run(
+    from gate.history import usual_of
+
+    policy = choose_policy(settings, load_history=history_loader(target, client, display))
+    result = wait_for_run(
         ref=RunRef(space=target.space, project=target.project, run_id=target.run_id),
         fetch=lambda remaining: fetch_run(target, client, remaining=remaining),
-        policy=choose_policy(settings, load_history=history_loader(target, client, display)),
+        policy=policy,
         retry=retry,
         success_statuses=settings.polling.success_statuses,
         deadline=deadline,
@@ -214,3 +220,4 @@ def wait(settings: Settings, target: RunTarget, *, client: CodeCatalystClient, d
         clock=clock,
         progress=display,
     )
+    return dataclasses.replace(result, usual=usual_of(policy))  # issue 22: until the wait loop carries it itself
