@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,7 +59,9 @@ def redacted(result: Result, redactor: Redactor) -> Result:
                                run_id=redactor.text(result.run_id), response=redactor.data(result.response),
                                message=redactor.text(result.message),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
-                               runs=tuple(redacted(run, redactor) for run in result.runs))
+                               runs=tuple(redacted(run, redactor) for run in result.runs),
+                               phases=tuple(dataclasses.replace(phase, status=redactor.text(phase.status))
+                                            for phase in result.phases))
 
 
 class Sink:
@@ -107,6 +110,7 @@ class Sink:
         """Every requested output of the result. The caller holds signals around the wait and this."""
         result = redacted(result, self._redactor)
         targets = self.targets
+        now = datetime.now(UTC)  # where the timeline ends a run still going: the wait has just ended
         if targets.output_file is not None:
             self._write("--output-file", targets.output_file, write_atomic, result.to_json() + "\n")
         if targets.dotenv_file is not None:
@@ -125,7 +129,8 @@ class Sink:
                 self._write("$GITHUB_OUTPUT", targets.github_output, append,
                             github.output_file_text(result.to_strings()))
             if targets.github_summary is not None:
-                self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append, github.step_summary(result))
+                self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append,
+                            github.step_summary(result, now=now))
             annotation = github.failure_annotation(result) if targets.github_commands else None
             if annotation:
                 self._print(self._out, annotation + "\n")
