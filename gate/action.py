@@ -17,7 +17,7 @@ from gate.settings import RawInputs, in_azure_pipelines
 
 INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
                "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
-               "fail-fast")
+               "fail-fast", "junit-xml")
 FIELD_NAMES = {name: f"input '{name}'" for name in INPUT_NAMES}
 
 
@@ -38,12 +38,14 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         return read_input(env, name) or (env.get(variable) if variable else None) or None
 
     in_actions = bool(env.get("GITHUB_OUTPUT"))
+    junit = value("junit-xml", "CODECATALYST_JUNIT_XML")
     if in_actions:
         outputs = OutputTargets(github_output=Path(env["GITHUB_OUTPUT"]), github_commands=True,
                                 github_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY")
-                                else None)
+                                else None, junit_xml=Path(junit) if junit else None)
     else:
-        outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env))
+        outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env),
+                                junit_xml=Path(junit) if junit else None)
     from_variable = not read_input(env, "token") and env.get("CODECATALYST_TOKEN", "").strip()
     return RawInputs(
         space=value("space", "CODECATALYST_SPACE"),

@@ -119,7 +119,8 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
     from gate.settings import OutputTargets, RawInputs, in_azure_pipelines
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
-                            dotenv_file=options.pop("dotenv_file", None), azure=in_azure_pipelines(os.environ))
+                            dotenv_file=options.pop("dotenv_file", None), junit_xml=options.pop("junit_xml", None),
+                            azure=in_azure_pipelines(os.environ))
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 
@@ -196,6 +197,11 @@ def choice_options(func: Any) -> Any:
 @click.option("--dotenv", "dotenv_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every result key as CODECATALYST_<KEY>=value to this file, one a line "
                    "(GitLab artifacts:reports:dotenv, Jenkins readProperties).")
+@click.option("--junit-xml", "junit_xml", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="CODECATALYST_JUNIT_XML",
+              help="Also write a JUnit XML report to this file: one testcase per run, a failure for a run that "
+                   "failed, an error for one the gate could not judge (GitLab, Jenkins and Azure test tabs) "
+                   "[env CODECATALYST_JUNIT_XML].")
 @click.option("--heartbeat",
               help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so "
                    "CI systems that stop silent jobs don't; 0 turns it off [default 60s].")

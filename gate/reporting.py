@@ -134,6 +134,10 @@ class Sink:
             annotation = github.failure_annotation(result) if targets.github_commands else None
             if annotation:
                 self._print(self._out, annotation + "\n")
+        if targets.junit_xml is not None:
+            from gate.formats import junit
+
+            self._write("--junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
         if targets.azure:
             from gate.formats import azure
 

@@ -112,6 +112,7 @@ class OutputTargets:
     github_output: Path | None = None  # $GITHUB_OUTPUT, appended to
     github_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
     github_commands: bool = False  # workflow commands on stdout: the failure annotation, errors as annotations
+    junit_xml: Path | None = None  # --junit-xml: a JUnit report, one testcase per run
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,7 +184,7 @@ CLI_NAMES = {
     "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
     "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
     "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast",
+    "fail-fast": "--fail-fast", "junit-xml": "--junit-xml",
 }
 
 
@@ -349,7 +350,8 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     heartbeat = check(lambda: validation.validate_heartbeat(
         defaults.DEFAULT_HEARTBEAT if raw.heartbeat in (None, "") else raw.heartbeat, field=name("heartbeat")))
     statuses = check(lambda: parse_success_statuses(raw.success_statuses, field=name("success-statuses")))
-    for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file)):
+    for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file),
+                      ("junit-xml", raw.outputs.junit_xml)):
         if path is not None and not path.absolute().parent.is_dir():
             problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
                                        "wait ends"))
