@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate import app
-from gate.settings import RawInputs, in_azure_pipelines
+from gate.settings import RawInputs, azure_summary_dir, in_azure_pipelines
 
 INPUT_NAMES = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
                "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
@@ -45,7 +45,7 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
                                 else None, junit_xml=Path(junit) if junit else None)
     else:
         outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env),
-                                junit_xml=Path(junit) if junit else None)
+                                azure_summary_dir=azure_summary_dir(env), junit_xml=Path(junit) if junit else None)
     from_variable = not read_input(env, "token") and env.get("CODECATALYST_TOKEN", "").strip()
     return RawInputs(
         space=value("space", "CODECATALYST_SPACE"),

@@ -116,11 +116,11 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
     """The flags as given, plus what the CLI reads from its environment; every rule runs in gate.settings."""
     import os
 
-    from gate.settings import OutputTargets, RawInputs, in_azure_pipelines
+    from gate.settings import OutputTargets, RawInputs, azure_summary_dir, in_azure_pipelines
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
                             dotenv_file=options.pop("dotenv_file", None), junit_xml=options.pop("junit_xml", None),
-                            azure=in_azure_pipelines(os.environ))
+                            azure=in_azure_pipelines(os.environ), azure_summary_dir=azure_summary_dir(os.environ))
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 

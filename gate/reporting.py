@@ -71,16 +71,34 @@ class Sink:
         self.targets, self._redactor, self._out, self._err = targets, redactor, stdout, stderr
         self.not_written: list[NotWritten] = []
 
-    def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> None:
+    def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> bool:
+        """Writes; False (and remembered) when the file could not be written."""
         try:
             write(path, text)
         except OSError as e:
             if not any(p.what == what and p.path == str(path) for p in self.not_written):  # told once per file
                 self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
+            return False
+        return True
 
     def _print(self, stream: TextIO, text: str) -> None:
         stream.write(text)
         stream.flush()
+
+    def _azure_summary(self, folder: Path, result: Result, stream: TextIO) -> None:
+        """The Markdown summary, as a file the agent attaches to the run (no timeline: Azure draws no Mermaid)."""
+        import secrets
+
+        from gate.formats import azure, github
+
+        path = azure.summary_path(folder, secrets.token_hex(4))
+
+        def write(target: Path, text: str) -> None:
+            target.parent.mkdir(exist_ok=True)
+            write_atomic(target, text)
+
+        if self._write("Azure summary", path, write, github.step_summary(result, gantt=False)):
+            self._print(stream, azure.upload_summary(path))
 
     def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:
         """An error that ended the gate before any result: one masked, inert line per line of it."""
@@ -142,6 +160,9 @@ class Sink:
             from gate.formats import azure
 
             # Azure's commands go to stdout, or to stderr when stdout carries the JSON (the agent reads both).
-            self._print(self._err if targets.json_stdout else self._out, azure.commands_text(result))
+            stream = self._err if targets.json_stdout else self._out
+            self._print(stream, azure.commands_text(result))
+            if targets.azure_summary_dir is not None:
+                self._azure_summary(targets.azure_summary_dir, result, stream)
         if targets.json_stdout:
             self._print(self._out, result.to_json() + "\n")

@@ -113,6 +113,7 @@ class OutputTargets:
     github_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
     github_commands: bool = False  # workflow commands on stdout: the failure annotation, errors as annotations
     junit_xml: Path | None = None  # --junit-xml: a JUnit report, one testcase per run
+    azure_summary_dir: Path | None = None  # Azure Pipelines: the agent's temp folder, for ##vso[task.uploadsummary]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +176,13 @@ class RawInputs:
 def in_azure_pipelines(env: Mapping[str, str]) -> bool:
     """Azure Pipelines sets TF_BUILD=True in every step (read here: `get` must not load the formats to know)."""
     return env.get("TF_BUILD", "").strip().lower() == "true"
+
+
+def azure_summary_dir(env: Mapping[str, str]) -> Path | None:
+    """In Azure Pipelines, the agent's temp folder (AGENT_TEMPDIRECTORY), when this process can see it: the
+    summary the agent attaches must be at a path the agent itself can read."""
+    folder = env.get("AGENT_TEMPDIRECTORY", "").strip()
+    return Path(folder) if in_azure_pipelines(env) and folder and Path(folder).is_dir() else None
 
 
 CLI_NAMES = {
