@@ -7,7 +7,7 @@ malformed) means "no history", and items that are not well-formed finished runs 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,11 +35,14 @@ def _timestamp(value: Any) -> datetime | None:
     return stamp if stamp is not None and stamp.tzinfo is not None else None
 
 
-def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> float | None:
-    """endTime − startTime of one finished run of this workflow; None for anything else."""
+def item_duration(item: Any, *, workflow_id: str | None = None,
+                  run_id: str | Collection[str] | None = None) -> float | None:
+    """endTime − startTime of one finished run of this workflow; None for anything else, and for the run (or
+    runs) being gated: a run that ended just now is not its own usual duration."""
     if not isinstance(item, dict) or item.get("status") not in FINISHED:
         return None
-    if run_id is not None and str(item.get("id", "")).lower() == run_id.lower():
+    gated = {run_id} if isinstance(run_id, str) else set(run_id or ())
+    if str(item.get("id", "")).lower() in {r.lower() for r in gated}:
         return None
     found = item.get("workflowId")
     if workflow_id is not None and isinstance(found, str) and found.lower() != workflow_id.lower():
@@ -51,7 +54,8 @@ def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | No
     return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_DURATION else None
 
 
-def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str | None = None) -> History:
+def durations_from(document: Any, *, workflow_id: str | None = None,
+                   run_id: str | Collection[str] | None = None) -> History:
     """The durations in one ListWorkflowRuns answer, in its order (newest first)."""
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
@@ -61,7 +65,7 @@ def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str
     return History(kept, "" if kept else "no finished runs in the workflow's history")
 
 
-def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str,
+def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, run_id: str | Collection[str],
                   remaining: float | None = None) -> History:
     """One ListWorkflowRuns call, within the deadline; every failure of it is just no history (signals still
     stop the gate)."""

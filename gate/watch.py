@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -63,14 +63,15 @@ def choose_policy(settings: Settings, *,
     return LearnsHistory(load_history)
 
 
-def history_loader(target: RunTarget, client: CodeCatalystClient,
-                   progress: Progress) -> Callable[[str, float | None], History]:
-    """The workflow's past durations, asked for at most once, by `LearnsHistory`, and told to the user."""
+def history_loader(target: RunTarget, client: CodeCatalystClient, progress: Progress,
+                   gated: Sequence[str] = ()) -> Callable[[str, float | None], History]:
+    """The workflow's past durations, asked for at most once, by `LearnsHistory`, and told to the user; the runs
+    being gated (`target`'s and `gated`) are not their own history."""
     from gate.history import fetch_history
 
     def load(workflow_id: str, remaining: float | None) -> History:
         history = fetch_history(client, space=target.space, project=target.project,
-                                workflow_id=workflow_id, run_id=target.run_id, remaining=remaining)
+                                workflow_id=workflow_id, run_id=(target.run_id, *gated), remaining=remaining)
         progress.history_learned(durations=history.durations, note=history.note)
         return history
 
@@ -168,7 +169,8 @@ def wait_together(settings: Settings, picked: list[Picked], *, picker: Picker, c
 
     def policy_for(workflow_id: str | None) -> PollPolicy:
         if workflow_id not in policies:
-            loader = history_loader(project.run(picked[0].run_id), client, display) if workflow_id else None
+            loader = history_loader(project.run(picked[0].run_id), client, display,
+                                    [p.run_id for p in picked]) if workflow_id else None
             policies[workflow_id] = choose_policy(settings, load_history=loader)
         return policies[workflow_id]
 
