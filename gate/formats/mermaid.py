@@ -91,9 +91,11 @@ def _millis(stamp: datetime) -> int:
 
 
 def section_name(result: Result) -> str:
-    workflow = result.workflow_name or (result.response or {}).get("workflowId")
-    run = result.run_id[:8] if result.run_id else "no run"
-    return f"{label(str(workflow), limit=30)} {label(run)}" if workflow else label(run)
+    """The workflow's name (known when the run was picked through it) and the run ID's first characters; a
+    workflow ID would only add a second UUID."""
+    run = label(result.run_id[:8]) if result.run_id else "no run"
+    name = label(result.workflow_name or "", limit=30)
+    return f"{name} {run}" if name else f"run {run}"
 
 
 def gantt(results: Sequence[Result], *, now: datetime | None = None) -> str | None:

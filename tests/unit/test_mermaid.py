@@ -86,6 +86,13 @@ def test_labels_keep_letters_digits_and_plain_punctuation() -> None:
     assert mermaid.label("x" * 50) == "x" * 39 + "…"
 
 
+def test_sections_are_named_by_workflow_and_run() -> None:
+    assert mermaid.section_name(run(name="Deploy")) == "Deploy a1b2c3d4"
+    assert mermaid.section_name(run(name=None)) == "run a1b2c3d4"  # picked by run ID: no name known
+    assert mermaid.section_name(run(name=" \n ")) == "run a1b2c3d4"
+    assert mermaid.section_name(run(name="x", run_id="")) == "x no run"
+
+
 def test_an_unknown_status_never_starts_a_line() -> None:
     assert mermaid.status_label("IN_PROGRESS") == "IN_PROGRESS"
     assert mermaid.status_label("click x") == "status click x"
