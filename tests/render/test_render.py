@@ -1,0 +1,68 @@
+"""The summary's timeline drawn by Mermaid's own renderer (issue 22, item 5): for one run, for a group and for
+hostile names, mmdc must succeed and draw exactly the rows and bars the gate wrote, with nothing injected."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gate.formats import github, mermaid
+from gate.result import Phase, Result, Usual
+from tests.render.mermaid_cli import Drawing, render
+from tests.unit.test_mermaid import HOSTILE_NAMES, START, at, failed, going, run
+
+pytestmark = pytest.mark.render
+
+
+def timeline(results: list[Result], **kw: object) -> str:
+    text = mermaid.gantt(results, **kw)
+    assert text is not None
+    return text
+
+
+def assert_safe(drawing: Drawing) -> None:
+    svg = drawing.svg.lower()
+    for needle in ("<script", "javascript:", "<a ", "<foreignobject", "onclick", "onerror", "syntax error"):
+        assert needle not in svg, needle
+
+
+def test_one_run_with_its_phases_and_its_usual_duration(mmdc: str, tmp_path: Path) -> None:
+    phases = (Phase("VALIDATING", at(2)), Phase("PROVISIONING", at(20)), Phase("IN_PROGRESS", at(60)),
+              Phase("FAILED", at(205)))
+    result = failed(phases=phases, usual=Usual(median_seconds=120.0, count=20))
+    drawing = render(mmdc, timeline([result]), tmp_path, png=True)
+    assert drawing.sections == ["Deploy a1b2c3d4"]
+    assert {key: label for key, (label, _) in drawing.tasks.items()} == {
+        "r0b0": "VALIDATING", "r0b1": "PROVISIONING", "r0b2": "IN_PROGRESS", "r0u": "usual 2m00s"}
+    assert all("crit" in classes for key, (_, classes) in drawing.tasks.items() if key != "r0u")
+    assert "crit" not in drawing.tasks["r0u"][1]  # the reference bar is not an outcome
+    assert_safe(drawing)
+
+
+def test_a_group_most_serious_first_each_marked_by_its_outcome(mmdc: str, tmp_path: Path) -> None:
+    ok = run(run_id="a1b2c3d4-5678-90ab-cdef-000000000001", name="Build", usual=Usual(median_seconds=200, count=5))
+    bad = failed(run_id="b1b2c3d4-5678-90ab-cdef-000000000002", name="Test", usual=Usual(median_seconds=90, count=8))
+    late = going(run_id="c1b2c3d4-5678-90ab-cdef-000000000003", name="Deploy")
+    group = dataclasses.replace(late, runs=(ok, bad, late))
+    summary = github.step_summary(group, now=START + timedelta(minutes=10))
+    block = summary.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    drawing = render(mmdc, block, tmp_path)
+    assert drawing.sections == ["Deploy c1b2c3d4", "Test b1b2c3d4", "Build a1b2c3d4"]
+    marks = {key: classes for key, (_, classes) in drawing.tasks.items()}
+    assert "active" in marks["r0b0"] and "crit" in marks["r1b0"] and "done" in marks["r2b0"]
+    assert {key: label for key, (label, _) in drawing.tasks.items()} == {
+        "r0b0": "IN_PROGRESS", "r1b0": "FAILED", "r1u": "usual 1m30s", "r2b0": "SUCCEEDED", "r2u": "usual 3m20s"}
+    assert_safe(drawing)
+
+
+def test_hostile_names_are_drawn_as_plain_rows(mmdc: str, tmp_path: Path) -> None:
+    runs = [failed(name=name, run_id=f"a1b2c3d4-5678-90ab-cdef-{i:012d}", phases=(Phase(f"x:{name}", at(5)),))
+            for i, name in enumerate(HOSTILE_NAMES)]
+    drawing = render(mmdc, timeline(runs), tmp_path)
+    assert drawing.sections == [mermaid.section_name(r) for r in runs]  # each whole, on its own row
+    assert len(drawing.tasks) == len(runs)
+    assert all(label.startswith("status x_") for label, _ in drawing.tasks.values())
+    assert_safe(drawing)
