@@ -64,7 +64,7 @@ def timeline(results: list[Result], *, now: datetime | None) -> list[str]:
     from gate.formats import mermaid
 
     block = mermaid.fenced(results, now=now)
-    return ["", "**Timeline**", "", *block.splitlines()] if block else []
+    return ["", "**Timeline** (UTC)", "", *block.splitlines()] if block else []
 
 
 def step_summary(result: Result, *, now: datetime | None = None, gantt: bool = True) -> str:

@@ -15,7 +15,9 @@ So every line starts with our own words: `section`, a status from the API's enum
 `usual ...`; server-chosen text (a workflow's name, an unexpected status) keeps only letters, digits, blanks and
 `-_.,()[]/+@!?` (anything else becomes `_`, blanks one space) and is cut short: it can neither end its line,
 start a keyword, a comment or a directive, nor close the Markdown fence (no backquote, no newline).
-Times are Unix milliseconds (`dateFormat x`): ours, from validated timestamps.
+Times are ours, from validated timestamps, written as UTC wall-clock times to the second (`dateFormat YYYY-MM-DD
+HH:mm:ss`, the form every Mermaid reads alike; Unix times with `X` or `x` are read differently from one version
+to the next, and an offset with `Z` is misread outside UTC), so the axis shows UTC wherever it is viewed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from gate.describe import format_duration
 from gate.result import Result
@@ -34,6 +36,7 @@ LABEL_MAX = 40
 # Room on the left for the sections' names (Mermaid's default, 75 px, fits about ten characters); set with an
 # init directive, which every Mermaid since 8 reads (front-matter `config:` only since 10.5).
 CHAR_PX, MIN_PAD, MAX_PAD = 7, 75, 300
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Mermaid's `dateFormat YYYY-MM-DD HH:mm:ss`
 _PUNCTUATION = frozenset(" -_.,()[]/+@!?")
 # How each outcome marks its bars: passed, did not pass, still going (or not waited for), could not be judged.
 MARKS = {"success": "done", "failure": "crit", "timeout": "active", "cancelled": "active", "error": "crit"}
@@ -86,8 +89,8 @@ def run_bars(result: Result, *, now: datetime | None = None) -> list[Bar]:
     return [bar for bar in bars if bar.end > bar.start] or bars[-1:]
 
 
-def _millis(stamp: datetime) -> int:
-    return round(stamp.timestamp() * 1000)
+def _utc(stamp: datetime) -> str:
+    return stamp.astimezone(UTC).strftime(TIME_FORMAT)
 
 
 def section_name(result: Result) -> str:
@@ -109,16 +112,15 @@ def gantt(results: Sequence[Result], *, now: datetime | None = None) -> str | No
         mark = MARKS.get(result.kind, "crit")
         names.append(section_name(result))
         lines.append(f"    section {names[-1]}")
-        lines += [f"    {bar.text} :{mark}, r{i}b{j}, {_millis(bar.start)}, {_millis(bar.end)}"
-                  for j, bar in enumerate(bars)]
+        lines += [f"    {bar.text} :{mark}, r{i}b{j}, {_utc(bar.start)}, {_utc(bar.end)}" for j, bar in enumerate(bars)]
         if result.usual is not None:
-            start = bars[0].start
-            lines.append(f"    usual {format_duration(result.usual.median_seconds)} :r{i}u, {_millis(start)}, "
-                         f"{_millis(start) + round(result.usual.median_seconds * 1000)}")
+            start, usual = bars[0].start, timedelta(seconds=result.usual.median_seconds)
+            lines.append(f"    usual {format_duration(result.usual.median_seconds)} :r{i}u, {_utc(start)}, "
+                         f"{_utc(start + usual)}")
     if not names:
         return None
     pad = min(MAX_PAD, max(MIN_PAD, CHAR_PX * max(len(name) for name in names) + 16))
-    head = [f'%%{{init: {{"gantt": {{"leftPadding": {pad}}}}}}}%%', "gantt", "    dateFormat x",
+    head = [f'%%{{init: {{"gantt": {{"leftPadding": {pad}}}}}}}%%', "gantt", "    dateFormat YYYY-MM-DD HH:mm:ss",
             "    axisFormat %H:%M:%S", "    todayMarker off"]
     return "\n".join(head + lines) + "\n"
 

@@ -77,9 +77,14 @@ def test_three_runs_a_timeline_a_junit_report_and_each_against_its_usual(start_e
     short = {name: r["run-id"][:8] for name, r in by_name.items()}
     assert drawing.sections == [f"Deploy {short['Deploy']}", f"BrokenWorkflow {short['BrokenWorkflow']}",
                                 f"MyDemoWorkflow {short['MyDemoWorkflow']}"]
-    usual = {key: label for key, (label, _) in drawing.tasks.items() if key.endswith("u")}
-    assert usual == {"r0u": "usual 5m00s", "r1u": "usual 1m04s", "r2u": "usual 3m08s"}
-    marks = {key: classes for key, (_, classes) in drawing.tasks.items() if not key.endswith("u")}
+    usual = {key: bar for key, bar in drawing.tasks.items() if key.endswith("u")}
+    assert {key: bar.label for key, bar in usual.items()} == {
+        "r0u": "usual 5m00s", "r1u": "usual 1m04s", "r2u": "usual 3m08s"}
+    medians = {"r0u": expected_usual("Deploy")[0], "r1u": expected_usual("BrokenWorkflow")[0],
+               "r2u": expected_usual("MyDemoWorkflow")[0]}
+    for key in ("r1u", "r2u"):  # drawn to scale: each as long as its median
+        assert usual[key].width / usual["r0u"].width == pytest.approx(medians[key] / medians["r0u"], rel=0.03)
+    marks = {key: bar.classes for key, bar in drawing.tasks.items() if not key.endswith("u")}
     assert all("active" in c for k, c in marks.items() if k.startswith("r0"))
     assert all("crit" in c for k, c in marks.items() if k.startswith("r1"))
     assert all("done" in c for k, c in marks.items() if k.startswith("r2"))

@@ -33,11 +33,12 @@ HOSTILE_NAMES = [
     "click",
     "a" * 200,
 ]
+TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 # One line of the gantt: our header, a section, a bar (our words, then our own data), or the usual-duration bar.
-LINE = re.compile(r'%%\{init: \{"gantt": \{"leftPadding": \d+\}\}\}%%|gantt|    dateFormat x|    axisFormat %H:%M:%S'
+LINE = re.compile(r'%%\{init: \{"gantt": \{"leftPadding": \d+\}\}\}%%|gantt|    dateFormat YYYY-MM-DD HH:mm:ss|    axisFormat %H:%M:%S'
                   r'|    todayMarker off|    section [\w .,()\[\]/+@!?…-]+'
-                  rf'|    (?:{"|".join(ALL_STATUSES)}|status [\w .,()\[\]/+@!?…-]+) :(?:done|crit|active), r\d+b\d+, \d+, \d+'
-                  r'|    usual \w+ :r\d+u, \d+, \d+')
+                  rf'|    (?:{"|".join(ALL_STATUSES)}|status [\w .,()\[\]/+@!?…-]+) :(?:done|crit|active), r\d+b\d+, {TIME}, {TIME}'
+                  rf'|    usual \w+ :r\d+u, {TIME}, {TIME}')
 
 
 def at(seconds: float) -> datetime:
@@ -137,11 +138,11 @@ def test_no_start_time_no_bar_and_no_block() -> None:
 def test_outcomes_mark_the_bars_and_the_usual_duration_is_a_reference_bar() -> None:
     text = mermaid.gantt([failed(usual=Usual(median_seconds=120.0, count=20)), going(), run()], now=at(400))
     assert text is not None
-    start = round(START.timestamp() * 1000)
-    assert f"    FAILED :crit, r0b0, {start}, {start + 205500}" in text
-    assert f"    usual 2m00s :r0u, {start}, {start + 120000}" in text
-    assert f"    IN_PROGRESS :active, r1b0, {start}, {start + 400000}" in text
-    assert f"    SUCCEEDED :done, r2b0, {start}, {start + 205500}" in text
+    # UTC to the second (run_document's run: 10:00:00 to 10:03:25.5)
+    assert "    FAILED :crit, r0b0, 2026-11-25 10:00:00, 2026-11-25 10:03:25" in text
+    assert "    usual 2m00s :r0u, 2026-11-25 10:00:00, 2026-11-25 10:02:00" in text
+    assert "    IN_PROGRESS :active, r1b0, 2026-11-25 10:00:00, 2026-11-25 10:06:40" in text
+    assert "    SUCCEEDED :done, r2b0, 2026-11-25 10:00:00, 2026-11-25 10:03:25" in text
     assert text.count("usual") == 1  # no history, no reference bar
 
 
@@ -166,7 +167,7 @@ def test_the_summary_holds_one_mermaid_block_that_no_name_can_close() -> None:
     body = fence_body(summary)
     assert body[0].startswith("%%{init") and body[1] == "gantt"
     assert not any(line.lstrip().startswith("```") for line in body)
-    assert "**Timeline**" in summary
+    assert "**Timeline** (UTC)" in summary
 
 
 def test_the_group_summary_draws_the_runs_most_serious_first_with_each_against_its_usual() -> None:
