@@ -18,7 +18,7 @@ from tests.acceptance.test_action_e2e import parse_output_file, run_action, runn
 from tests.render.mermaid_cli import ensure_mmdc, render
 from tests.unit.test_junit import read as read_junit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.render]
+pytestmark = [pytest.mark.e2e, pytest.mark.render, pytest.mark.timeout(1200)]  # it may install the renderer
 DEPLOY_HISTORY = [
     {"status": "SUCCEEDED", "startedAgo": 3600, "duration": 300.0},
     {"status": "FAILED", "startedAgo": 7200, "duration": 280.0},

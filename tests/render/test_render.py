@@ -15,7 +15,7 @@ from gate.result import Phase, Result, Usual
 from tests.render.mermaid_cli import Drawing, render
 from tests.unit.test_mermaid import HOSTILE_NAMES, START, at, failed, going, run
 
-pytestmark = pytest.mark.render
+pytestmark = [pytest.mark.render, pytest.mark.timeout(1200)]  # the first test may install chromium and mermaid-cli
 
 
 def timeline(results: list[Result], **kw: object) -> str:
