@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate import app
-from gate.inputs import RawInputs, in_azure_pipelines
+from gate.inputs import RawInputs, azure_summary_dir, in_azure_pipelines
 from gate.settings import OutputTargets
 from gate.variables import ACTION_INPUTS
 
@@ -36,12 +36,14 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         return read_input(env, name) or (env.get(variable) if variable else None) or None
 
     in_actions = bool(env.get("GITHUB_OUTPUT"))
+    junit = value("junit-xml", "CODECATALYST_JUNIT_XML")
     if in_actions:
         outputs = OutputTargets(github_output=Path(env["GITHUB_OUTPUT"]), github_commands=True,
                                 github_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY")
-                                else None)
+                                else None, junit_xml=Path(junit) if junit else None)
     else:
-        outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env))
+        outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env),
+                                azure_summary_dir=azure_summary_dir(env), junit_xml=Path(junit) if junit else None)
     from_variable = not read_input(env, "token") and env.get("CODECATALYST_TOKEN", "").strip()
     return RawInputs(
         space=value("space", "CODECATALYST_SPACE"),

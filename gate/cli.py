@@ -116,11 +116,12 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
     """The flags as given, plus what the CLI reads from its environment; every rule runs in gate.settings."""
     import os
 
-    from gate.inputs import RawInputs, in_azure_pipelines
+    from gate.inputs import RawInputs, azure_summary_dir, in_azure_pipelines
     from gate.settings import OutputTargets
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
-                            dotenv_file=options.pop("dotenv_file", None), azure=in_azure_pipelines(os.environ))
+                            dotenv_file=options.pop("dotenv_file", None), junit_xml=options.pop("junit_xml", None),
+                            azure=in_azure_pipelines(os.environ), azure_summary_dir=azure_summary_dir(os.environ))
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 
@@ -203,6 +204,11 @@ def choice_options(func: Any) -> Any:
               help="The prefix of the --dotenv and Azure variables' names, so that two gates can feed one job "
                    "(e.g. STAGING_); never one that names an input [default CODECATALYST_GATE_; "
                    "env CODECATALYST_OUTPUT_PREFIX].")
+@click.option("--junit-xml", "junit_xml", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="CODECATALYST_JUNIT_XML",
+              help="Also write a JUnit XML report to this file: one testcase per run, a failure for a run that "
+                   "failed, an error for one the gate could not judge (GitLab, Jenkins and Azure test tabs) "
+                   "[env CODECATALYST_JUNIT_XML].")
 @click.option("--heartbeat",
               help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so "
                    "CI systems that stop silent jobs don't; 0 turns it off [default 60s].")

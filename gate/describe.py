@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gate.result import Result
 
 PREFIX = "codecatalyst-gate:"
 
@@ -44,3 +47,50 @@ def describe_history(durations: Sequence[float], note: str, workflow: str | None
     runs = "1 past run" if len(durations) == 1 else f"{len(durations)} past runs"
     return f"adaptive polling from {runs} of {f'workflow {workflow}' if workflow else 'this workflow'} " \
            f"(median {format_elapsed(median)})"
+
+
+SAME_WITHIN = 1.1  # a run within 10 % of the usual duration, either way, took about as long as usual
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as people say it: `45s`, `6m40s`, `1h02m`."""
+    whole = max(0, int(seconds))  # whole seconds, as format_elapsed counts them
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+
+
+def against_usual(took: float | None, median: float | None, count: int = 0, *, times: str = "×") -> str:
+    """`took 6m40s; usual 3m25s (median of 20 recent runs); 2.0× slower`. With no history it says so: an unknown
+    usual duration is never shown as a zero."""
+    parts = [] if took is None else [f"took {format_duration(took)}"]
+    if median is None or count <= 0:
+        return "; ".join([*parts, "no history to compare with"])
+    basis = "the one recent run" if count == 1 else f"median of {count} recent runs"
+    parts.append(f"usual {format_duration(median)} ({basis})")
+    if took is not None:
+        parts.append(_speed(took, median, times=times))
+    return "; ".join(parts)
+
+
+def compared(result: Result, *, times: str = "×") -> str:
+    """The run's duration against its workflow's usual one (`against_usual`), from its result."""
+    from gate.timestamps import duration_seconds
+
+    response = result.response or {}
+    took = duration_seconds(response.get("startTime"), response.get("endTime"))
+    usual = result.usual
+    return against_usual(took, usual.median_seconds if usual else None, usual.count if usual else 0, times=times)
+
+
+def _speed(took: float, median: float, *, times: str) -> str:
+    if took <= 0:
+        return "faster than usual"
+    ratio = took / median
+    if 1 / SAME_WITHIN < ratio < SAME_WITHIN:
+        return "about as usual"
+    factor = ratio if ratio > 1 else 1 / ratio
+    shown = f"{factor:.0f}" if factor >= 10 else f"{factor:.1f}"
+    return f"{shown}{times} {'slower' if ratio > 1 else 'faster'}"

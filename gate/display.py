@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from gate.clock import Clock
-from gate.describe import PREFIX, describe_history, describe_reason, format_elapsed
+from gate.describe import PREFIX, compared, describe_history, describe_reason, format_elapsed
 from gate.progress import Progress
 from gate.redact import Redactor
 from gate.settings import DisplaySettings
@@ -34,6 +34,13 @@ CLEAR_LINE = "\r\x1b[2K"  # back to column 0, erase the whole line (ECMA-48 EL 2
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 ASCII_SPINNER = "|/-\\"
 BOLD, DIM, RED, GREEN, YELLOW, CYAN = "1", "2", "31", "32", "33", "36"
+
+
+def usual_line(result: Result, *, times: str = "×") -> str | None:
+    """How long the run took against its workflow's usual duration; None when neither is known."""
+    if result.usual is None and (result.response or {}).get("endTime") is None:
+        return None
+    return compared(result, times=times)
 
 
 class Ticker(Protocol):
@@ -180,6 +187,9 @@ class PlainDisplay:
             self._line(f"reason: {self._free(describe_reason(reason))}", always=failed)
         if data["status"] is not None:
             self._line(f"run: {data['run-url']}", always=failed)
+        usual = usual_line(result)
+        if usual:
+            self._line(usual)
 
     def _group_finished(self, result: Result) -> None:
         """Several runs: the verdict, then one line per run, the most serious first."""
@@ -199,6 +209,9 @@ class PlainDisplay:
                 self._line(f"  {self._free(run.message.splitlines()[0])}", always=True)
             for reason in data["status-reasons"]:
                 self._line(f"  reason: {self._free(describe_reason(reason))}", always=failed)
+            usual = usual_line(run)
+            if usual:
+                self._line(f"  {usual}")
             if data["run-url"]:
                 self._line(f"  run: {data['run-url']}", always=failed)
 
@@ -255,6 +268,7 @@ class TtyDisplay:
         self._frame_seconds = frame_seconds
         self._spinner = SPINNER if unicode else ASCII_SPINNER
         self._ellipsis = "…" if unicode else "..."
+        self._times = "×" if unicode else "x"
         self._watch = _Watch()
         self._frame = 0
         self._last_frame: float | None = None
@@ -365,6 +379,9 @@ class TtyDisplay:
             lines.append(f"  {self._ellipsis} and {len(reasons) - MAX_REASONS} more (see the result's status-reasons)")
         if data["status"] is not None:
             lines.append(f"  {self._style(data['run-url'], DIM)}")
+        usual = usual_line(result, times=self._times)
+        if usual:
+            lines.append(f"  {usual}")
         self._print(lines)
 
     def _group_lines(self, result: Result) -> list[str]:
@@ -376,6 +393,9 @@ class TtyDisplay:
             why = f"  {self._free(run.message.splitlines()[0])}" if run.message and run.kind != "success" else ""
             lines.append(f"  {self._style(mark, KIND_COLOURS.get(run.kind, RED))} {self._safe(run.run_id)}  "
                          f"{self._safe(each['status'] or run.kind)}{why}")
+            usual = usual_line(run, times=self._times)
+            if usual:
+                lines.append(f"    {self._style(usual, DIM)}")
             if each["run-url"]:
                 lines.append(f"    {self._style(self._safe(each['run-url']), DIM)}")
         return lines
@@ -419,6 +439,6 @@ def make_display(settings: DisplaySettings, *, redactor: Redactor, clock: Clock,
     env = os.environ if env is None else env
     if not settings.quiet and not settings.fenced and _is_tty(stream) and env.get("TERM") != "dumb":
         return TtyDisplay(redactor=redactor, clock=clock, stream=stream, colour=not env.get("NO_COLOR"),
-                          unicode=_can_encode(stream, SPINNER + "".join(KIND_ICONS.values()) + "·…"))
+                          unicode=_can_encode(stream, SPINNER + "".join(KIND_ICONS.values()) + "·…×"))
     return PlainDisplay(redactor=redactor, clock=clock, stream=stream, quiet=settings.quiet,
                         heartbeat=settings.heartbeat)

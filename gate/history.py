@@ -14,6 +14,7 @@ from typing import Any
 
 from gate.errors import ApiRefused, InvalidResponse, TransientError
 from gate.policy import Adaptive, FixedInterval, PollContext, PollPolicy
+from gate.result import Usual
 from gate.timestamps import parse_time
 
 HISTORY_PAGE = 50  # one page, the most ListWorkflowRuns gives at once
@@ -34,14 +35,14 @@ def _timestamp(value: Any) -> datetime | None:
     return stamp if stamp is not None and stamp.tzinfo is not None else None
 
 
-def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | None = None,
+def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | Collection[str] | None = None,
                   exclude: Collection[str] = ()) -> float | None:
     """endTime − startTime of one finished run of this workflow (not `run_id`, nor any run in `exclude`: the runs
     the gate waits on); None for anything else."""
     if not isinstance(item, dict) or item.get("status") not in FINISHED:
         return None
-    found_id = str(item.get("id", "")).lower()
-    if (run_id is not None and found_id == run_id.lower()) or found_id in {r.lower() for r in exclude}:
+    gated = {run_id} if isinstance(run_id, str) else set(run_id or ())
+    if str(item.get("id", "")).lower() in {r.lower() for r in (*gated, *exclude)}:
         return None
     found = item.get("workflowId")
     if workflow_id is not None and isinstance(found, str) and found.lower() != workflow_id.lower():
@@ -53,7 +54,7 @@ def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | No
     return seconds if math.isfinite(seconds) and 0 < seconds <= MAX_DURATION else None
 
 
-def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str | None = None,
+def durations_from(document: Any, *, workflow_id: str | None = None, run_id: str | Collection[str] | None = None,
                    exclude: Collection[str] = ()) -> History:
     """The durations in one ListWorkflowRuns answer, in its order (newest first)."""
     items = document.get("items") if isinstance(document, dict) else None
@@ -80,14 +81,15 @@ def fetch_history(client: Any, *, space: str, project: str, workflow_id: str, ru
 
 
 class LearnsHistory:
-    """The adaptive policy, with history loaded once, on the first call (after the first poll: a run that
-    is over at once costs no history call). Everything after that is `Adaptive`, pure."""
+    """The adaptive policy (or with `fixed`, --interval's), with history loaded once, on the first call (after the
+    first poll: a run that is over at once costs no history call). Everything after that is pure."""
 
-    def __init__(self, load: Callable[[str, float | None], History], **tuning: Any) -> None:
-        self._load = load
+    def __init__(self, load: Callable[[str, float | None], History], *, fixed: float | None = None,
+                 **tuning: Any) -> None:
+        self._load, self._fixed = load, fixed  # fixed: --interval, the history only read for the usual duration
         self._tuning = tuning
         self.history: History | None = None  # None: not asked yet
-        self.policy: Adaptive | None = None
+        self.policy: PollPolicy | None = None
         self.calls = 0  # ListWorkflowRuns calls made: 0 or 1
 
     def __call__(self, context: PollContext) -> float:
@@ -97,30 +99,51 @@ class LearnsHistory:
                 self.history = self._load(context.workflow_id, context.remaining)
             else:
                 self.history = History((), "no workflowId in the answer")
-            self.policy = Adaptive(durations=self.history.durations, **self._tuning)
+            self.policy = FixedInterval(self._fixed) if self._fixed is not None else \
+                Adaptive(durations=self.history.durations, **self._tuning)
         return self.policy(context)
 
 
 class WorkflowPolicies:
-    """Each workflow's poll policy, for the whole gate: `--interval`'s fixed one, or the adaptive one with the
-    workflow's history learned once, however many of its runs (followed ones included) the gate waits on."""
+    """Each workflow's poll policy and usual duration, for the whole gate: `--interval`'s fixed policy, or the
+    adaptive one; the workflow's history learned once, after a first poll, however many of its runs (followed ones
+    included) the gate waits on."""
 
     def __init__(self, *, interval: float | None = None,
                  load: Callable[[str, float | None], History] | None = None, **tuning: Any) -> None:
         self._interval, self._load, self._tuning = interval, load, tuning
         self._policies: dict[str | None, PollPolicy] = {}
+        self._histories: dict[str, History] = {}
+
+    def history(self, workflow_id: str, remaining: float | None) -> History:
+        if workflow_id not in self._histories:
+            self._histories[workflow_id] = self._load(workflow_id, remaining) if self._load else History(())
+        return self._histories[workflow_id]
 
     def for_workflow(self, workflow_id: str | None) -> PollPolicy:
         if workflow_id not in self._policies:
-            if self._interval is not None:
-                self._policies[workflow_id] = FixedInterval(self._interval)
-            elif self._load is not None:
-                self._policies[workflow_id] = LearnsHistory(self._load, **self._tuning)
-            else:
-                self._policies[workflow_id] = Adaptive(**self._tuning)
+            if self._load is None:
+                self._policies[workflow_id] = Adaptive(**self._tuning) if self._interval is None \
+                    else FixedInterval(self._interval)
+            elif self._interval is None:
+                self._policies[workflow_id] = LearnsHistory(self.history, **self._tuning)
+            else:  # the usual duration is worth the one call with a fixed interval too
+                self._policies[workflow_id] = LearnsHistory(self.history, fixed=self._interval)
         return self._policies[workflow_id]
+
+    def usual(self, workflow_id: str | None) -> Usual | None:
+        """The workflow's usual duration, from the history its policy learned (none learned: None). A run over at
+        its first answer costs no history call, so it has none."""
+        history = self._histories.get(workflow_id) if workflow_id else None
+        return Usual.of(history.durations) if history is not None else None
 
     @property
     def calls(self) -> int:
         """ListWorkflowRuns calls made for history: at most one per workflow."""
-        return sum(getattr(policy, "calls", 0) for policy in self._policies.values())
+        return len(self._histories) if self._load else 0
+
+
+def usual_of(policy: object) -> Usual | None:
+    """The usual duration a policy learned from the workflow's history (LearnsHistory); None when it learned none."""
+    history = getattr(policy, "history", None)
+    return Usual.of(history.durations) if isinstance(history, History) else None

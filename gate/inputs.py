@@ -73,6 +73,13 @@ def in_azure_pipelines(env: Mapping[str, str]) -> bool:
     return env.get("TF_BUILD", "").strip().lower() == "true"
 
 
+def azure_summary_dir(env: Mapping[str, str]) -> Path | None:
+    """In Azure Pipelines, the agent's temp folder (AGENT_TEMPDIRECTORY), when this process can see it: the
+    summary the agent attaches must be at a path the agent itself can read."""
+    folder = env.get("AGENT_TEMPDIRECTORY", "").strip()
+    return Path(folder) if in_azure_pipelines(env) and folder and Path(folder).is_dir() else None
+
+
 CLI_NAMES = {
     "space": "--space", "project": "--project", "run-id": "--run-id", "endpoint": "--endpoint",
     "token": "CODECATALYST_TOKEN", "token-file": "--token-file", "interval": "--interval",
@@ -80,7 +87,7 @@ CLI_NAMES = {
     "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
     "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
     "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix",
+    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix", "junit-xml": "--junit-xml",
 }
 
 
@@ -276,7 +283,8 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
         defaults.DEFAULT_HEARTBEAT if raw.heartbeat in (None, "") else raw.heartbeat, field=name("heartbeat")))
     statuses = check(lambda: parse_success_statuses(raw.success_statuses, field=name("success-statuses")))
     outputs = check(lambda: output_targets(raw, name))
-    for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file)):
+    for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file),
+                      ("junit-xml", raw.outputs.junit_xml)):
         if path is not None and not path.absolute().parent.is_dir():
             problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
                                        "wait ends"))

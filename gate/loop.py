@@ -18,7 +18,7 @@ from gate.errors import Cancelled, ExitCode, GateError, ResultKind, ServiceUnava
 from gate.listing import Lister, Listings
 from gate.pacing import Pacing
 from gate.policy import PollPolicy
-from gate.result import Result
+from gate.result import Phase, Result, Usual
 from gate.runref import RunRef
 from gate.statuses import TERMINAL_STATUSES
 from gate.timestamps import parse_time
@@ -36,6 +36,7 @@ class Reader(Lister, Protocol):
 
 class Policies(Protocol):
     def for_workflow(self, workflow_id: str | None) -> PollPolicy: ...
+    def usual(self, workflow_id: str | None) -> Usual | None: ...
 
 
 @dataclass
@@ -50,23 +51,26 @@ class Watched:
     fresh: bool = False  # `last` was read this round
     polls: int = 0  # GetWorkflowRun calls, the superseded runs' included
     followed: list[str] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)  # each status as the gate first saw it, oldest first
     result: Result | None = None
 
-    def saw(self, status: str, *, workflow_id: Any, start_time: Any) -> bool:
-        """Records what an answer or a listing item says; True when the status changed."""
+    def saw(self, status: str, *, workflow_id: Any, start_time: Any, at: datetime) -> bool:
+        """Records what an answer or a listing item says (`at`: now); True when the status changed."""
         if isinstance(workflow_id, str):
             self.workflow_id = workflow_id
         stamp = parse_time(start_time)
         if stamp is not None and stamp.tzinfo is not None:
             self.started_at = stamp
         changed, self.status = status != self.status, status
+        if changed:
+            self.phases.append(Phase(status=status, seen_at=at))
         return changed
 
     def follow(self, run_id: str) -> None:
         """The gate goes on with the run that superseded this one, a run it did not start."""
         self.followed.append(self.ref.run_id)
         self.ref = dataclasses.replace(self.ref, run_id=run_id, started=False)
-        self.last, self.status, self.started_at = None, None, None
+        self.last, self.status, self.started_at, self.phases = None, None, None, []
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,14 +93,17 @@ class Loop:
         return [w for w in self.runs if w.result is None]
 
     def end(self, w: Watched, kind: ResultKind, code: ExitCode, message: str = "") -> None:
+        """The run's result, with its workflow's usual duration where the gate learned it."""
+        usual = self.policies.usual(w.workflow_id)
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
                           workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
-                          stale_if_ended_before=w.ref.stale_if_ended_before)
+                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases))
 
     def seen(self, w: Watched, status: str, item: dict[str, Any]) -> None:
         previous = w.status
-        if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime")):
+        if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
+                 at=self.pacing.utc_now()):
             self.pacing.progress.status_changed(
                 status=status, previous=previous, elapsed=self.pacing.elapsed(),
                 run_id=w.ref.run_id if self.several else None,

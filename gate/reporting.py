@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -59,7 +60,9 @@ def redacted(result: Result, redactor: Redactor) -> Result:
     return dataclasses.replace(result, response=redactor.response(result.response),
                                message=redactor.text(result.message),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
-                               runs=tuple(redacted(run, redactor) for run in result.runs))
+                               runs=tuple(redacted(run, redactor) for run in result.runs),
+                               phases=tuple(dataclasses.replace(phase, status=redactor.text(phase.status))
+                                            for phase in result.phases))
 
 
 class Sink:
@@ -69,16 +72,34 @@ class Sink:
         self.targets, self._redactor, self._out, self._err = targets, redactor, stdout, stderr
         self.not_written: list[NotWritten] = []
 
-    def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> None:
+    def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> bool:
+        """Writes; False (and remembered) when the file could not be written."""
         try:
             write(path, text)
         except OSError as e:
             if not any(p.what == what and p.path == str(path) for p in self.not_written):  # told once per file
                 self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
+            return False
+        return True
 
     def _print(self, stream: TextIO, text: str) -> None:
         stream.write(text)
         stream.flush()
+
+    def _azure_summary(self, folder: Path, result: Result, stream: TextIO) -> None:
+        """The Markdown summary, as a file the agent attaches to the run (no timeline: Azure draws no Mermaid)."""
+        import secrets
+
+        from gate.formats import azure, github
+
+        path = azure.summary_path(folder, secrets.token_hex(4))
+
+        def write(target: Path, text: str) -> None:
+            target.parent.mkdir(exist_ok=True)
+            write_atomic(target, text)
+
+        if self._write("Azure summary", path, write, github.step_summary(result, gantt=False)):
+            self._print(stream, azure.upload_summary(path))
 
     def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:
         """An error that ended the gate before any result: one masked, inert line per line of it."""
@@ -115,6 +136,7 @@ class Sink:
         """Every requested output of the result. The caller holds signals around the wait and this."""
         result = redacted(result, self._redactor)
         targets = self.targets
+        now = datetime.now(UTC)  # where the timeline ends a run still going: the wait has just ended
         if targets.output_file is not None:
             self._write("--output-file", targets.output_file, write_atomic, result.to_json() + "\n")
         if targets.dotenv_file is not None:
@@ -133,15 +155,22 @@ class Sink:
                 self._write("$GITHUB_OUTPUT", targets.github_output, append,
                             github.output_file_text(result.to_strings()))
             if targets.github_summary is not None:
-                self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append, github.step_summary(result))
+                self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append,
+                            github.step_summary(result, now=now))
             annotation = github.failure_annotation(result) if targets.github_commands else None
             if annotation:
                 self._print(self._out, annotation + "\n")
+        if targets.junit_xml is not None:
+            from gate.formats import junit
+
+            self._write("--junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
         if targets.azure:
             from gate.formats import azure
 
             # Azure's commands go to stdout, or to stderr when stdout carries the JSON (the agent reads both).
-            self._print(self._err if targets.json_stdout else self._out,
-                        azure.commands_text(result, prefix=targets.prefix))
+            stream = self._err if targets.json_stdout else self._out
+            self._print(stream, azure.commands_text(result, prefix=targets.prefix))
+            if targets.azure_summary_dir is not None:
+                self._azure_summary(targets.azure_summary_dir, result, stream)
         if targets.json_stdout:
             self._print(self._out, result.to_json() + "\n")

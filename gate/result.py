@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,11 +12,11 @@ from urllib.parse import quote
 from gate.errors import ExitCode, ResultKind
 from gate.timestamps import duration_seconds, ended_before
 
-__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Result", "ResultKind", "run_console_url"]
+__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Phase", "Result", "ResultKind", "Usual", "run_console_url"]
 
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
-    "start-time", "end-time", "last-updated-time", "duration-seconds",
+    "start-time", "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds",
     "status-reasons", "run-url", "started", "followed", "stale", "polls", "response", "exit-code",
 )
 
@@ -33,6 +34,29 @@ def run_console_url(*, space: str, project: str, workflow_id: str | None, run_id
     if workflow_id:
         return f"{base}/{seg(workflow_id)}/runs/{seg(run_id)}"
     return f"{base}/runs/{seg(run_id)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Usual:
+    """How long the workflow's recent finished runs took: their median, and how many there were."""
+
+    median_seconds: float
+    count: int
+
+    @classmethod
+    def of(cls, durations: Sequence[float]) -> Usual | None:
+        """The median of these durations; None when there are none (no history is not a zero)."""
+        import statistics  # here: only a result with history needs it
+
+        return cls(median_seconds=float(statistics.median(durations)), count=len(durations)) if durations else None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A status the gate saw the run in, and when (UTC) it first saw it."""
+
+    status: str
+    seen_at: datetime
 
 
 @dataclass(frozen=True)
@@ -76,6 +100,8 @@ class Result:
     # --latest with no since given or known from CI: the gate's start; a run that ended before it is `stale`.
     stale_if_ended_before: datetime | None = None
     runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
+    usual: Usual | None = None  # the workflow's usual duration; None: no history known
+    phases: tuple[Phase, ...] = ()  # the statuses seen, oldest first
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
@@ -102,6 +128,7 @@ class Result:
             "end-time": self._field("endTime"),
             "last-updated-time": self._field("lastUpdatedTime"),
             "duration-seconds": duration_seconds(self._field("startTime"), self._field("endTime")),
+            "usual-duration-seconds": round(self.usual.median_seconds, 3) if self.usual else None,
             "status-reasons": reasons if isinstance(reasons, list) else [],
             "run-url": run_console_url(
                 space=self.space, project=self.project, workflow_id=workflow_id, run_id=self.run_id

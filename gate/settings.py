@@ -94,6 +94,8 @@ class OutputTargets:
     github_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
     github_commands: bool = False  # workflow commands on stdout: the failure annotation, errors as annotations
     prefix: str = DEFAULT_OUTPUT_PREFIX  # of the dotenv and Azure variables' names (gate.variables)
+    junit_xml: Path | None = None  # --junit-xml: a JUnit report, one testcase per run
+    azure_summary_dir: Path | None = None  # Azure Pipelines: the agent's temp folder, for ##vso[task.uploadsummary]
 
 
 @dataclass(frozen=True, kw_only=True)

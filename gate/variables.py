@@ -24,16 +24,18 @@ CLI_VARIABLES = frozenset({
     "CODECATALYST_TOKEN", "CODECATALYST_WORKFLOW", "CODECATALYST_BRANCH", "CODECATALYST_REPOSITORY",
     "CODECATALYST_START", "CODECATALYST_LATEST", "CODECATALYST_SINCE", "CODECATALYST_CLIENT_TOKEN",
     "CODECATALYST_FOLLOW_SUPERSEDED", "CODECATALYST_FAIL_FAST", "CODECATALYST_RETRY_BASE",
-    "CODECATALYST_OUTPUT_PREFIX",
+    "CODECATALYST_OUTPUT_PREFIX", "CODECATALYST_JUNIT_XML",
 })
 # The Action's inputs (gate.action.INPUT_NAMES), as the runner spells them and as users do.
 ACTION_INPUTS = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
                  "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
-                 "fail-fast", "output-prefix")
+                 "fail-fast", "output-prefix", "junit-xml")
 # What else the gate reads: where outputs go, the CI step's identity (gate.idempotency), the AWS tools' token
 # sources (gate.credentials), the terminal (gate.display).
 OTHER_VARIABLES = frozenset({
-    "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "TF_BUILD",
+    "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "TF_BUILD", "AGENT_TEMPDIRECTORY",
+    "GITHUB_ACTIONS", "GITHUB_EVENT_NAME", "GITHUB_EVENT_PATH", "GITLAB_CI", "CI_PIPELINE_CREATED_AT",
+    "SYSTEM_PIPELINESTARTTIME",
     "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_RUN_ATTEMPT", "GITHUB_JOB", "GITHUB_ACTION",
     "CI_JOB_ID", "CI_PROJECT_ID", "BUILD_BUILDID", "SYSTEM_JOBID", "SYSTEM_JOBATTEMPT", "BUILD_TAG",
     "AWS_BEARER_TOKEN_CODECATALYST", "AWS_PROFILE", "AWS_CONFIG_FILE", "HOME", "USERPROFILE",

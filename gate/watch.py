@@ -62,8 +62,9 @@ def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], disp
 
     def load(workflow_id: str, remaining: float | None) -> History:
         history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)
-        display.history_learned(durations=history.durations, note=history.note,
-                                workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
+        if settings.polling.interval is None:  # with --interval it only gives the usual duration
+            display.history_learned(durations=history.durations, note=history.note,
+                                    workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
         return history
 
     return WorkflowPolicies(interval=settings.polling.interval, load=load)

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from gate.clock import Deadline
+from gate.history import usual_of
 from gate.loop import Rules, Successor, wait_for_runs
 from gate.pacing import Pacing
 from gate.policy import PollPolicy
-from gate.result import Result
+from gate.result import Result, Usual
 from gate.retry import RetryPolicy
 from gate.runref import RunRef
 from tests.conftest import PROJECT, SPACE, FakeClock, RecordingProgress
@@ -41,6 +42,9 @@ class SamePolicy:
 
     def for_workflow(self, workflow_id: str | None) -> PollPolicy:
         return self.policy
+
+    def usual(self, workflow_id: str | None) -> Usual | None:
+        return usual_of(self.policy)
 
 
 def drive(run_ids: Sequence[str], reader: Reader, *, clock: FakeClock, retry: RetryPolicy, policy: Any,

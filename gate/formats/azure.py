@@ -19,12 +19,17 @@ that prints a variable cannot run a command hidden in it either.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gate.describe import describe_reason, failure_title
 from gate.result import Result
 from gate.textsafe import inert_json, inert_line
 from gate.variables import DEFAULT_OUTPUT_PREFIX, output_name
 
 PREFIX = "##vso["
+# The agent names the summary's section after the file (`Path.GetFileName`); a folder of its own per gate keeps two
+# gates of one job from overwriting each other's file before the agent has uploaded it.
+SUMMARY_NAME = "CodeCatalyst gate.md"
 
 
 def escape_data(text: str) -> str:
@@ -66,3 +71,15 @@ def commands_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> str
     if issue:
         lines.append(issue)
     return "".join(line + "\n" for line in lines)
+
+
+def summary_path(folder: Path, tag: str) -> Path:
+    """Where the Markdown summary goes: a folder of this gate's own (`tag`) under the agent's temp folder."""
+    return folder / f"codecatalyst-gate-{tag}" / SUMMARY_NAME
+
+
+def upload_summary(path: Path) -> str:
+    """`task.uploadsummary`: the agent attaches the Markdown file at `path` (which it must be able to read, and
+    which must stay until the job ends) to the run's summary. The path is ours; the file's content is made inert
+    by the summary's own escaping."""
+    return command("task.uploadsummary", str(path)) + "\n"

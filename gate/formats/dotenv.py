@@ -49,6 +49,9 @@ from gate.variables import DEFAULT_OUTPUT_PREFIX, output_name
 
 MAX_BYTES = 5000
 SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
+# What each run in `runs` keeps when the runs would not fit otherwise: what a later job decides on and links to.
+VERDICT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "duration-seconds",
+                "usual-duration-seconds", "run-url", "stale", "exit-code")
 
 _SCALAR_ESCAPE = re.compile(r"[^A-Za-z0-9_.,:/@%+=-]")
 # In ASCII-only JSON text: an escape to keep, one to rewrite as \uXXXX, or a character that only a string can hold.
@@ -97,6 +100,11 @@ def dotenv_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX,
             break
         if name not in lines:  # `runs` is there only when several runs were gated
             continue
+        if name == runs:  # before the runs go, each keeps only its verdict keys
+            lines[runs] = encode_json([{key: run.to_dict()[key] for key in VERDICT_KEYS} for run in result.runs])
+            emptied.append(f"all but the verdict keys of each run in {runs}")
+            if len(render()) <= max_bytes:
+                break
         lines[name] = ""
         emptied.append(name)
     return render(), emptied

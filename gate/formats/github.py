@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 from typing import Any
 
-from gate.describe import describe_reason, failure_title, format_elapsed
+from gate.describe import compared, describe_reason, failure_title, format_elapsed
 from gate.result import Result
 from gate.textsafe import inert_line
 from gate.verdict import worst_first
@@ -59,9 +60,19 @@ def run_link(data: dict[str, Any]) -> str:
     return f"[{md(data['run-id'])}]({data['run-url']})" if data["run-id"] and data["run-url"] else ""
 
 
-def step_summary(result: Result) -> str:
+def timeline(results: list[Result], *, now: datetime | None) -> list[str]:
+    """The runs' Mermaid gantt (gate.formats.mermaid) under its own heading; nothing when there is nothing to draw."""
+    from gate.formats import mermaid
+
+    block = mermaid.fenced(results, now=now)
+    return ["", "**Timeline** (UTC)", "", *block.splitlines()] if block else []
+
+
+def step_summary(result: Result, *, now: datetime | None = None, gantt: bool = True) -> str:
+    """The run (or runs) in Markdown: a table, how long against the usual, the reasons; with `gantt`, a Mermaid
+    timeline (GitHub renders it; `now` ends the bar of a run still going)."""
     if result.runs:
-        return group_summary(result)
+        return group_summary(result, now=now, gantt=gantt)
     data = result.to_dict()
     icon = ICONS.get(result.kind, "⚠️")
     rows = [
@@ -72,11 +83,14 @@ def step_summary(result: Result) -> str:
         ("Started", md(data["start-time"] or "")),
         ("Ended", md(data["end-time"] or "")),
         ("Duration", format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""),
+        ("Against usual", md(compared(result))),
         ("Polls", str(data["polls"])),
         ("Exit code", str(data["exit-code"])),
     ]
     lines = [f"### {icon} CodeCatalyst workflow run: {md(data['status'] or result.kind)}", "",
              "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
+    if gantt:
+        lines += timeline([result], now=now)
     if data["status-reasons"]:
         lines += ["", "**Status reasons**", "", *(f"- {md(describe_reason(r))}" for r in data["status-reasons"])]
     if result.message and result.kind != "success":
@@ -84,17 +98,20 @@ def step_summary(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def group_summary(result: Result) -> str:
-    """Several runs: the verdict, then one row per run, the most serious first."""
+def group_summary(result: Result, *, now: datetime | None = None, gantt: bool = True) -> str:
+    """Several runs: the verdict, then one row per run, the most serious first, and their timeline."""
     lines = [f"### {ICONS.get(result.kind, '⚠️')} CodeCatalyst workflow runs: {md(result.kind)} "
              f"({len(result.runs)} runs, exit code {int(result.exit_code)})", "",
-             "| Run | Workflow | Status | Result | Duration | Polls |", "|---|---|---|---|---|---|"]
+             "| Run | Workflow | Status | Result | Duration | Against usual | Polls |",
+             "|---|---|---|---|---|---|---|"]
     for run in worst_first(result.runs):
         data = run.to_dict()
         duration = format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""
         workflow = md(data["workflow-name"] or data["workflow-id"] or "")
         lines.append(f"| {run_link(data)} | {workflow} | {md(data['status'] or 'unknown')} | {md(data['result'])} "
-                     f"| {duration} | {data['polls']} |")
+                     f"| {duration} | {md(compared(run))} | {data['polls']} |")
+    if gantt:
+        lines += timeline(worst_first(result.runs), now=now)
     failed = [run for run in worst_first(result.runs) if run.kind != "success" and run.message]
     if failed:
         lines += ["", *(f"- {md(run.run_id)}: {md(run.message)}" for run in failed)]

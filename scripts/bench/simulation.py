@@ -188,7 +188,8 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
             return History((), "ListWorkflowRuns failed (ApiRefused)")
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)
 
-    policies = WorkflowPolicies(interval=interval, load=load, **tuning)
+    # A fixed interval stands for a plain poller (the comparison rows): it reads no history.
+    policies = WorkflowPolicies(interval=interval, load=load if interval is None else None, **tuning)
     [result] = _wait([run.run_id], _Reader(fetch), policies, clock, began=clock.t,
                      timeout=PollSettings().timeout)
     if result.kind not in ("success", "failure"):

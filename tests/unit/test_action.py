@@ -177,3 +177,20 @@ def test_the_token_is_never_printed_with_or_without_the_runner(api: responses.Re
     assert code == 0 and outputs(tmp_path)["result"] == "success"
     assert TOKEN not in log + err
     assert TOKEN not in (tmp_path / "output").read_text(encoding="utf-8")
+
+
+def test_the_junit_xml_input_writes_the_report(api: responses.RequestsMock, tmp_path: Path) -> None:
+    from tests.unit.test_junit import read
+
+    api.get(RUN_URL, json=run_document("SUCCEEDED"))
+    report = tmp_path / "junit.xml"
+    code, _, _ = run_action(runner_env(tmp_path, **{"junit-xml": str(report)}))
+    assert code == 0
+    [suite] = list(read(report.read_text(encoding="utf-8")))
+    assert (suite.tests, suite.failures, suite.errors) == (1, 0, 0)
+    assert outputs(tmp_path)["result"] == "success"
+
+
+def test_a_junit_xml_input_in_a_missing_folder_is_bad_input(api: responses.RequestsMock, tmp_path: Path) -> None:
+    code, out, _ = run_action(runner_env(tmp_path, **{"junit-xml": str(tmp_path / "gone" / "junit.xml")}))
+    assert code == 2 and "input 'junit-xml'" in out and len(api.calls) == 0

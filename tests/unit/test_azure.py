@@ -152,3 +152,70 @@ def test_the_agent_port_finds_commands_anywhere_in_a_line() -> None:
     """Why stderr lines matter too: text before `##vso[` does not stop the agent."""
     command = agent_parse("codecatalyst-gate: reason ##vso[task.complete result=Succeeded;]done")
     assert command is not None and (command.event, command.properties) == ("complete", {"result": "Succeeded"})
+
+
+# -- The summary tab (issue 22, item 4) ----------------------------------------------------------------------------
+
+def azure_sink(tmp_path: Any, *, json_stdout: bool = False) -> tuple[Any, Any, Any]:
+    import io
+
+    from gate.redact import Redactor
+    from gate.reporting import Sink
+    from gate.settings import OutputTargets
+    from tests.conftest import TOKEN
+
+    out, err = io.StringIO(), io.StringIO()
+    targets = OutputTargets(azure=True, azure_summary_dir=tmp_path, json_stdout=json_stdout)
+    return Sink(targets, redactor=Redactor(TOKEN), stdout=out, stderr=err), out, err
+
+
+def test_the_summary_is_written_then_attached(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from tests.conftest import TOKEN
+
+    sink, out, _ = azure_sink(tmp_path)
+    sink.result(make_result(statusReasons=[{"message": reason} for reason in [*HOSTILE_REASONS, TOKEN]]))
+    commands = run_agent(out.getvalue())
+    upload = commands[-1]
+    assert (upload.area, upload.event, upload.properties) == ("task", "uploadsummary", {})
+    path = Path(upload.data)
+    assert path.is_absolute() and path.name == azure.SUMMARY_NAME and path.parent.parent == tmp_path
+    text = path.read_text(encoding="utf-8")
+    assert "CodeCatalyst workflow run" in text and "semi\\;colon \\] bracket" in text  # the reasons, escaped
+    assert "##vso" not in text.lower() and TOKEN not in text
+    assert "```" not in text  # Azure's summary draws no Mermaid: no timeline block
+    assert [c.event for c in commands[:-1]] == ["setvariable"] * len(RESULT_KEYS) + ["logissue"]
+    assert not sink.not_written
+
+
+def test_two_gates_in_one_job_keep_their_own_summaries(tmp_path: Any) -> None:
+    paths = []
+    for _ in range(2):
+        sink, out, _ = azure_sink(tmp_path)
+        sink.result(make_result())
+        paths.append(run_agent(out.getvalue())[-1].data)
+    assert len(set(paths)) == 2
+
+
+def test_with_json_on_stdout_the_attachment_goes_to_stderr(tmp_path: Any) -> None:
+    sink, out, err = azure_sink(tmp_path, json_stdout=True)
+    sink.result(make_result(kind="success", exit_code=ExitCode.SUCCESS, status="SUCCEEDED"))
+    assert json.loads(out.getvalue())["result"] == "success"
+    assert run_agent(err.getvalue())[-1].event == "uploadsummary"
+
+
+def test_a_summary_that_cannot_be_written_is_not_attached(tmp_path: Any) -> None:
+    sink, out, _ = azure_sink(tmp_path / "gone")
+    sink.result(make_result())
+    assert "uploadsummary" not in out.getvalue()  # the agent would fail the step on a missing file
+    assert [p.what for p in sink.not_written] == ["Azure summary"]
+
+
+def test_the_agent_temp_folder_only_in_azure_and_only_when_it_is_there(tmp_path: Any) -> None:
+    from gate.inputs import azure_summary_dir
+
+    assert azure_summary_dir({"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": str(tmp_path)}) == tmp_path
+    assert azure_summary_dir({"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": str(tmp_path / "not-mounted")}) is None
+    assert azure_summary_dir({"TF_BUILD": "True"}) is None
+    assert azure_summary_dir({"AGENT_TEMPDIRECTORY": str(tmp_path)}) is None

@@ -96,6 +96,7 @@ def test_env_vars_stand_in_for_flags(runner: CliRunner, wire: responses.Requests
         ([*ARGS, "--heartbeat", "-1"], "--heartbeat: '-1' is invalid: must be a duration"),
         ([*ARGS, "--dotenv", "/no/such/folder/out.env"], "--dotenv: '/no/such/folder/out.env' is invalid: its folder"),
         ([*ARGS, "--output-file", "/no/such/folder/r.json"], "--output-file: '/no/such/folder/r.json' is invalid"),
+        ([*ARGS, "--junit-xml", "/no/such/folder/j.xml"], "--junit-xml: '/no/such/folder/j.xml' is invalid: its folder"),
     ],
 )
 def test_bad_input_exits_2_and_sends_nothing(runner: CliRunner, wire: responses.RequestsMock,
@@ -245,6 +246,21 @@ def test_dotenv_file_holds_every_key(runner: CliRunner, wire: responses.Requests
     pairs = gitlab_parse(env_file.read_text())
     assert [key for key, _ in pairs] == NAMES
     assert ("CODECATALYST_GATE_STATUS", "SUCCEEDED") in pairs and ("CODECATALYST_GATE_RUN_ID", RUN_ID) in pairs
+
+
+@pytest.mark.parametrize("by_env", [False, True], ids=["--junit-xml", "CODECATALYST_JUNIT_XML"])
+def test_junit_report_is_written(runner: CliRunner, wire: responses.RequestsMock, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch, by_env: bool) -> None:
+    from tests.unit.test_junit import read
+
+    wire.get(URL, json=run_document("FAILED", statusReasons=HOSTILE_REASONS))
+    report = tmp_path / "junit.xml"
+    if by_env:
+        monkeypatch.setenv("CODECATALYST_JUNIT_XML", str(report))
+    outcome = runner.invoke(main, ["wait", *ARGS, *([] if by_env else ["--junit-xml", str(report)])])
+    assert outcome.exit_code == 1, outcome.output
+    [suite] = list(read(report.read_text(encoding="utf-8")))
+    assert (suite.tests, suite.failures, suite.errors) == (1, 1, 0)
 
 
 def test_dotenv_hostile_reasons_cannot_fake_a_key(runner: CliRunner, wire: responses.RequestsMock,

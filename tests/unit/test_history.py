@@ -79,6 +79,13 @@ def test_items_that_are_not_finished_runs_of_this_workflow_are_skipped(item: Any
     assert history.durations == (120.0,)
 
 
+def test_none_of_the_runs_gated_together_is_history() -> None:  # issue 22: one that just ended is no usual
+    others = ["a1b2c3d4-5678-90ab-cdef-000000000001", "a1b2c3d4-5678-90ab-cdef-000000000002"]
+    items = [past_run(30, id=others[1].upper()), past_run(40, id=others[0]), past_run(300), past_run(50, id=RUN_ID)]
+    assert durations_from({"items": items}, workflow_id=WORKFLOW_ID, run_id=(RUN_ID, *others)).durations == (300.0,)
+    assert durations_from({"items": items}, workflow_id=WORKFLOW_ID, run_id=RUN_ID).durations == (30.0, 40.0, 300.0)
+
+
 def test_a_lowercase_z_is_utc_too() -> None:  # RFC 3339 allows "z"
     item = past_run(300, startTime="2026-11-25T09:00:00.000z", endTime="2026-11-25T09:05:00.000z")
     assert item_duration(item, workflow_id=WORKFLOW_ID, run_id=RUN_ID) == 300.0
