@@ -133,7 +133,17 @@ def main() -> int:
         return 1
     print(f"\ndemo OK: the gate started and passed a run, failed a broken one, and followed a superseded run to "
           f"its end ({elapsed:.1f} s)")
+    print(path_hint())
     return 0
+
+
+def path_hint() -> str:
+    """Where the command is, and the line that puts it on PATH (the Quickstart in README.md starts with it)."""
+    beside = Path(sys.executable).with_name("codecatalyst-gate")
+    if not beside.is_file():
+        return "try it yourself: README.md's Quickstart"
+    return (f"try it yourself: the command is {beside}; put it on PATH, then follow README.md's Quickstart:\n"
+            f'    export PATH="{beside.parent}:$PATH"')
 
 
 if __name__ == "__main__":
