@@ -120,6 +120,12 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
 
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
                             dotenv_file=options.pop("dotenv_file", None), azure=in_azure_pipelines(os.environ))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().obj is not None:  # started by the image's entrypoint.py
+        from gate import container
+
+        if ctx.find_root().obj == container.DOCKER_RUN:  # the host's variables stay outside unless passed in
+            more.setdefault("token_hint", container.TOKEN_HINT)
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 

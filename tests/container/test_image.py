@@ -251,6 +251,29 @@ def test_cli_waits_and_exits_by_status(image: str, status: str, exit_code: int) 
     assert TOKEN not in done.stdout + done.stderr
 
 
+# --- at a shell (issue 23) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["docker run IMAGE", "docker run -t -e GITHUB_ACTIONS=true"])
+def test_no_arguments_at_a_shell_print_the_usage_and_the_docker_run_forms(image: str, tty: bool) -> None:
+    """Not the Action's `input 'token'` complaint. With -t docker merges stderr into stdout."""
+    done = docker("run", "--rm", *(["-t", "-e", "GITHUB_ACTIONS=true"] if tty else []), image)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert "no arguments, and not in a GitHub Actions runner" in said
+    assert "docker run --rm -e CODECATALYST_TOKEN IMAGE wait --space SPACE" in said
+    assert "input '" not in said
+
+
+def test_a_token_not_passed_in_hints_at_docker_run_e(image: str) -> None:
+    """CODECATALYST_TOKEN set on the host but not passed with -e: "set CODECATALYST_TOKEN" would mislead."""
+    done = docker("run", "--rm", image, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID,
+                  env={**os.environ, "CODECATALYST_TOKEN": TOKEN})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "CODECATALYST_TOKEN: a CodeCatalyst personal access token is required" in done.stderr
+    assert "docker run -e CODECATALYST_TOKEN" in done.stderr
+
+
 # --- as the GitHub Action (no arguments, INPUT_* variables) -------------------------------------------
 
 
