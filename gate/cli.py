@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,13 +90,24 @@ def main() -> None:
     """Wait on an Amazon CodeCatalyst workflow run and turn its outcome into an exit code."""
 
 
-def target_options(func: Any) -> Any:
+RUN_ID_HELP = {
+    "wait": "Workflow run ID, a UUID; repeat it or comma-separate several to gate them together "
+            "[env CODECATALYST_RUN_ID].",
+    "get": "Workflow run ID, a UUID (one) [env CODECATALYST_RUN_ID].",
+}
+
+
+def target_options(command: str) -> Callable[[Any], Any]:
+    """The options that say which run and how to reach the API, --run-id in `command`'s own words."""
+    return lambda func: _with_target_options(func, run_id_help=RUN_ID_HELP[command])
+
+
+def _with_target_options(func: Any, *, run_id_help: str) -> Any:
     options = [
         click.option("--space", envvar="CODECATALYST_SPACE", help="Space name [env CODECATALYST_SPACE]."),
         click.option("--project", envvar="CODECATALYST_PROJECT", help="Project name [env CODECATALYST_PROJECT]."),
         click.option("--run-id", "run_id", envvar="CODECATALYST_RUN_ID", multiple=True, type=Listed(),
-                     help="Workflow run ID, a UUID; for `wait`, repeat it or comma-separate several to gate them "
-                          "together [env CODECATALYST_RUN_ID]."),
+                     help=run_id_help),
         click.option("--endpoint", envvar="CODECATALYST_ENDPOINT",
                      help=f"API endpoint, https (http only for loopback) [default {DEFAULT_ENDPOINT}; "
                           "env CODECATALYST_ENDPOINT]."),
@@ -186,7 +198,7 @@ def choice_options(func: Any) -> Any:
                 "outcome: 130/143, 70, 2, 4, 5, 6, 3, 1, 0)"
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_<KEY> (##vso commands on stdout, or on stderr with --json).")
-@target_options
+@target_options("wait")
 @choice_options
 @click.option("--interval",
               help="Time between polls, fixed (e.g. 10, 10s, 1m; minimum 0.1 s) [default: adaptive when omitted: "
@@ -216,7 +228,7 @@ def wait(**options: Any) -> None:
 
 
 @main.command(epilog=exit_codes_help("get"))
-@target_options
+@target_options("get")
 def get(**options: Any) -> None:
     """Fetch one GetWorkflowRun answer, validate it, and print it as JSON."""
     from gate.app import main as gate_main
