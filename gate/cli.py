@@ -13,7 +13,7 @@ from gate import __version__
 from gate.defaults import DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.describe import PREFIX
 from gate.errors import ExitCode, exit_codes_help
-from gate.result import RESULT_KEYS
+from gate.result import RESULT_KEYS, answers_in_result
 from gate.statuses import TERMINAL_STATUSES
 
 TOKEN_REFUSED = (
@@ -251,7 +251,11 @@ def stdin_is_terminal() -> bool:
 @main.command(epilog=exit_codes_help("validate"))
 @click.argument("file", type=click.File("rb"), required=False)
 def validate(file: Any) -> None:
-    """Validate a saved GetWorkflowRun response (FILE, or - for stdin); list every violation."""
+    """Validate a saved GetWorkflowRun response (FILE, or - for stdin); list every violation.
+
+    The gate's own result object (`wait --output-file`, `wait --json`) is validated by its response (each run's,
+    with several runs).
+    """
     from gate.app import refuse
     from gate.errors import InvalidResponse
     from gate.schema import parse_document, validate_response
@@ -265,10 +269,35 @@ def validate(file: Any) -> None:
     name = getattr(file, "name", "-")
     source = "stdin" if name in ("-", "<stdin>") or not isinstance(name, str) else name
     try:
-        validate_response(parse_document(file.read(), source=source), source=source)
+        document = parse_document(file.read(), source=source)
+        if (answers := answers_in_result(document)) is None:
+            validate_response(document, source=source)
+            click.echo(f"{source}: valid GetWorkflowRun response")
+            return
+        validate_result_answers(answers, source=source)
     except InvalidResponse as e:
         sys.exit(refuse(e, OutputTargets()))
-    click.echo(f"{source}: valid GetWorkflowRun response")
+    which = "its response" if len(answers) == 1 else f"each of its {len(answers)} runs' responses"
+    click.echo(f"{source}: the gate's result object; {which} is a valid GetWorkflowRun response")
+
+
+def validate_result_answers(answers: list[tuple[str, Any]], *, source: str) -> None:
+    """Every answer of a result object, each violation under its path ($.response.id: …), all told at once."""
+    from gate.errors import InvalidResponse
+    from gate.schema import validate_response
+
+    found: list[str] = []
+    for path, answer in answers:
+        if answer is None:
+            found.append(f"{path}: null: the gate received no valid answer, so there is none to validate")
+            continue
+        try:
+            validate_response(answer, source=source)
+        except InvalidResponse as e:
+            found += [f"{path}{v[1:]}" if v.startswith("$") else v for v in e.violations] or [f"{path}: {e}"]
+    if found:
+        raise InvalidResponse(f"{source}: the gate's result object; its GetWorkflowRun answer does not pass "
+                              "(the answer is under response)", violations=tuple(found))
 
 
 def _refuse_token(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

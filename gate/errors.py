@@ -57,7 +57,7 @@ COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
         ExitCode.SIGTERM: "terminated (SIGTERM); nothing was printed",
     },
     "validate": {
-        ExitCode.SUCCESS: "the file is a valid GetWorkflowRun response",
+        ExitCode.SUCCESS: "the file is a valid GetWorkflowRun response (or the gate's result object with valid ones)",
         ExitCode.USAGE: "usage error: no such file, or no FILE while stdin is a terminal",
         ExitCode.INVALID_RESPONSE: "not a valid GetWorkflowRun response (every violation is listed)",
     },
