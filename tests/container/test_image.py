@@ -274,6 +274,25 @@ def test_a_token_not_passed_in_hints_at_docker_run_e(image: str) -> None:
     assert "docker run -e CODECATALYST_TOKEN" in done.stderr
 
 
+def test_the_readmes_emulator_on_the_host_block_runs_as_written(image: str, tmp_path: Path) -> None:
+    """The README's `docker run --network host` block: the emulator on the host's loopback, the gate in the image
+    (its tag here is the test image's), a run started by name that succeeds. Only the image and the port differ."""
+    import shutil
+    import sys
+
+    from tests.acceptance.test_readme import free_port, run_bash, shell_blocks
+
+    [block] = shell_blocks("The emulator on the host")
+    named = "-e CODECATALYST_TOKEN=emulator-token codecatalyst-gate "
+    assert named in block and "8080" in block
+    script = block.replace(named, named.replace("codecatalyst-gate", image)).replace("8080", str(free_port()))
+    host_path = f"{Path(sys.executable).parent}:{Path(shutil.which('docker') or 'docker').parent}:/usr/bin:/bin"
+    engine = {name: value for name, value in os.environ.items() if name.startswith("DOCKER_")}
+    done = run_bash(script, cwd=tmp_path, env={**engine, "PATH": host_path, "HOME": str(tmp_path)})
+    assert "exit 0" in done.stdout, done.stdout + done.stderr
+    assert "status SUCCEEDED" in done.stderr and "starting workflow MyDemoWorkflow" in done.stderr
+
+
 # --- as the GitHub Action (no arguments, INPUT_* variables) -------------------------------------------
 
 
