@@ -33,9 +33,9 @@ from gate.emulator import PROJECT, RELEASE_WORKFLOW_ID, SPACE, Emulator
 TOKEN = "demo-token"
 GATE_TIMEOUT = 25.0  # seconds per gate run; they run at once
 # The seeded MyDemoWorkflow (4 s) and BrokenWorkflow (3 s), and a Release workflow whose run mode lets a newer
-# run supersede the active one, with runs as short as MyDemoWorkflow's.
+# run supersede the active one, with short runs (3 s): the demo lasts as long as its longest gate.
 SCENARIO = {"workflows": [{"name": "Release", "id": RELEASE_WORKFLOW_ID, "runMode": "SUPERSEDED",
-                           "timeline": [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 2]],
+                           "timeline": [["VALIDATING", 1], ["IN_PROGRESS", 2]],
                            "final": "SUCCEEDED", "history": 2}]}
 
 
@@ -75,7 +75,7 @@ def gate_command() -> list[str]:
 def run_gate(*, base_url: str, args: tuple[str, ...], say: Callable[[str], None],
              when_watching: Callable[[], None] | None = None) -> Ended:
     """Runs the gate to its end, passing each line of its log to `say` as it comes. `when_watching` runs once the
-    gate has seen its run in progress."""
+    gate has seen its run (its first status line)."""
     command = [*gate_command(), "wait", "--space", SPACE, "--project", PROJECT, "--endpoint", base_url, "--json",
                *args]
     env = {**os.environ, "CODECATALYST_TOKEN": TOKEN}
@@ -85,7 +85,7 @@ def run_gate(*, base_url: str, args: tuple[str, ...], say: Callable[[str], None]
         try:
             for line in gate.stderr:  # type: ignore[union-attr]
                 say(f"    gate| {line.rstrip()}")
-                if when_watching is not None and "status IN_PROGRESS" in line:
+                if when_watching is not None and "] status " in line:
                     when_watching()
                     when_watching = None
             stdout = gate.stdout.read()  # type: ignore[union-attr]
