@@ -1,3 +1,3 @@
 """codecatalyst-gate: wait on an Amazon CodeCatalyst workflow run and turn it into an exit code."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -1,8 +1,9 @@
 """The GitHub Action: inputs from the runner's environment, then the same gate as `codecatalyst-gate wait`.
 
 The runner gives a Docker action its inputs as INPUT_<NAME> variables and its file commands as paths in
-GITHUB_OUTPUT and GITHUB_STEP_SUMMARY. Without GITHUB_OUTPUT we are not in Actions, and the image behaves like
-`codecatalyst-gate wait --json` configured by the same variables. This module only reads: gate.app runs.
+GITHUB_OUTPUT and GITHUB_STEP_SUMMARY. Without GITHUB_OUTPUT (a runner that gives none) it behaves like
+`codecatalyst-gate wait --json` configured by the same variables. The image's entrypoint comes here only in a runner
+(gate.container decides). This module only reads: gate.app runs.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from gate import __version__
 from gate.defaults import CI_SINCE_GRACE, DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.describe import PREFIX
 from gate.errors import ExitCode, exit_codes_help
-from gate.result import RESULT_KEYS
+from gate.result import RESULT_KEYS, answers_in_result
 from gate.statuses import TERMINAL_STATUSES
 
 TOKEN_REFUSED = (
@@ -89,13 +90,24 @@ def main() -> None:
     """Wait on an Amazon CodeCatalyst workflow run and turn its outcome into an exit code."""
 
 
-def target_options(func: Any) -> Any:
+RUN_ID_HELP = {
+    "wait": "Workflow run ID, a UUID; repeat it or comma-separate several to gate them together "
+            "[env CODECATALYST_RUN_ID].",
+    "get": "Workflow run ID, a UUID (one) [env CODECATALYST_RUN_ID].",
+}
+
+
+def target_options(command: str) -> Callable[[Any], Any]:
+    """The options that say which run and how to reach the API, --run-id in `command`'s own words."""
+    return lambda func: _with_target_options(func, run_id_help=RUN_ID_HELP[command])
+
+
+def _with_target_options(func: Any, *, run_id_help: str) -> Any:
     options = [
         click.option("--space", envvar="CODECATALYST_SPACE", help="Space name [env CODECATALYST_SPACE]."),
         click.option("--project", envvar="CODECATALYST_PROJECT", help="Project name [env CODECATALYST_PROJECT]."),
         click.option("--run-id", "run_id", envvar="CODECATALYST_RUN_ID", multiple=True, type=Listed(),
-                     help="Workflow run ID, a UUID; for `wait`, repeat it or comma-separate several to gate them "
-                          "together [env CODECATALYST_RUN_ID]."),
+                     help=run_id_help),
         click.option("--endpoint", envvar="CODECATALYST_ENDPOINT",
                      help=f"API endpoint, https (http only for loopback) [default {DEFAULT_ENDPOINT}; "
                           "env CODECATALYST_ENDPOINT]."),
@@ -122,6 +134,12 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
     outputs = OutputTargets(json_stdout=options.pop("json_stdout", False), output_file=options.pop("output_file", None),
                             dotenv_file=options.pop("dotenv_file", None), junit_xml=options.pop("junit_xml", None),
                             azure=in_azure_pipelines(os.environ), azure_summary_dir=azure_summary_dir(os.environ))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().obj is not None:  # started by the image's entrypoint.py
+        from gate import container
+
+        if ctx.find_root().obj == container.DOCKER_RUN:  # the host's variables stay outside unless passed in
+            more.setdefault("token_hint", container.TOKEN_HINT)
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 
@@ -184,7 +202,7 @@ def choice_options(func: Any) -> Any:
                 "outcome: 130/143, 70, 2, 4, 5, 6, 3, 1, 0)"
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_GATE_<KEY> (##vso commands on stdout, or on stderr with --json).")
-@target_options
+@target_options("wait")
 @choice_options
 @click.option("--interval",
               help="Time between polls, fixed (e.g. 10, 10s, 1m; minimum 0.1 s) [default: adaptive when omitted: "
@@ -224,7 +242,7 @@ def wait(**options: Any) -> None:
 
 
 @main.command(epilog=exit_codes_help("get"))
-@target_options
+@target_options("get")
 def get(**options: Any) -> None:
     """Fetch one GetWorkflowRun answer, validate it, and print it as JSON."""
     from gate.app import main as gate_main
@@ -247,7 +265,11 @@ def stdin_is_terminal() -> bool:
 @main.command(epilog=exit_codes_help("validate"))
 @click.argument("file", type=click.File("rb"), required=False)
 def validate(file: Any) -> None:
-    """Validate a saved GetWorkflowRun response (FILE, or - for stdin); list every violation."""
+    """Validate a saved GetWorkflowRun response (FILE, or - for stdin); list every violation.
+
+    The gate's own result object (`wait --output-file`, `wait --json`) is validated by its response (each run's,
+    with several runs).
+    """
     from gate.app import refuse
     from gate.errors import InvalidResponse
     from gate.schema import parse_document, validate_response
@@ -261,10 +283,35 @@ def validate(file: Any) -> None:
     name = getattr(file, "name", "-")
     source = "stdin" if name in ("-", "<stdin>") or not isinstance(name, str) else name
     try:
-        validate_response(parse_document(file.read(), source=source), source=source)
+        document = parse_document(file.read(), source=source)
+        if (answers := answers_in_result(document)) is None:
+            validate_response(document, source=source)
+            click.echo(f"{source}: valid GetWorkflowRun response")
+            return
+        validate_result_answers(answers, source=source)
     except InvalidResponse as e:
         sys.exit(refuse(e, OutputTargets()))
-    click.echo(f"{source}: valid GetWorkflowRun response")
+    which = "its response" if len(answers) == 1 else f"each of its {len(answers)} runs' responses"
+    click.echo(f"{source}: the gate's result object; {which} is a valid GetWorkflowRun response")
+
+
+def validate_result_answers(answers: list[tuple[str, Any]], *, source: str) -> None:
+    """Every answer of a result object, each violation under its path ($.response.id: …), all told at once."""
+    from gate.errors import InvalidResponse
+    from gate.schema import validate_response
+
+    found: list[str] = []
+    for path, answer in answers:
+        if answer is None:
+            found.append(f"{path}: null: the gate received no valid answer, so there is none to validate")
+            continue
+        try:
+            validate_response(answer, source=source)
+        except InvalidResponse as e:
+            found += [f"{path}{v[1:]}" if v.startswith("$") else v for v in e.violations] or [f"{path}: {e}"]
+    if found:
+        raise InvalidResponse(f"{source}: the gate's result object; its GetWorkflowRun answer does not pass "
+                              "(the answer is under response)", violations=tuple(found))
 
 
 def _refuse_token(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

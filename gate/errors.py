@@ -48,24 +48,30 @@ COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
     "wait": {int(code): meaning for code, meaning in EXIT_CODE_MEANINGS.items()},
     "get": {
         ExitCode.SUCCESS: "a valid answer was printed, whatever the run's status (FAILED included)",
-        ExitCode.USAGE: EXIT_CODE_MEANINGS[ExitCode.USAGE],
+        ExitCode.USAGE: "usage or input error; nothing was sent",
         ExitCode.API_REFUSED: EXIT_CODE_MEANINGS[ExitCode.API_REFUSED],
-        ExitCode.INVALID_RESPONSE: EXIT_CODE_MEANINGS[ExitCode.INVALID_RESPONSE],
+        ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid GetWorkflowRun answer",
         ExitCode.UNAVAILABLE: EXIT_CODE_MEANINGS[ExitCode.UNAVAILABLE],
         ExitCode.INTERNAL: EXIT_CODE_MEANINGS[ExitCode.INTERNAL],
         ExitCode.SIGINT: "interrupted (SIGINT); nothing was printed",
         ExitCode.SIGTERM: "terminated (SIGTERM); nothing was printed",
     },
     "validate": {
-        ExitCode.SUCCESS: "the file is a valid GetWorkflowRun response",
+        ExitCode.SUCCESS: "the file is a valid GetWorkflowRun response (or the gate's result object with valid ones)",
         ExitCode.USAGE: "usage error: no such file, or no FILE while stdin is a terminal",
         ExitCode.INVALID_RESPONSE: "not a valid GetWorkflowRun response (every violation is listed)",
     },
     "schema": {ExitCode.SUCCESS: "the schema was printed"},
     "emulator": {
-        ExitCode.SUCCESS: "stopped by SIGINT or SIGTERM (serve), or the run was started (start-run)",
-        1: "the port could not be listened on, or the emulator at --endpoint could not start the run",
-        ExitCode.USAGE: "usage error: a bad option, scenario file or workflow name",
+        ExitCode.SUCCESS: "stopped by SIGINT or SIGTERM",
+        1: "the port could not be listened on (in use: --port 0 picks a free one)",
+        ExitCode.USAGE: "usage error: a bad option, scenario file, certificate or key",
+    },
+    "emulator start-run": {
+        ExitCode.SUCCESS: "the run was started; its ID is on stdout",
+        1: "no emulator answered at --endpoint within 10 s, or it refused to start the run",
+        ExitCode.USAGE: "usage error: a bad option, an --endpoint that is not loopback, or a --workflow that "
+                        "matches none or several",
     },
 }
 

@@ -12,7 +12,8 @@ from urllib.parse import quote
 from gate.errors import ExitCode, ResultKind
 from gate.timestamps import duration_seconds, ended_before
 
-__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Phase", "Result", "ResultKind", "Usual", "run_console_url"]
+__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Phase", "Result", "ResultKind", "Usual", "answers_in_result",
+           "run_console_url"]
 
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
@@ -57,6 +58,19 @@ class Phase:
 
     status: str
     seen_at: datetime
+
+
+def answers_in_result(document: Any) -> list[tuple[str, Any]] | None:
+    """The GetWorkflowRun answers the gate's own result object holds, each with its JSON path: `$.response`, or with
+    several runs each run's (`$.runs[0].response`, …; the top-level one repeats the deciding run's). None when the
+    document is not a result object, such as an answer itself."""
+    if not isinstance(document, dict) or not {"result", "response"} <= document.keys() or "id" in document:
+        return None
+    runs = document.get("runs")
+    if isinstance(runs, list) and runs:
+        return [(f"$.runs[{index}].response", run.get("response") if isinstance(run, dict) else None)
+                for index, run in enumerate(runs)]
+    return [("$.response", document["response"])]
 
 
 @dataclass(frozen=True)

@@ -72,20 +72,51 @@ def is_loopback_host(host: str) -> bool:
 
 def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     """https everywhere; plain http only for loopback (the emulator). Returns it without a trailing '/'."""
+    rule = _endpoint_rule(value)
+    if rule is None:
+        return value.strip().rstrip("/")
+    meant = likely_endpoint(value)
+    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def _endpoint_rule(value: str) -> str | None:
+    """The rule `value` breaks, or None for a good endpoint."""
     try:
         parts = urlsplit(value.strip())
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as e:
-        raise InputError(field, value, f"must be a URL like {DEFAULT_ENDPOINT} ({e})") from None
+        return f"must be a URL like {DEFAULT_ENDPOINT} ({e})"
+    if any(c.isspace() or not c.isprintable() for c in value.strip()):
+        return "must not contain spaces or control characters"
     if parts.scheme not in ("https", "http") or not host:
-        raise InputError(field, value, f"must be an https:// URL like {DEFAULT_ENDPOINT}")
+        return f"must be an https:// URL like {DEFAULT_ENDPOINT} (http:// for a loopback host)"
     if parts.scheme == "http" and not is_loopback_host(host):
-        raise InputError(field, value, "plain http is allowed only for loopback hosts "
-                         "(127.0.0.0/8, ::1, localhost); use https")
+        return "plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); use https"
     if parts.username or parts.password or parts.query or parts.fragment:
-        raise InputError(field, value, "must not carry credentials, a query or a fragment")
-    return value.strip().rstrip("/")
+        return "must not carry credentials, a query or a fragment"
+    return None
+
+
+# What stands before the host: a scheme, right or misspelled (`htp://`, `https:/`, `http//`), or nothing at all.
+_BEFORE_HOST = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)(?::/+|:?//+))?(?P<rest>.+)")
+
+
+def likely_endpoint(value: str) -> str | None:
+    """The URL a bad endpoint most likely meant, when one is plain: the host and port as given, with http:// for a
+    loopback host (the emulator) and https:// for any other, or where the scheme typed ends in s (`htps://`).
+    `127.0.0.1:8080` -> http://127.0.0.1:8080."""
+    match = _BEFORE_HOST.fullmatch(value.strip())
+    if match is None:
+        return None
+    rest = match["rest"]
+    try:
+        host = urlsplit(f"//{rest}").hostname or ""
+    except ValueError:
+        return None
+    secure = not is_loopback_host(host) or (match["scheme"] or "").lower().endswith("s")
+    candidate = f"{'https' if secure else 'http'}://{rest}"
+    return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
 
 
 _NUMBER = r"\d+(?:\.\d+)?"

@@ -102,7 +102,7 @@ def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | N
             signal.signal(sig, handler)
 
 
-@emulator_command.command("start-run", epilog=exit_codes_help("emulator"))
+@emulator_command.command("start-run", epilog=exit_codes_help("emulator start-run"))
 @click.option("--endpoint", envvar="CODECATALYST_ENDPOINT", default="http://127.0.0.1:8080", show_default=True,
               help="The running emulator's URL (the first line it printed) [env CODECATALYST_ENDPOINT].")
 @click.option("--workflow", default="MyDemoWorkflow", show_default=True,
@@ -114,8 +114,8 @@ def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | N
 def start_run_command(*, endpoint: str, workflow: str, space: str, project: str) -> None:
     """Start a run on a running emulator and print its ID (for `wait --run-id`).
 
-    The token is CODECATALYST_TOKEN (or CODECATALYST_EMULATOR_TOKEN); an emulator started without --token takes
-    any. Waits up to 10 s for an emulator started a moment before to listen.
+    The token is CODECATALYST_TOKEN (or CODECATALYST_EMULATOR_TOKEN); an emulator started without
+    `emulator --token` takes any. Waits up to 10 s for an emulator started a moment before to listen.
     """
     from gate.emulator.startrun import StartFailed, start_run
     from gate.errors import InputError

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gate.errors import GateError, InputError
-from gate.validation import is_loopback_host
+from gate.validation import is_loopback_host, likely_endpoint
 
 
 def query_string(params: dict[str, str]) -> str:
@@ -33,11 +33,29 @@ class StartFailed(GateError):
 
 def check_endpoint(endpoint: str) -> str:
     """The emulator's URL; only loopback, since this command is for the local emulator alone."""
-    parts = urllib.parse.urlsplit(endpoint.strip())
-    if parts.scheme not in ("http", "https") or not is_loopback_host(parts.hostname or ""):
+    try:
+        parts = urllib.parse.urlsplit(endpoint.strip())
+        scheme, host, _ = parts.scheme, parts.hostname or "", parts.port
+    except ValueError:  # a bad port or IPv6 literal
+        scheme, host = "", ""
+    if scheme not in ("http", "https") or not is_loopback_host(host):
+        meant = likely_endpoint(endpoint)
+        loopback = meant is not None and is_loopback_host(urllib.parse.urlsplit(meant).hostname or "")
         raise InputError("--endpoint", endpoint, "must be the emulator's loopback URL, like http://127.0.0.1:8080 "
-                                                 "(the first line `codecatalyst-gate emulator` prints)")
+                                                 "(the first line `codecatalyst-gate emulator` prints)"
+                                                 + (f"; did you mean {meant}?" if loopback else ""))
     return endpoint.strip().rstrip("/")
+
+
+def serve_command(endpoint: str) -> str:
+    """The command that starts an emulator where `endpoint` says one should answer."""
+    parts = urllib.parse.urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    host = parts.hostname or "127.0.0.1"
+    options = "" if host in ("127.0.0.1", "localhost") else f" --host {host}"
+    if parts.scheme == "https":
+        options += " --cert CERT.pem --key KEY.pem"
+    return f"codecatalyst-gate emulator{options} --port {port} &"
 
 
 def _call(method: str, url: str, *, token: str, body: dict[str, Any] | None = None) -> Any:
@@ -75,5 +93,5 @@ def start_run(*, endpoint: str, space: str, project: str, workflow: str, token: 
         except urllib.error.URLError as e:  # not listening yet, or not at all
             if now() >= deadline:
                 raise StartFailed(f"no emulator answers at {endpoint} ({e.reason}); start one with "
-                                  "`codecatalyst-gate emulator --port 8080 &`") from None
+                                  f"`{serve_command(check_endpoint(endpoint))}`") from None
             sleep(0.1)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Smoke-test an image of the gate before it is released: the CLI answers, the schema ships, and against the
 # image's own emulator (127.0.0.1, host network, a scenario with one finished run of each seeded workflow)
-# `wait` ends a succeeding run with exit 0 and a failed one with exit 1, and the Action mode (no arguments,
-# INPUT_* variables) writes its outputs to GITHUB_OUTPUT. The release workflow runs it once per platform
+# `wait` ends a succeeding run with exit 0 and a failed one with exit 1, no arguments outside a runner print the
+# usage (exit 2), and the Action mode (no arguments in a runner, INPUT_* variables) writes its outputs to
+# GITHUB_OUTPUT. The release workflow runs it once per platform
 # (arm64 under QEMU); locally: smoke-test.sh codecatalyst-gate:test.
 #
 # Usage: smoke-test.sh IMAGE [PLATFORM]        e.g. smoke-test.sh ghcr.io/o/r@sha256:... linux/arm64
@@ -34,6 +35,10 @@ log "$IMAGE ${PLATFORM:-(default platform)}: CLI and schema"
 "${run[@]}" "$IMAGE" wait --help >/dev/null
 schema=$("${run[@]}" "$IMAGE" schema)
 [[ $schema == *'"https://json-schema.org/draft/2020-12/schema"'* ]] || die "the image's schema is not the shipped one"
+status=0
+usage=$("${run[@]}" "$IMAGE" 2>&1) || status=$?
+[[ $status == 2 && $usage == *'docker run --rm -e CODECATALYST_TOKEN IMAGE wait'* ]] \
+    || die "no arguments outside a runner: exit $status, expected 2 and the usage with the docker run forms"
 
 cat >"$WORK/scenario.json" <<EOF
 {"runs": [{"id": "$SUCCEEDED_RUN", "workflow": "MyDemoWorkflow", "startedAgo": 60},
@@ -67,7 +72,8 @@ expect() {
 expect 0 "$SUCCEEDED_RUN"
 expect 1 "$FAILED_RUN"
 
-# As the GitHub Action: no arguments, inputs as INPUT_*, outputs in the file GITHUB_OUTPUT names.
+# As the GitHub Action: no arguments, GITHUB_ACTIONS=true as every runner sets it, inputs as INPUT_*, outputs in
+# the file GITHUB_OUTPUT names.
 mkdir "$WORK/commands"
 chmod a+rwx "$WORK/commands"
 : >"$WORK/commands/output"
@@ -76,7 +82,8 @@ status=0
 INPUT_SPACE=ExampleCorp INPUT_PROJECT=MyDemoProject INPUT_RUN_ID=$SUCCEEDED_RUN INPUT_ENDPOINT=$endpoint \
     INPUT_INTERVAL=0.5 INPUT_TOKEN=$CODECATALYST_TOKEN GITHUB_OUTPUT=/github/file_commands/output \
     "${run[@]}" --volume "$WORK/commands:/github/file_commands" -e INPUT_SPACE -e INPUT_PROJECT -e INPUT_RUN_ID \
-    -e INPUT_ENDPOINT -e INPUT_INTERVAL -e INPUT_TOKEN -e GITHUB_OUTPUT "$IMAGE" >"$WORK/action.txt" 2>&1 \
+    -e INPUT_ENDPOINT -e INPUT_INTERVAL -e INPUT_TOKEN -e GITHUB_OUTPUT -e GITHUB_ACTIONS=true "$IMAGE" \
+    >"$WORK/action.txt" 2>&1 \
     || status=$?
 if [[ $status != 0 ]] || ! grep -q '^result<<' "$WORK/commands/output" \
     || grep -qF "$CODECATALYST_TOKEN" "$WORK/action.txt" "$WORK/commands/output"; then

@@ -33,5 +33,7 @@ def test_demo_starts_runs_by_name_follows_a_superseded_one_and_exits_0_within_a_
     assert '"started": true' in output
     assert "exit 1, run status FAILED" in output
     assert "was superseded by run" in output and '"followed": [\n' in output
+    # It ends with the line that puts the command it installed on PATH, for the README's Quickstart.
+    assert output.rstrip().endswith(f'export PATH="{Path(sys.executable).parent}:$PATH"')
     left = subprocess.run(["pgrep", "-s", str(demo.pid)], capture_output=True, text=True, check=False)
     assert left.returncode == 1, f"processes left behind: {left.stdout}"

@@ -48,3 +48,39 @@ def test_validate_without_file_at_a_terminal_refuses_at_once() -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("codecatalyst-gate: error: validate: no FILE given and stdin is a terminal\n")
     assert "or - to read stdin" in done.stderr
+
+
+ENTRYPOINT = (GATE[0], str(REPO / "entrypoint.py"))
+
+
+def run_entrypoint(env: dict[str, str], *, terminal: bool) -> subprocess.CompletedProcess[str]:
+    """The image's entrypoint with no arguments, stdin a pseudo-terminal (`docker run -it IMAGE`) or nothing."""
+    leader, follower = pty.openpty()
+    try:
+        return subprocess.run(ENTRYPOINT, stdin=follower if terminal else subprocess.DEVNULL, capture_output=True,
+                              text=True, env=env, cwd=REPO, timeout=30)
+    finally:
+        os.close(follower)
+        os.close(leader)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("terminal", [False, True])
+def test_the_image_with_no_arguments_at_a_shell_prints_its_usage(terminal: bool) -> None:
+    """Issue 23: not the Action's `input 'token'` complaint, which names inputs a person never meant to give."""
+    done = run_entrypoint(clean_env(), terminal=terminal)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("codecatalyst-gate: no arguments, and not in a GitHub Actions runner")
+    assert "Usage: codecatalyst-gate [OPTIONS] COMMAND [ARGS]..." in done.stderr
+    assert "docker run --rm -e CODECATALYST_TOKEN IMAGE wait --space SPACE" in done.stderr
+    assert "input '" not in done.stderr
+
+
+@pytest.mark.e2e
+def test_in_a_runner_at_a_terminal_the_inputs_decide() -> None:
+    """act gives the container a terminal when it runs in one: with inputs it is still the Action."""
+    person = run_entrypoint(clean_env(GITHUB_ACTIONS="true"), terminal=True)
+    assert person.returncode == 2 and "docker run --rm" in person.stderr
+    step = run_entrypoint(clean_env(GITHUB_ACTIONS="true", INPUT_SPACE="ExampleCorp"), terminal=True)
+    assert step.returncode == 2 and "docker run --rm" not in step.stderr + step.stdout
+    assert "input 'token'" in step.stderr + step.stdout and "input 'project'" in step.stderr + step.stdout

@@ -1,6 +1,8 @@
-"""The README's first screen as a newcomer runs it (issue 16): its Quickstart and "On your account" shell blocks,
-as written, in bash in an empty folder, against the bundled emulator. Only the port (8080, perhaps taken on a
-shared machine) and, for the account block, the endpoint (CODECATALYST_ENDPOINT) and the typed token differ."""
+"""The README's first screen as a newcomer runs it (issues 16 and 23): its Quickstart and "On your account" shell
+blocks, as written, in bash, in a folder laid out as a clone after `make demo` (its `.venv` is the one the tests run
+in) and with nothing on PATH but bash, python3 and coreutils: `codecatalyst-gate` is found only if the README says
+where it is. Only the port (8080, perhaps taken on a shared machine) and, for the account block, the endpoint
+(CODECATALYST_ENDPOINT) and the typed token differ."""
 
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ from tests.acceptance.conftest import REPO, TOKEN, clean_env
 
 README = REPO / "README.md"
 BIN = Path(sys.executable).parent  # the venv the tests run in, where `codecatalyst-gate` is installed
+# The system's basics a newcomer's shell has anyway: coreutils, bash, python3 (the gate itself is not among them).
+BASICS = ("bash", "sh", "cat", "cp", "date", "echo", "env", "false", "head", "id", "kill", "ls", "mkdir", "mktemp",
+          "mv", "rm", "sleep", "sort", "tail", "tee", "touch", "tr", "true", "uname", "wc")
 
 
 def shell_blocks(title: str, text: str | None = None) -> list[str]:
@@ -72,6 +77,23 @@ def run_bash(script: str, *, cwd: Path, env: dict[str, str], stdin: str = "") ->
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
+def a_clone_after_make_demo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A folder whose `.venv` is the tests' venv, and an environment whose PATH holds only the system's basics."""
+    clone, basics = tmp_path / "clone", tmp_path / "basics"
+    clone.mkdir()
+    basics.mkdir()
+    (clone / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (basics / "python3").symlink_to(Path(sys.base_prefix) / "bin" / "python3")
+    for name in BASICS:
+        found = shutil.which(name)
+        if found:
+            (basics / name).symlink_to(found)
+    env = clean_env(PATH=str(basics))
+    assert subprocess.run(["bash", "-c", "command -v codecatalyst-gate"], env=env, capture_output=True,
+                          check=False).returncode == 1, "the gate is on the bare PATH: the test would prove nothing"
+    return clone, env
+
+
 def test_the_parser_finds_blocks_under_a_heading_only() -> None:
     text = "## A\n```sh\necho a\n```\n```yaml\nx: 1\n```\n## B\n```sh\n# not a heading\necho b\n```\n"
     assert shell_blocks("A", text) == ["echo a\n"]
@@ -83,22 +105,26 @@ def test_the_quickstart_runs_as_written(tmp_path: Path) -> None:
     [block] = shell_blocks("Quickstart")
     assert "curl" not in block and "python3 -c" not in block  # a newcomer's commands, not plumbing
     assert "8080" in block and (BIN / "codecatalyst-gate").exists() and shutil.which("bash")
-    env = clean_env(PATH=f"{BIN}:{clean_env()['PATH']}")
-    done = run_bash(block.replace("8080", str(free_port())), cwd=tmp_path, env=env)
+    clone, env = a_clone_after_make_demo(tmp_path)
+    done = run_bash(block.replace("8080", str(free_port())), cwd=clone, env=env)
     assert "exit 0" in done.stdout, done.stdout + done.stderr
     for status in ("VALIDATING", "IN_PROGRESS", "SUCCEEDED"):
         assert f"status {status}" in done.stderr
-    assert list(tmp_path.iterdir()) == []  # it writes nothing where it runs
+    assert [p.name for p in clone.iterdir()] == [".venv"]  # it writes nothing where it runs
 
 
 @pytest.mark.e2e
 def test_on_your_account_runs_as_written(tmp_path: Path, start_emulator: Callable[..., Emulator]) -> None:
-    """The typed token goes through `read -rsp` (stdin here), the seeded past run it names SUCCEEDED."""
+    """After the Quickstart's PATH line, in the same shell: the typed token goes through `read -rsp` (stdin
+    here), the seeded past run it names SUCCEEDED."""
     [block] = shell_blocks("On your account")
     assert "read -rsp 'CodeCatalyst token: ' CODECATALYST_TOKEN" in block
+    path_line = shell_blocks("Quickstart")[0].splitlines()[0]
+    assert path_line.startswith("export PATH=")
     emulator = start_emulator()
-    env = clean_env(PATH=f"{BIN}:{clean_env()['PATH']}", CODECATALYST_ENDPOINT=emulator.base_url)
-    done = run_bash(block, cwd=tmp_path, env=env, stdin=TOKEN + "\n")
+    clone, env = a_clone_after_make_demo(tmp_path)
+    done = run_bash(path_line + "\n" + block, cwd=clone, env={**env, "CODECATALYST_ENDPOINT": emulator.base_url},
+                    stdin=TOKEN + "\n")
     assert "exit 0" in done.stdout, done.stdout + done.stderr
     assert "status SUCCEEDED" in done.stderr
     assert TOKEN not in done.stdout + done.stderr

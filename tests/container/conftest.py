@@ -3,6 +3,7 @@ with no engine every test that needs them skips with the reason."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts" / "container"
 BASE = "codecatalyst-gate/base:bookworm"
-IMAGE = "codecatalyst-gate:test"
+# Another tag keeps builds apart where several checkouts share one engine: CODECATALYST_GATE_TEST_IMAGE=name:tag.
+IMAGE = os.environ.get("CODECATALYST_GATE_TEST_IMAGE", "codecatalyst-gate:test")
 
 
 def _script(name: str, *args: str) -> subprocess.CompletedProcess[str]:

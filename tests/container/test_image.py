@@ -251,6 +251,48 @@ def test_cli_waits_and_exits_by_status(image: str, status: str, exit_code: int) 
     assert TOKEN not in done.stdout + done.stderr
 
 
+# --- at a shell (issue 23) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["docker run IMAGE", "docker run -t -e GITHUB_ACTIONS=true"])
+def test_no_arguments_at_a_shell_print_the_usage_and_the_docker_run_forms(image: str, tty: bool) -> None:
+    """Not the Action's `input 'token'` complaint. With -t docker merges stderr into stdout."""
+    done = docker("run", "--rm", *(["-t", "-e", "GITHUB_ACTIONS=true"] if tty else []), image)
+    said = done.stdout + done.stderr
+    assert done.returncode == 2, said
+    assert "no arguments, and not in a GitHub Actions runner" in said
+    assert "docker run --rm -e CODECATALYST_TOKEN IMAGE wait --space SPACE" in said
+    assert "input '" not in said
+
+
+def test_a_token_not_passed_in_hints_at_docker_run_e(image: str) -> None:
+    """CODECATALYST_TOKEN set on the host but not passed with -e: "set CODECATALYST_TOKEN" would mislead."""
+    done = docker("run", "--rm", image, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID,
+                  env={**os.environ, "CODECATALYST_TOKEN": TOKEN})
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "CODECATALYST_TOKEN: a CodeCatalyst personal access token is required" in done.stderr
+    assert "docker run -e CODECATALYST_TOKEN" in done.stderr
+
+
+def test_the_readmes_emulator_on_the_host_block_runs_as_written(image: str, tmp_path: Path) -> None:
+    """The README's `docker run --network host` block: the emulator on the host's loopback, the gate in the image
+    (its tag here is the test image's), a run started by name that succeeds. Only the image and the port differ."""
+    import shutil
+    import sys
+
+    from tests.acceptance.test_readme import free_port, run_bash, shell_blocks
+
+    [block] = shell_blocks("The emulator on the host")
+    named = "-e CODECATALYST_TOKEN=emulator-token codecatalyst-gate "
+    assert named in block and "8080" in block
+    script = block.replace(named, named.replace("codecatalyst-gate", image)).replace("8080", str(free_port()))
+    host_path = f"{Path(sys.executable).parent}:{Path(shutil.which('docker') or 'docker').parent}:/usr/bin:/bin"
+    engine = {name: value for name, value in os.environ.items() if name.startswith("DOCKER_")}
+    done = run_bash(script, cwd=tmp_path, env={**engine, "PATH": host_path, "HOME": str(tmp_path)})
+    assert "exit 0" in done.stdout, done.stdout + done.stderr
+    assert "status SUCCEEDED" in done.stderr and "starting workflow MyDemoWorkflow" in done.stderr
+
+
 # --- as the GitHub Action (no arguments, INPUT_* variables) -------------------------------------------
 
 

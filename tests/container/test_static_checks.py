@@ -43,8 +43,8 @@ def test_readme_github_workflow_example_passes_actionlint_and_zizmor(tmp_path: P
     assert install.returncode == 0, install.stdout + install.stderr
     venv = Path(install.stdout.strip().splitlines()[-1])
     path = f"{venv / 'bin'}:{os.environ['PATH']}"  # actionlint runs shellcheck on the `run:` scripts
-    # The example says `@v1` where a user should pin a commit SHA (the comment says so): that one finding is
-    # configured away, every other zizmor audit applies.
+    # The example says `@main` (`@v1` once released) where a user should pin a commit SHA (the comment says so):
+    # that one finding is configured away, every other zizmor audit applies.
     config = tmp_path / "zizmor.yml"
     config.write_text('rules:\n  unpinned-uses:\n    config:\n      policies:\n        "OWNER/*": ref-pin\n',
                       encoding="utf-8")

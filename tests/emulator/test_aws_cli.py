@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -240,3 +242,27 @@ def test_a_botocore_client_retries_pages_and_parses_every_error(make_emulator, t
         "access_denied": ("AccessDeniedException", 403), "throttled": ("ThrottlingException", 429),
     }
     assert [r.status for r in emulator.requests if r.operation == "GetWorkflowRun"][:3] == [429, 502, 200]
+
+
+def test_the_readmes_aws_commands_run_as_written(aws: str, tmp_path: Path) -> None:
+    """Issue 23: `start-workflow-run ...` left out the workflow ID it needs. Each `aws codecatalyst` command of the
+    README's "A run ID" paragraph, its placeholders filled in, against a fresh emulator: the start prints a run ID,
+    the listing of runs then prints that one, the listing of workflows names MyDemoWorkflow's ID."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    paragraph = " ".join(readme[readme.index("**A run ID**"):readme.index("**Wait on it**")].split())
+    commands = re.findall(r"`(aws codecatalyst [^`]+)`", paragraph)
+    assert [c.split()[2] for c in commands] == ["start-workflow-run", "list-workflows", "list-workflow-runs"]
+    fill = {"SPACE": "ExampleCorp", "PROJECT": "MyDemoProject", "WORKFLOW_ID": MY_DEMO_WORKFLOW_ID}
+    with Emulator(token=TOKEN) as fresh:
+        said = []
+        for command in commands:
+            args = [fill.get(word, word) for word in shlex.split(command)]
+            done = subprocess.run([*args, "--endpoint-url", fresh.base_url], env=aws_cli_env(tmp_path, token=TOKEN),
+                                  capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, f"{command}: {done.stderr}"
+            said.append(done.stdout.strip())
+        started = [run.id for run in fresh.state.runs()]
+    assert re.fullmatch(r"[0-9a-f-]{36}", said[0])
+    assert f"MyDemoWorkflow\t{MY_DEMO_WORKFLOW_ID}" in said[1].splitlines()
+    assert said[2] == said[0]  # the newest run is the one just started
+    assert said[0] in started

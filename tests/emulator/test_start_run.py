@@ -16,7 +16,8 @@ from gate.cli import main
 from gate.emulator import BROKEN_WORKFLOW_ID, DEPLOY_MAIN_ID, MY_DEMO_WORKFLOW_ID, Emulator
 from gate.emulator import command as emulator_module
 from gate.emulator.seed import SEED
-from gate.emulator.startrun import UP_WITHIN, StartFailed, start_run
+from gate.emulator.startrun import UP_WITHIN, StartFailed, check_endpoint, serve_command, start_run
+from gate.errors import InputError
 from gate.history import FINISHED
 
 TOKEN = "start-run-test-token"
@@ -89,10 +90,34 @@ def test_an_emulator_that_is_not_up_is_waited_for_then_told() -> None:
         port = probe.getsockname()[1]
     ticks = itertools.count(0, 1.0)
     naps: list[float] = []
-    with pytest.raises(StartFailed, match=rf"no emulator answers at http://127.0.0.1:{port} .*emulator --port"):
+    # The hint starts an emulator on the port given (issue 23: it said 8080 whatever the endpoint).
+    with pytest.raises(StartFailed, match=rf"no emulator answers at http://127.0.0.1:{port} .*"
+                                          rf"`codecatalyst-gate emulator --port {port} &`$"):
         start_run(endpoint=f"http://127.0.0.1:{port}", space="ExampleCorp", project="MyDemoProject",
                   workflow="MyDemoWorkflow", token=TOKEN, sleep=naps.append, now=lambda: float(next(ticks)))
     assert naps and len(naps) <= UP_WITHIN * 2
+
+
+@pytest.mark.parametrize(("endpoint", "command"), [
+    ("http://127.0.0.1:8083", "codecatalyst-gate emulator --port 8083 &"),
+    ("http://localhost:9000/", "codecatalyst-gate emulator --port 9000 &"),
+    ("http://127.0.0.1", "codecatalyst-gate emulator --port 80 &"),
+    ("http://[::1]:8080", "codecatalyst-gate emulator --host ::1 --port 8080 &"),
+    ("https://127.0.0.1:8443", "codecatalyst-gate emulator --cert CERT.pem --key KEY.pem --port 8443 &"),
+])
+def test_the_hint_serves_where_the_endpoint_points(endpoint: str, command: str) -> None:
+    assert serve_command(endpoint) == command
+
+
+@pytest.mark.parametrize(("endpoint", "meant"), [
+    ("127.0.0.1:8083", "http://127.0.0.1:8083"),
+    ("htp://localhost:8083", "http://localhost:8083"),
+    ("codecatalyst.global.api.aws", None),  # not loopback: no emulator there to mean
+])
+def test_a_loopback_endpoint_without_its_scheme_gets_the_url_it_meant(endpoint: str, meant: str | None) -> None:
+    with pytest.raises(InputError, match="must be the emulator's loopback URL") as caught:
+        check_endpoint(endpoint)
+    assert (f"did you mean {meant}?" in str(caught.value)) if meant else "did you mean" not in str(caught.value)
 
 
 # The request log: off in the background of a terminal, where the gate draws its status line.

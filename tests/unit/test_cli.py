@@ -181,6 +181,40 @@ def test_validate_lists_every_violation(runner: CliRunner, tmp_path: Path) -> No
     assert good.exit_code == 0 and "valid GetWorkflowRun response" in good.stdout
 
 
+def test_validate_takes_the_gates_own_result_file_by_its_response(runner: CliRunner, wire: responses.RequestsMock,
+                                                                   tmp_path: Path) -> None:
+    """Issue 23: the result object gave six "'id' is a required property" errors, with no word of `response`."""
+    wire.get(URL, json=run_document("SUCCEEDED"))
+    result = tmp_path / "result.json"
+    assert runner.invoke(main, ["wait", *ARGS, "--output-file", str(result)]).exit_code == 0
+    good = runner.invoke(main, ["validate", str(result)])
+    assert good.exit_code == 0, good.stderr
+    assert good.stdout == f"{result}: the gate's result object; its response is a valid GetWorkflowRun response\n"
+    document = json.loads(result.read_text())
+    document["response"]["id"] = "nope"
+    bad = runner.invoke(main, ["validate", "-"], input=json.dumps(document))
+    assert bad.exit_code == 5
+    assert "stdin: the gate's result object; its GetWorkflowRun answer does not pass (the answer is under response)" \
+        in bad.stderr
+    assert "$.response.id: 'nope' is not a UUID" in bad.stderr and "required property" not in bad.stderr
+    document["response"] = None  # no answer was ever valid: there is nothing to validate, and it says so
+    empty = runner.invoke(main, ["validate", "-"], input=json.dumps(document))
+    assert empty.exit_code == 5 and "$.response: null: the gate received no valid answer" in empty.stderr
+
+
+def test_validate_takes_a_result_of_several_runs_by_each_runs_response(runner: CliRunner) -> None:
+    answers = [run_document("SUCCEEDED"), run_document("FAILED", id="not-a-uuid")]
+    document = {"result": "failure", "response": answers[1], "exit-code": 1,
+                "runs": [{"result": "success", "response": answers[0]}, {"result": "failure", "response": answers[1]}]}
+    outcome = runner.invoke(main, ["validate", "-"], input=json.dumps(document))
+    assert outcome.exit_code == 5
+    assert "$.runs[1].response.id: 'not-a-uuid'" in outcome.stderr and "$.runs[0]" not in outcome.stderr
+    answers[1]["id"] = RUN_ID
+    outcome = runner.invoke(main, ["validate", "-"], input=json.dumps(document))
+    assert outcome.exit_code == 0
+    assert "each of its 2 runs' responses is a valid GetWorkflowRun response" in outcome.stdout
+
+
 def test_validate_the_page_sample_says_not_json(runner: CliRunner) -> None:
     from tests.unit.test_schema import page_sample_response
 

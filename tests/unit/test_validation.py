@@ -91,6 +91,7 @@ def test_accepted_endpoints(value: str) -> None:
         ("http://localhost.evil.example", "plain http is allowed only for loopback"),
         ("ftp://example.com", "must be an https:// URL"),
         ("codecatalyst.global.api.aws", "must be an https:// URL"),
+        ("https://code catalyst.example", "must not contain spaces"),
         ("https://user:pw@example.com", "must not carry credentials"),
         ("https://example.com/?x=1", "must not carry credentials, a query"),
         ("https://example.com:99999", "must be a URL"),
@@ -100,6 +101,35 @@ def test_rejected_endpoints(value: str, rule: str) -> None:
     with pytest.raises(InputError, match="--endpoint") as caught:
         validation.validate_endpoint(value)
     assert rule in str(caught.value)
+
+
+@pytest.mark.parametrize(("value", "meant"), [
+    # issue 23: an emulator user wants plain http on loopback, not "must be an https:// URL"
+    ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+    ("localhost:8080", "http://localhost:8080"),
+    ("[::1]:8080", "http://[::1]:8080"),
+    ("htp://127.0.0.1:8080", "http://127.0.0.1:8080"),
+    ("http//127.0.0.1:8080", "http://127.0.0.1:8080"),
+    ("http:/127.0.0.1:8080/", "http://127.0.0.1:8080/"),
+    ("htps://127.0.0.1:8443", "https://127.0.0.1:8443"),  # an s typed: the emulator with --cert
+    ("codecatalyst.global.api.aws", "https://codecatalyst.global.api.aws"),
+    ("htps://codecatalyst.global.api.aws", "https://codecatalyst.global.api.aws"),
+    ("http://codecatalyst.global.api.aws", "https://codecatalyst.global.api.aws"),
+    ("ftp://example.com", "https://example.com"),
+])
+def test_an_endpoint_without_its_scheme_suggests_the_url_it_likely_meant(value: str, meant: str) -> None:
+    with pytest.raises(InputError, match="--endpoint") as caught:
+        validation.validate_endpoint(value)
+    assert str(caught.value).endswith(f"; did you mean {meant}?")
+    assert validation.validate_endpoint(meant) == meant.rstrip("/")
+
+
+@pytest.mark.parametrize("value", ["https://user:pw@example.com", "https://example.com:99999", "", "x y",
+                                   "127.0.0.1:8080/?x=1", "https://"])
+def test_no_suggestion_where_none_is_plain(value: str) -> None:
+    with pytest.raises(InputError) as caught:
+        validation.validate_endpoint(value)
+    assert "did you mean" not in str(caught.value)
 
 
 @pytest.mark.parametrize("value", [0.0, 0.05, -1.0, float("nan"), float("inf")])

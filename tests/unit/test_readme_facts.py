@@ -1,0 +1,89 @@
+"""What the README states, checked against what it states it about (issue 23's item 9): the options table against
+the CLI, the Action's outputs against action.yml, the cross-references against its headings, the AWS CLI command
+against the API model, and the limits it names (Linux runners, no way to stop a run) against their causes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+import yaml
+
+from gate.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+README = (REPO / "README.md").read_text(encoding="utf-8")
+ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
+MODEL = json.loads((REPO / "tests" / "spec" / "codecatalyst-workflows-model.json").read_text(encoding="utf-8"))
+
+
+def section(heading: str) -> str:
+    """The text under `heading` up to the next heading of any level."""
+    start = README.index(f"\n{heading}\n") + len(heading) + 2
+    following = re.search(r"^#{1,6} ", README[start:], re.M)
+    return README[start:start + following.start()] if following else README[start:]
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_cross_reference_names_a_heading() -> None:
+    anchors = {slug(line.lstrip("#")) for line in README.splitlines() if re.match(r"#{1,6} ", line)}
+    dangling = sorted(set(re.findall(r"\]\(#([^)]+)\)", README)) - anchors)
+    assert not dangling, f"links to no heading: {dangling}"
+
+
+def test_the_options_table_pairs_each_option_with_its_own_variable() -> None:
+    """`--token-file PATH` sat beside CODECATALYST_TOKEN, which read as if the variable held a path."""
+    wait = main.commands["wait"]
+    options = {opt: param for param in wait.params if isinstance(param, click.Option) for opt in param.opts}
+    table = section("### The CLI") if "\n### The CLI\n" in README else section("## The CLI")
+    rows = [tuple(cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:3]) for line in table.splitlines()
+            if line.startswith("| ") and not line.startswith("| option")]
+    checked = 0
+    for flags, variables in rows:
+        named = re.findall(r"`(--[a-z-]+)", flags)
+        envs = re.findall(r"`([A-Z_]+)`", variables)
+        for flag in named:
+            assert flag in options, f"the table names {flag}, which wait does not have"
+        if named and envs:
+            for flag, env in zip(named, envs, strict=True):
+                option = options[flag]  # its variable: click's, or one the gate reads itself and its help names
+                assert env == option.envvar or f"[env {env}]" in (option.help or ""), f"{flag} is paired with {env}"
+            checked += 1
+    assert checked >= 10
+    assert any(not re.findall(r"`--", flags) and "`CODECATALYST_TOKEN`" in variables for flags, variables in rows)
+
+
+def test_the_outputs_list_names_every_output_of_action_yml() -> None:
+    listed = re.findall(r"`([a-z-]+)`", section("### Outputs").split("\n\n")[0])
+    assert set(ACTION["outputs"]) <= set(listed), sorted(set(ACTION["outputs"]) - set(listed))
+
+
+def test_a_docker_action_is_said_to_run_on_linux_runners_only() -> None:
+    assert ACTION["runs"]["using"] == "docker"
+    assert "runs on Linux runners only" in section("## GitHub Actions")
+
+
+def test_stopping_the_gate_is_said_to_leave_the_run_going_since_the_api_cannot_stop_it() -> None:
+    assert not [name for name in MODEL["operations"] if name.startswith(("Stop", "Cancel"))]
+    codes = section("### Exit codes")
+    assert "ends the wait, not the CodeCatalyst run" in codes and "no operation that stops a run" in codes
+
+
+def test_the_aws_cli_start_command_carries_every_required_member() -> None:
+    """It said `start-workflow-run ...`; the request needs the workflow ID, which the README did not say."""
+    text = " ".join(section("### On your account").split())
+    [command] = re.findall(r"`(aws codecatalyst start-workflow-run [^`]+)`", text)
+    for member in MODEL["shapes"]["StartWorkflowRunRequest"]["required"]:
+        flag = "--" + re.sub(r"(?<!^)([A-Z])", r"-\1", member).lower()
+        assert flag in command.split(), f"{command!r} lacks {flag}"
+
+
+def test_the_container_section_says_how_to_reach_an_emulator_on_the_host() -> None:
+    text = section("### The emulator on the host")
+    assert "--network host" in text and "--endpoint http://127.0.0.1:" in text
