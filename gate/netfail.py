@@ -166,9 +166,22 @@ def describe(error: BaseException, *, url: str, proxy_url: str | None = None) ->
     """The readable one-line meaning of a failed request (requests, urllib3 or socket errors)."""
     where = Where.of(url, proxy_url)
     chain = list(causes(error))
-    for check in (_malformed(chain, url), _proxy(chain, where), _tls(chain, where)):
+    for check in (_malformed(chain, url), _proxy(chain, where), _tls(chain, where), _connecting(chain, where)):
         if check is not None:
             return check
+    if _first(chain, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout, TimeoutError)):
+        return NetworkFailure(f"{where.address} stopped answering (read timed out)", retryable=True, reached=True)
+    if _first(chain, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)) is not None:
+        return NetworkFailure(f"connection closed by {where.address} without a complete answer",
+                              retryable=True, reached=True)
+    if _first(chain, (http.client.IncompleteRead, u3.ProtocolError, requests.exceptions.ChunkedEncodingError)):
+        return NetworkFailure(f"the answer from {where.address} was cut off", retryable=True, reached=True)
+    return NetworkFailure(f"the request to {where.address} failed ({type(chain[-1]).__name__})",
+                          retryable=True, reached=True)
+
+
+def _connecting(chain: list[BaseException], where: Where) -> NetworkFailure | None:
+    """A failure before any answer: the name, the connection."""
     silent = _first(chain, ResolveTimeout)
     if isinstance(silent, ResolveTimeout):
         return NetworkFailure(f"DNS lookup for {where.host} got no answer within {silent.seconds:.1f} s (check the "
@@ -189,14 +202,6 @@ def describe(error: BaseException, *, url: str, proxy_url: str | None = None) ->
         unreachable = isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
         reason = _os_reason(cause) if cause is not None else "the connection failed"
         return NetworkFailure(f"cannot connect to {where.address}: {reason}"
-                              + (" (no route: check --endpoint)" if unreachable else ""),
+                              + (" (no route: check the endpoint)" if unreachable else ""),
                               retryable=True, reached=False)
-    if _first(chain, (requests.exceptions.ReadTimeout, u3.ReadTimeoutError, socket.timeout, TimeoutError)):
-        return NetworkFailure(f"{where.address} stopped answering (read timed out)", retryable=True, reached=True)
-    if _first(chain, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)) is not None:
-        return NetworkFailure(f"connection closed by {where.address} without a complete answer",
-                              retryable=True, reached=True)
-    if _first(chain, (http.client.IncompleteRead, u3.ProtocolError, requests.exceptions.ChunkedEncodingError)):
-        return NetworkFailure(f"the answer from {where.address} was cut off", retryable=True, reached=True)
-    return NetworkFailure(f"the request to {where.address} failed ({type(chain[-1]).__name__})",
-                          retryable=True, reached=True)
+    return None

@@ -124,6 +124,29 @@ class Sink:
         """A validated GetWorkflowRun answer as indented, inert JSON on stdout (`get`)."""
         self._print(self._out, json_text(self._redactor.response(document), indent=2) + "\n")
 
+    def _dotenv(self, path: Path, result: Result) -> None:
+        from gate.formats import dotenv
+
+        text, emptied = dotenv.dotenv_text(result, prefix=self.targets.prefix)
+        self._write("--dotenv", path, write_atomic, text)
+        if emptied:
+            self._print(self._err, f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file "
+                                   f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file "
+                                   "keeps them whole\n")
+
+    def _github(self, result: Result) -> None:
+        from gate.formats import github
+
+        targets = self.targets
+        if targets.github_output is not None:
+            self._write("$GITHUB_OUTPUT", targets.github_output, append, github.output_file_text(result.to_strings()))
+        if targets.github_summary is not None:
+            now = datetime.now(UTC)  # where the timeline ends a run still going: the wait has just ended
+            self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append, github.step_summary(result, now=now))
+        annotation = github.failure_annotation(result) if targets.github_commands else None
+        if annotation:
+            self._print(self._out, annotation + "\n")
+
     def outputs(self, values: dict[str, str]) -> None:
         """Some step outputs now, before the result (the run the gate is about, as soon as it is known)."""
         if self.targets.github_output is not None:
@@ -136,30 +159,12 @@ class Sink:
         """Every requested output of the result. The caller holds signals around the wait and this."""
         result = redacted(result, self._redactor)
         targets = self.targets
-        now = datetime.now(UTC)  # where the timeline ends a run still going: the wait has just ended
         if targets.output_file is not None:
             self._write("--output-file", targets.output_file, write_atomic, result.to_json() + "\n")
         if targets.dotenv_file is not None:
-            from gate.formats import dotenv
-
-            text, emptied = dotenv.dotenv_text(result, prefix=targets.prefix)
-            self._write("--dotenv", targets.dotenv_file, write_atomic, text)
-            if emptied:
-                self._print(self._err, f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file "
-                                       f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file "
-                                       "keeps them whole\n")
+            self._dotenv(targets.dotenv_file, result)
         if targets.github_output is not None or targets.github_summary is not None or targets.github_commands:
-            from gate.formats import github
-
-            if targets.github_output is not None:
-                self._write("$GITHUB_OUTPUT", targets.github_output, append,
-                            github.output_file_text(result.to_strings()))
-            if targets.github_summary is not None:
-                self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append,
-                            github.step_summary(result, now=now))
-            annotation = github.failure_annotation(result) if targets.github_commands else None
-            if annotation:
-                self._print(self._out, annotation + "\n")
+            self._github(result)
         if targets.junit_xml is not None:
             from gate.formats import junit
 

@@ -75,7 +75,7 @@ CASES = [
                  id="connect-timeout"),
     pytest.param(wrapped(OSError(errno.ENETUNREACH, "Network is unreachable"), u3.NewConnectionError(None, "x")),
                  URL, NetworkFailure("cannot connect to codecatalyst.example:443: Network is unreachable "
-                                     "(no route: check --endpoint)", True, False), id="unreachable"),
+                                     "(no route: check the endpoint)", True, False), id="unreachable"),
     pytest.param(wrapped(TimeoutError("timed out"), u3.ReadTimeoutError(None, "/v1/x", "Read timed out."),
                          outer=requests.ReadTimeout),
                  URL, NetworkFailure("codecatalyst.example:443 stopped answering (read timed out)", True, True),
