@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from gate.describe import compared, describe_reason, failure_title, format_elapsed
+from gate.formats import mermaid
 from gate.result import Result
 from gate.textsafe import inert_line
 from gate.verdict import worst_first
@@ -62,8 +63,6 @@ def run_link(data: dict[str, Any]) -> str:
 
 def timeline(results: list[Result], *, now: datetime | None) -> list[str]:
     """The runs' Mermaid gantt (gate.formats.mermaid) under its own heading; nothing when there is nothing to draw."""
-    from gate.formats import mermaid
-
     block = mermaid.fenced(results, now=now)
     return ["", "**Timeline** (UTC)", "", *block.splitlines()] if block else []
 

@@ -18,15 +18,13 @@ a CI log starts no command.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from gate.describe import compared, describe_reason
 from gate.errors import ExitCode
 from gate.result import Result
 from gate.textsafe import inert_line
-
-if TYPE_CHECKING:
-    from xml.etree.ElementTree import Element
 
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # what XML 1.0's Char production leaves out, after inert_line
 SUITE = "codecatalyst-gate"
@@ -54,8 +52,6 @@ def outcome(run: Result) -> str | None:
 
 
 def _testcase(suite: Element, run: Result) -> float | None:
-    from xml.etree.ElementTree import SubElement
-
     data = run.to_dict()
     workflow = data["workflow-name"] or data["workflow-id"] or "CodeCatalyst workflow run"
     duration = data["duration-seconds"]
@@ -82,8 +78,6 @@ def _testcase(suite: Element, run: Result) -> float | None:
 def junit_xml(result: Result) -> str:
     """The report's text: `<testsuites>` holding one `<testsuite>` with a `<testcase>` per run, in the order the
     runs were given."""
-    from xml.etree.ElementTree import Element, SubElement, indent, tostring
-
     runs = result.runs or (result,)
     counts = {name: sum(1 for run in runs if outcome(run) == name) for name in ("failure", "error", "skipped")}
     totals = {"tests": str(len(runs)), "failures": str(counts["failure"]), "errors": str(counts["error"])}
