@@ -3,7 +3,8 @@ gate.listing), ends the runs whose answer decides them, then sleeps as the soone
 and one retry step (gate.pacing). One run is the case N = 1.
 
 All I/O comes in through the API reader, the pacing's clock and the progress; what a status means is
-gate.verdict's. Never raises a GateError: a signal ends the runs still going with `cancelled`.
+gate.verdict's. Never raises a GateError: an error that stops the whole wait (a signal; a listing that fails for
+good) ends every run still going with it.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class Watched:
         """The gate goes on with the run that superseded this one, a run it did not start."""
         self.followed.append(self.ref.run_id)
         self.ref = dataclasses.replace(self.ref, run_id=run_id, started=False)
-        self.last, self.status, self.started_at, self.phases = None, None, None, []
+        self.last, self.status, self.started_at, self.phases, self.fresh = None, None, None, [], False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -207,7 +208,7 @@ def wait_for_runs(refs: Sequence[RunRef], *, reader: Reader, pacing: Pacing, pol
     try:
         while (delay := loop.next_delay(loop.round())) is not None:
             pacing.sleep(delay)
-    except GateError as e:  # a signal: the runs still going end with it
+    except GateError as e:  # a signal, or a failure beyond one run's read: the runs still going end with it
         for w in loop.going():
             loop.end(w, e.kind, e.exit_code, str(e))
     return loop.results()

@@ -159,9 +159,13 @@ class Picker:
             return [RunRef(run_id) for run_id in choice.run_ids]
         field = names.get("workflow", "--workflow")
         flags = (names.get("branch", "--branch"), names.get("repository", "--repository"))
-        chosen = [self.workflow(ref, field=field, flags=flags) for ref in choice.workflows]
+        resolved = [self.workflow(ref, field=field, flags=flags) for ref in choice.workflows]
+        # A workflow named twice (by name and by ID, or NAME and NAME@BRANCH) is started once, whatever the token.
+        chosen: dict[str, Item] = {}
+        for item in resolved:
+            chosen.setdefault(str(item["id"]).lower(), item)
         runs = []
-        for workflow in chosen:
+        for workflow in chosen.values():
             if choice.start:
                 run = RunRef(self.start(workflow, client_token=choice.client_token,
                                         field=names.get("client-token", "--client-token")), workflow, started=True)

@@ -123,8 +123,8 @@ class Result:
     @property
     def stale(self) -> bool:
         """Taken as the newest run with no since known, and it had ended before the gate started: it may be an
-        earlier run than the one to wait for (a push whose run has not appeared yet)."""
-        return ended_before(self._field("endTime"), self.stale_if_ended_before)
+        earlier run than the one to wait for (a push whose run has not appeared yet). Several runs: any of them."""
+        return ended_before(self._field("endTime"), self.stale_if_ended_before) or any(r.stale for r in self.runs)
 
     def to_dict(self) -> dict[str, Any]:
         """The result keys with JSON types (null where unknown); `runs` only when several runs were gated."""

@@ -17,8 +17,8 @@ from gate.settings import RetrySettings
 @dataclass
 class Streak:
     """Transient failures in a row, and what they said: how often the service throttled (a burst of "slow down"
-    answers counts once) and whether the endpoint has ever answered. The wait loop, the group loop and the picker
-    keep theirs in one of these; both policies read it through PollContext."""
+    answers counts once) and whether the endpoint has ever answered. One per gate, kept by gate.pacing for the
+    picker and the wait loop alike; both policies read it through PollContext."""
 
     failures: int = 0
     throttled: int = 0

@@ -39,7 +39,7 @@ class WorkflowRef:
 @dataclass(frozen=True, kw_only=True)
 class RunChoice:
     """Which runs the gate is about: run IDs, or workflows whose new run it starts or whose newest run it takes.
-    One run is the common case; several are gated together with one verdict (gate.group)."""
+    One run is the common case; several are gated together with one verdict (gate.loop)."""
 
     run_ids: tuple[str, ...] = ()
     workflows: tuple[WorkflowRef, ...] = ()

@@ -75,31 +75,33 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
     """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
     Signals end it with `result = cancelled`; the result is always returned, never raised."""
     project, polling, choice = settings.project, settings.polling, settings.run
-    if project.token_source:
-        display.note(f"token from {project.token_source}")
-    display.tick(clock.now())
-    ticking = DisplayClock(clock, display)
-    retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
-                        endpoint_name=settings.names.get("endpoint", "--endpoint"))
-    pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display, retry=retry)
-    picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
     single = choice.count == 1
     known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
+    refs = [RunRef(run_id) for run_id in choice.run_ids]
 
     def told(run: RunRef) -> None:  # at once: a job cancelled or timed out later still says which run it is
         known.append(run)
         if single and run.workflow is not None:
             announce({"run-id": run.run_id, "started": "true" if run.started else "false"})
 
-    def successor(superseded: dict[str, object]) -> str:
-        run_id = picker.successor(superseded)
-        if single:
-            announce({"run-id": run_id, "started": "false"})
-        return run_id
-
-    refs = [RunRef(run_id) for run_id in choice.run_ids]
     try:
-        with cancel_on_signals():
+        with cancel_on_signals():  # from the first line the gate shows: a signal never waits for the deadline
+            if project.token_source:
+                display.note(f"token from {project.token_source}")
+            display.tick(clock.now())
+            ticking = DisplayClock(clock, display)
+            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
+                                endpoint_name=settings.names.get("endpoint", "--endpoint"))
+            pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
+                            retry=retry)
+            picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
+
+            def successor(superseded: dict[str, object]) -> str:
+                run_id = picker.successor(superseded)
+                if single:
+                    announce({"run-id": run_id, "started": "false"})
+                return run_id
+
             refs = distinct(picker.pick(choice, names=settings.names, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
                           fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),

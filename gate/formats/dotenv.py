@@ -33,8 +33,9 @@ other than JSON's own, backquote or blank outside a JSON string, and a backslash
   escapes into the characters, still the same value unless a string holds a quote, backslash or control character
   (read those from `--output-file` with `readJSON`). A shell keeps everything but JSON's own double quotes: it runs
   nothing and sets nothing else.
-- To stay under GitLab's limit, `response` and then `status-reasons` are left empty when the file would pass
-  MAX_BYTES (well under 5120, whether GitLab counts the file before or after the runner gzips it).
+- To stay under GitLab's limits: with several runs the top-level `response` is left out (20 variables); past
+  MAX_BYTES (well under 5120, whether GitLab counts the file before or after the runner gzips it) the runs'
+  responses, then `response`, then all but the runs' verdict keys, then `runs`, then `status-reasons` go.
 """
 
 from __future__ import annotations
@@ -76,9 +77,11 @@ def encode_json(value: Any) -> str:
 
 
 def dotenv_lines(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> dict[str, str]:
-    """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order."""
+    """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order. With several runs the
+    top-level `response` is left out: it repeats the deciding run's, which `runs` holds, and without it the file
+    keeps to 20 variables, the most some GitLab plans take in a dotenv report."""
     return {output_name(f.key, prefix): encode_json(f.value) if f.is_json else encode_scalar(f.text)
-            for f in result.fields()}
+            for f in result.fields() if not (result.runs and f.key == "response")}
 
 
 def dotenv_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX,

@@ -73,3 +73,13 @@ def test_with_several_runs_each_line_names_its_workflow_and_the_end_lists_every_
     # History is learned for a run still going after its first answer (BrokenWorkflow's fails at once): by name.
     learned = [line for line in lines if "adaptive polling" in line]
     assert len(learned) == 1 and "of workflow MyDemoWorkflow (median" in learned[0], done.stderr
+
+
+def test_a_workflow_named_twice_is_started_once_even_with_random_client_tokens(start_emulator: Any) -> None:
+    emulator = start_emulator(step=60)
+    workflow_id = "c0dec47a-0000-4000-8000-000000000001"  # MyDemoWorkflow, by ID
+    done = run_gate("wait", "--space", SPACE, "--project", PROJECT, "--endpoint", emulator.base_url, "--json",
+                    "--interval", "0.1", "--workflow", f"MyDemoWorkflow,{workflow_id}", "--start")  # no CI here
+    assert done.returncode == 0, done.stderr
+    starts = [r for r in list(emulator.requests) if r.operation == "StartWorkflowRun"]
+    assert len(starts) == 1 and "runs" not in done.json(), done.stderr

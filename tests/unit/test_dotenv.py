@@ -251,6 +251,9 @@ def test_realistic_values_reach_every_reader_exactly(tmp_path: Path) -> None:
         assert sorted(shell) == sorted(gitlab)
         for key, value in result.to_dict().items():
             name = output_name(key)
+            if result.runs and key == "response":  # it repeats the deciding run's: 20 variables, GitLab's floor
+                assert name not in gitlab and len(gitlab) == 20
+                continue
             if isinstance(value, (dict, list)):
                 assert json.loads(gitlab[name]) == value, key
                 assert shell[name] == gitlab[name].replace('"', ""), key  # a shell keeps all but JSON's quotes

@@ -3,7 +3,9 @@ save calls, fail-fast, one deadline, and throttling that widens the whole group'
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -232,3 +234,13 @@ def test_runs_of_several_workflows_each_get_their_listing(clock: FakeClock) -> N
     world.fetch = fetch  # type: ignore[method-assign]
     gate(world, clock)
     assert "list" not in world.calls  # one run per workflow: nothing to batch, each is read on its own
+
+
+def test_several_runs_are_stale_when_any_of_them_is() -> None:
+    gate_began = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # after run_document's endTime
+    fresh = result(IDS[0], ExitCode.SUCCESS)
+    stale = dataclasses.replace(result(IDS[1], ExitCode.SUCCESS), response=run_document("SUCCEEDED", id=IDS[1]),
+                                stale_if_ended_before=gate_began)
+    verdict = combined([fresh, stale])
+    assert verdict.run_id == IDS[0] and not fresh.stale and stale.stale
+    assert verdict.stale and verdict.to_dict()["stale"] is True  # a stale pass in a group is never hidden

@@ -226,3 +226,24 @@ def test_signals_cancel_with_the_last_state(signal_name: str, code: ExitCode, pr
     result = run(Script(statuses("IN_PROGRESS")), InterruptedClock(), progress)
     assert (result.kind, result.exit_code, int(code)) == ("cancelled", code, {"SIGINT": 130, "SIGTERM": 143}[signal_name])
     assert result.to_dict()["status"] == "IN_PROGRESS"
+
+
+def test_a_successor_found_at_the_deadline_is_read_before_the_verdict(clock: FakeClock) -> None:
+    """The superseded run was read this round; the run that replaced it was not: its verdict needs its answer."""
+    successor_id = "a1b2c3d4-5678-90ab-cdef-000000000009"
+    asked: list[str] = []
+
+    def fetch(run_id: str, _remaining: float | None) -> dict[str, Any]:
+        asked.append(run_id)
+        return run_document("SUPERSEDED" if run_id == RUN_ID else "IN_PROGRESS", id=run_id)
+
+    def successor(_answer: dict[str, Any]) -> str:
+        clock.sleep(100)  # the picker looked until the new run was listed, past the deadline
+        return successor_id
+
+    retry = RetryPolicy(settings=RetrySettings(uniform=lambda low, high: high), floor=10.0)
+    [result] = drive([RUN_ID], Reader(fetch), clock=clock, retry=retry, policy=FixedInterval(10.0),
+                     success_statuses=frozenset({"SUCCEEDED"}), timeout=60.0, successor=successor)
+    assert asked == [RUN_ID, successor_id]
+    assert (result.kind, result.run_id, result.followed) == ("timeout", successor_id, (RUN_ID,))
+    assert result.response is not None and "the run is still IN_PROGRESS" in result.message
