@@ -83,10 +83,9 @@ def report_error(error: GateError, outputs: OutputTargets, *, redactor: Redactor
     """The result of a gate that an error ended before it knew any run, written where the outputs go; the error
     itself was told already (so no second annotation)."""
     sink = Sink(dataclasses.replace(outputs, github_commands=False), redactor=redactor, stdout=stdout, stderr=stderr)
-    sink.result(Result(kind=error.kind, exit_code=error.exit_code, space="", project="", run_id="",
-                       message=str(error)))
-    for problem in sink.not_written:
-        sink.error(problem, title="CodeCatalyst gate: result not written")
+    result = Result(kind=error.kind, exit_code=error.exit_code, space="", project="", run_id="", message=str(error))
+    sink.result(result)
+    verdict(result, sink)  # tells each output that could not be written; the exit code stays the error's
 
 
 def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: TextIO | None = None,

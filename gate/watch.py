@@ -58,7 +58,7 @@ def look_policy(settings: Settings) -> PollPolicy:
 def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display) -> WorkflowPolicies:
     """Each workflow's poll policy for this gate; its history, learned once, is told to the user by name."""
     names = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
-    several = len({ref.run_id for ref in refs}) > 1
+    several = len(refs) > 1  # refs are distinct (gate.watch.distinct)
 
     def load(workflow_id: str, remaining: float | None) -> History:
         history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)

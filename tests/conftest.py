@@ -75,6 +75,18 @@ class RecordingProgress:
         self.events.append(("finished", result.kind))
 
 
+@pytest.fixture(scope="session")
+def mmdc() -> str:
+    """Mermaid's renderer (tests/render and the timeline e2e), installed once by scripts/render/ensure-mermaid.sh
+    and cached; where that is impossible every test that needs it skips with the reason."""
+    from tests.render.mermaid_cli import ensure_mmdc
+
+    path, why = ensure_mmdc()
+    if path is None:
+        pytest.skip(f"Mermaid's renderer cannot be installed here: {why}")
+    return path
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

@@ -15,7 +15,7 @@ import pytest
 
 from gate.emulator.seed import SEED
 from tests.acceptance.test_action_e2e import parse_output_file, run_action, runner_env
-from tests.render.mermaid_cli import ensure_mmdc, render
+from tests.render.mermaid_cli import render
 from tests.unit.test_junit import read as read_junit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.render, pytest.mark.timeout(1200)]  # it may install the renderer
@@ -26,14 +26,6 @@ DEPLOY_HISTORY = [
     {"status": "STOPPED", "startedAgo": 10000, "duration": 12.0},  # someone stepped in: not a usual duration
 ]
 SCENARIO = {"workflows": [{"name": "Deploy", "final": None, "history": DEPLOY_HISTORY}]}  # its runs never end
-
-
-@pytest.fixture(scope="module")
-def mmdc() -> str:
-    path, why = ensure_mmdc()
-    if path is None:
-        pytest.skip(f"Mermaid's renderer cannot be installed here: {why}")
-    return path
 
 
 def expected_usual(workflow: str) -> tuple[float, int]:
