@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Container entrypoint: arguments mean the CLI (`docker run IMAGE wait …`); none, in a GitHub Actions runner, mean
-the Action; none anywhere else print the usage and the `docker run` forms (gate.container)."""
+the Action; none anywhere else print the usage and the `docker run` forms (gate.doors.container)."""
 
 from __future__ import annotations
 
@@ -13,23 +13,23 @@ def at_a_terminal() -> bool:
 
 
 def main(argv: list[str]) -> int:
-    from gate.container import DOCKER_RUN, runs_the_action
+    from gate.doors.container import DOCKER_RUN, runs_the_action
 
     if argv:
-        from gate.cli import main as cli
+        from gate.doors.cli import main as cli
 
         cli.main(args=argv, prog_name="codecatalyst-gate", obj=DOCKER_RUN)
         return 0  # click exits itself; not reached
     if not runs_the_action(os.environ, at_a_terminal=at_a_terminal()):
         import click
 
-        from gate.cli import main as cli
-        from gate.container import usage
+        from gate.doors.cli import main as cli
+        from gate.doors.container import usage
 
         with click.Context(cli, info_name="codecatalyst-gate", **cli.context_settings) as ctx:
             sys.stderr.write(usage(cli.get_help(ctx)))
         return 2
-    from gate.action import run
+    from gate.doors.action import run
 
     return run()
 

@@ -1,6 +1,6 @@
 """The one composition root, behind the CLI, the container and the Action alike: inputs → settings → the gate →
 an exit code. Here are the clock, the HTTP client, the redactor, the display, the sink and the outer signal guard
-made (gate.watch, the wait itself, builds only on them); every entry point is a parser that fills `RawInputs` and
+made (gate.wait.watch, the wait itself, builds only on them); every entry point is a parser that fills `RawInputs` and
 calls `main`.
 """
 
@@ -14,15 +14,15 @@ import traceback
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from gate.api import Api
-from gate.client import CodeCatalystClient
-from gate.describe import PREFIX
+from gate.api.client import CodeCatalystClient
+from gate.api.operations import Api
+from gate.config.inputs import CLI_NAMES, RawInputs, output_targets, parse_settings
+from gate.config.settings import Command, OutputTargets, Settings
 from gate.errors import ExitCode, GateError
-from gate.inputs import CLI_NAMES, RawInputs, output_targets, parse_settings
-from gate.redact import Redactor, short_token_warning
-from gate.reporting import Sink
+from gate.report.describe import PREFIX
+from gate.report.redact import Redactor, short_token_warning
+from gate.report.sink import Sink
 from gate.result import Result
-from gate.settings import Command, OutputTargets, Settings
 from gate.textsafe import inert_line
 
 if TYPE_CHECKING:
@@ -104,9 +104,9 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
             return get(settings.run.run_id, api=api, sink=sink)
         # The wait's machinery (policies, the loop, signals, displays) loads here: `get` never pays for it.
         from gate.clock import SystemClock
-        from gate.display import make_display
-        from gate.signals import deferred_signals
-        from gate.watch import fenced, watch
+        from gate.report.display import make_display
+        from gate.wait.signals import deferred_signals
+        from gate.wait.watch import fenced, watch
 
         clock = clock or SystemClock()
         stream = out if settings.display.stream == "stdout" else err

@@ -28,7 +28,7 @@ DEADLINE_GRACE = 1.0  # one last poll may start up to the deadline and take this
 # newest-first order, the gate reads on, at most this many pages a look (5000 runs at the service's 50 a page);
 # reaching the cap is logged, and the run is chosen from the pages read.
 MAX_RUN_PAGES = 100
-# In CI, --latest without --since takes the CI system's time for this pipeline (gate.cisince) less this grace, so
+# In CI, --latest without --since takes the CI system's time for this pipeline (gate.pick.cisince) less this grace, so
 # that a run the same push started is not missed when the two systems' clocks or triggers differ by a little.
 CI_SINCE_GRACE = 60.0
 # The token is masked in what the gate prints and writes only from this length on: masking a shorter one would

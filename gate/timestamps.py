@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -27,3 +30,10 @@ def ended_before(end: Any, moment: datetime | None) -> bool:
     """Whether an answer's endTime (RFC 3339 with an offset) is before `moment`; False when either is unknown."""
     ended = parse_time(end)
     return moment is not None and ended is not None and ended.tzinfo is not None and ended < moment
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """An RFC 3339 timestamp with its offset (server answers are schema-checked for `date-time`)."""
+    if not _RFC3339.fullmatch(text):
+        raise ValueError(f"{text!r} is not an RFC 3339 date-time with a UTC offset")
+    return datetime.fromisoformat(text.upper())  # Python 3.11 reads Z

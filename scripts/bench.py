@@ -168,9 +168,10 @@ def lean_start() -> list[Row]:
     from gate.emulator import Emulator
 
     section = "lean start"
-    profiles = [import_profile(["-c", "import gate.cli"]) for _ in range(IMPORT_ROUNDS)]
-    cli_ms = statistics.median(p["gate.cli"] for p in profiles) / 1000
-    heavy = sorted({"requests", "jsonschema", "gate.emulator", "gate.client", "gate.schema"} & profiles[0].keys())
+    profiles = [import_profile(["-c", "import gate.doors.cli"]) for _ in range(IMPORT_ROUNDS)]
+    cli_ms = statistics.median(p["gate.doors.cli"] for p in profiles) / 1000
+    heavy = sorted({"requests", "jsonschema", "gate.emulator", "gate.api.client", "gate.api.schema"}
+                   & profiles[0].keys())
     with Emulator(token=TOKEN) as emulator:
         run = emulator.start_run(workflow="MyDemoWorkflow")
         env = {**os.environ, "CODECATALYST_TOKEN": TOKEN}
@@ -181,8 +182,8 @@ def lean_start() -> list[Row]:
     http_and_schema_ms = statistics.median(p.get("requests", 0) + p.get("jsonschema", 0) for p in get_profiles) / 1000
     get_extra = sorted(m for m in get_profiles[0] if m.split(".")[:2] == ["gate", "emulator"])
     return [
-        Row(section, f"import gate.cli (-X importtime, median of {IMPORT_ROUNDS})", f"{cli_ms:.0f} ms"),
-        Row(section, "import gate.cli loads no requests/jsonschema/client", ", ".join(heavy) or "none",
+        Row(section, f"import gate.doors.cli (-X importtime, median of {IMPORT_ROUNDS})", f"{cli_ms:.0f} ms"),
+        Row(section, "import gate.doors.cli loads no requests/jsonschema/client", ", ".join(heavy) or "none",
             "none", judged(not heavy)),
         Row(section, "all imports of `get` (-X importtime)", f"{get_ms:.0f} ms"),
         Row(section, "… of which requests + jsonschema", f"{http_and_schema_ms:.0f} ms"),

@@ -1,4 +1,4 @@
-"""Drives the one wait loop (gate.loop) from unit tests: a fake clock, a policy, a reader made of callables."""
+"""Drives the one wait loop (gate.wait.loop) from unit tests: a fake clock, a policy, a reader made of callables."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from gate.clock import Deadline
-from gate.history import usual_of
-from gate.loop import Rules, Successor, wait_for_runs
-from gate.pacing import Pacing
-from gate.policy import PollPolicy
+from gate.pace.pacing import Pacing
+from gate.pace.policy import PollPolicy
+from gate.pace.retry import RetryPolicy
 from gate.result import Result, Usual
-from gate.retry import RetryPolicy
 from gate.runref import RunRef
+from gate.wait.loop import Rules, Successor, wait_for_runs
+from gate.wait.policies import usual_of
 from tests.conftest import PROJECT, SPACE, FakeClock, RecordingProgress
 
 

@@ -1,5 +1,5 @@
 """`codecatalyst-gate emulator start-run`: start a run on a running emulator and print its ID, so trying the gate
-needs no curl. Loopback only, stdlib HTTP; the workflow is picked by name as the gate picks it (gate.workflows)."""
+needs no curl. Loopback only, stdlib HTTP; the workflow is picked by name as the gate picks it (gate.pick.workflows)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from gate.config.validation import is_loopback_host, likely_endpoint
 from gate.errors import GateError, InputError
-from gate.validation import is_loopback_host, likely_endpoint
 
 
 def query_string(params: dict[str, str]) -> str:
-    """As the AWS SDKs (and gate.client) encode it: a space is %20, never `+`."""
+    """As the AWS SDKs (and gate.api.client) encode it: a space is %20, never `+`."""
     return urllib.parse.urlencode(params, quote_via=urllib.parse.quote, safe="-_.~")
 
 
@@ -74,7 +74,7 @@ def _call(method: str, url: str, *, token: str, body: dict[str, Any] | None = No
 def start_run(*, endpoint: str, space: str, project: str, workflow: str, token: str,
               sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.monotonic) -> str:
     """The new run's ID. `workflow` is a name (exact, as in the emulator's log) or a workflow ID."""
-    from gate.workflows import follow_pages, is_workflow_id, pick_workflow
+    from gate.pick.workflows import follow_pages, is_workflow_id, pick_workflow
 
     base = f"{check_endpoint(endpoint)}/v1/spaces/{urllib.parse.quote(space)}/projects/{urllib.parse.quote(project)}"
     deadline = now() + UP_WITHIN

@@ -1,5 +1,5 @@
-"""Polling, simulated: the real wait loop (`gate.loop.wait_for_runs`) and the real per-workflow policies
-(`gate.history.WorkflowPolicies`) on a virtual clock.
+"""Polling, simulated: the real wait loop (`gate.wait.loop.wait_for_runs`) and the real per-workflow policies
+(`gate.wait.policies.WorkflowPolicies`) on a virtual clock.
 
 A fixed, seeded set of runs stands in for a CI system's day: 20 workflows whose typical durations run
 from 1 to 30 minutes, each with its own run-to-run spread, some slow outliers and some failures part way;
@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gate.api.history import History, durations_from
 from gate.clock import Deadline
-from gate.history import History, WorkflowPolicies, durations_from
-from gate.loop import Rules, wait_for_runs
-from gate.pacing import Pacing
-from gate.policy import FLOOR
+from gate.config.settings import PollSettings, RetrySettings
+from gate.pace.pacing import Pacing
+from gate.pace.policy import FLOOR
+from gate.pace.retry import RetryPolicy
 from gate.result import Result
-from gate.retry import RetryPolicy
 from gate.runref import RunRef
-from gate.settings import PollSettings, RetrySettings
+from gate.wait.loop import Rules, wait_for_runs
+from gate.wait.policies import WorkflowPolicies
 
 SEED = 6  # the bench's runs; the policy's constants were chosen on other seeds
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

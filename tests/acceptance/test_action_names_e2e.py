@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gate import action
+from gate.doors import action
 from gate.emulator import Emulator
 from tests.acceptance.conftest import PROJECT, SPACE, TOKEN, clean_env
 

@@ -16,12 +16,12 @@ from tests.acceptance.conftest import PROJECT, REPO, SPACE, TOKEN, clean_env
 pytestmark = pytest.mark.e2e
 
 GET_LOADS = {
-    "gate", "gate.cli", "gate.app", "gate.inputs", "gate.settings", "gate.validation", "gate.defaults",
-    "gate.statuses", "gate.errors", "gate.describe", "gate.timestamps", "gate.result", "gate.redact",
-    "gate.reporting", "gate.textsafe", "gate.api", "gate.client", "gate.transport", "gate.resolve", "gate.schema",
-    "gate.variables",
+    "gate", "gate.doors.cli", "gate.app", "gate.config.inputs", "gate.config.settings", "gate.config.validation", "gate.defaults",
+    "gate.statuses", "gate.errors", "gate.report.describe", "gate.timestamps", "gate.result", "gate.report.redact",
+    "gate.report.sink", "gate.textsafe", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.resolve", "gate.api.schema",
+    "gate.config.variables",
 }
-NOT_FOR_HELP = {"gate.app", "gate.api", "gate.client", "gate.transport", "gate.schema", "gate.watch", "gate.loop"}
+NOT_FOR_HELP = {"gate.app", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.schema", "gate.wait.watch", "gate.wait.loop"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| +(\S+)$", re.M)
 
 
@@ -42,4 +42,4 @@ def test_get_loads_only_what_a_one_shot_read_needs() -> None:
 
 def test_help_loads_no_http_nor_schema_nor_the_wait() -> None:
     loaded = gate_modules("--help")
-    assert "gate.cli" in loaded and not loaded & NOT_FOR_HELP
+    assert "gate.doors.cli" in loaded and not loaded & NOT_FOR_HELP

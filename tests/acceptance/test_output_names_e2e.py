@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gate import action, cli
+from gate.config.variables import DEFAULT_OUTPUT_PREFIX, READ, output_name, validate_output_prefix
+from gate.doors import action, cli
 from gate.emulator import Emulator
 from gate.result import RESULT_KEYS
-from gate.variables import DEFAULT_OUTPUT_PREFIX, READ, output_name, validate_output_prefix
 from tests.acceptance.conftest import PROJECT, SPACE, TOKEN, clean_env, run_gate, wait_args
 
 pytestmark = pytest.mark.e2e
@@ -97,7 +97,7 @@ def test_no_output_is_named_like_a_variable_the_gate_reads(emulator: Emulator, t
     outputs = {output_name(key) for key in KEYS}
     assert all(name.startswith("CODECATALYST_GATE_") for name in outputs)
     assert not outputs & {name.upper() for name in read}, sorted(outputs & read)
-    # gate.variables.READ, which refuses an --output-prefix that would name an input, knows every one of them but
+    # gate.config.variables.READ, which refuses an --output-prefix that would name an input, knows every one of them but
     # the libraries' own (checked against the outputs above all the same).
     unlisted = {name.upper() for name in read} - READ - LIBRARIES
     assert not unlisted, " ".join(sorted(unlisted))

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gate import app
-from gate.inputs import RawInputs
-from gate.settings import OutputTargets
+from gate.config.inputs import RawInputs
+from gate.config.settings import OutputTargets
 from tests.acceptance.conftest import PROJECT, SPACE, TOKEN, clean_env, run_gate
 
 pytestmark = pytest.mark.e2e

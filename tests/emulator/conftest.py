@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from gate.client import query_string
+from gate.api.client import query_string
 from gate.emulator import Emulator, ManualClock
 from gate.emulator.seed import PROJECT, SPACE
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from gate.api.schema import violations
 from gate.emulator import (
     BROKEN_WORKFLOW_ID,
     DEPLOY_MAIN_ID,
@@ -27,7 +28,6 @@ from gate.emulator import (
     ManualClock,
 )
 from gate.emulator.awscli import aws_cli_env, sso_cache_file
-from gate.schema import violations
 from tests.emulator.shapes import output_violations
 
 TOKEN = "aws-cli-test-token"

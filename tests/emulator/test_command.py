@@ -82,7 +82,7 @@ def test_a_busy_port_says_how_to_get_a_free_one() -> None:
 
 
 def test_the_gate_cli_offers_the_command() -> None:
-    from gate.cli import main
+    from gate.doors.cli import main
 
     result = CliRunner().invoke(main, ["emulator", "--help"])
     assert result.exit_code == 0 and "--scenario" in result.output and "ExampleCorp" in result.output

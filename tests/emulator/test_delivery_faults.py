@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from gate.api.schema import violations
 from gate.emulator import Emulator, ScenarioError, load_scenario
 from gate.emulator.faults import DEFAULT_SIZE, parse_fault
-from gate.schema import violations
 from tests.emulator.conftest import TOKEN, Api
 from tests.netutil import TlsFiles, tls_files
 

@@ -9,9 +9,9 @@ import time
 import pytest
 import requests
 
+from gate.api.schema import violations
 from gate.emulator import BROKEN_WORKFLOW_ID, MY_DEMO_WORKFLOW_ID
 from gate.emulator.model import ERROR_STATUS
-from gate.schema import violations
 from tests.emulator.conftest import Api, error_of
 
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from gate import schema
-from gate.client import CodeCatalystClient
+from gate.api import schema
+from gate.api.client import CodeCatalystClient
 from gate.emulator import DEPLOY_RELEASE_ID, RELEASE_WORKFLOW_ID, Emulator
 from gate.emulator.seed import PROJECT, SPACE
 from gate.errors import InputError, TransientError
-from gate.idempotency import choose_client_token
-from gate.workflows import follow_pages, pick_workflow, superseding_run
+from gate.pick.idempotency import choose_client_token
+from gate.pick.workflows import follow_pages, pick_workflow, superseding_run
 
 TOKEN = "building-blocks-token"
 GITHUB = {"GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "1",

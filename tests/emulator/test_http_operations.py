@@ -6,9 +6,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from gate.api.schema import violations
 from gate.emulator import BROKEN_WORKFLOW_ID, HOSTILE_RUN_ID, MY_DEMO_WORKFLOW_ID, STUCK_RUN_ID, ManualClock
 from gate.emulator.wire import parse_query
-from gate.schema import violations
 from tests.emulator.conftest import Api, error_of
 from tests.emulator.shapes import output_violations
 

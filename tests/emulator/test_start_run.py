@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gate.cli import main
+from gate.api.history import FINISHED
+from gate.doors.cli import main
 from gate.emulator import BROKEN_WORKFLOW_ID, DEPLOY_MAIN_ID, MY_DEMO_WORKFLOW_ID, Emulator
 from gate.emulator import command as emulator_module
 from gate.emulator.seed import SEED
 from gate.emulator.startrun import UP_WITHIN, StartFailed, check_endpoint, serve_command, start_run
 from gate.errors import InputError
-from gate.history import FINISHED
 
 TOKEN = "start-run-test-token"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -81,7 +81,7 @@ def test_sdist_and_wheel_pass_twine_check_strict(dist: Dist) -> None:
 
 def test_wheel_carries_the_schema_and_the_emulator_data_and_nothing_else(dist: Dist) -> None:
     names = set(zipfile.ZipFile(dist.wheel).namelist())
-    for data in [*ROOT.glob("gate/schemas/*.json"), *ROOT.glob("gate/emulator/*.json")]:
+    for data in [*ROOT.glob("gate/api/schemas/*.json"), *ROOT.glob("gate/emulator/*.json")]:
         name = data.relative_to(ROOT).as_posix()
         assert name in names, f"{name} is missing from the wheel"
         assert zipfile.ZipFile(dist.wheel).read(name) == data.read_bytes()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.formats import github, mermaid
+from gate.report.formats import github, mermaid
 from gate.result import Phase, Result, Usual
 from tests.render.mermaid_cli import Drawing, render
 from tests.unit.test_mermaid import HOSTILE_NAMES, START, at, failed, going, run

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from gate import action
+from gate.doors import action
 from gate.result import RESULT_KEYS
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 from tests.unit.test_github import HOSTILE_REASONS, parse_output_file

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 import responses
 
-from gate import app, watch
+from gate import app
+from gate.config.inputs import RawInputs
+from gate.config.settings import OutputTargets
+from gate.config.variables import output_name
 from gate.errors import ExitCode
-from gate.inputs import RawInputs
-from gate.redact import Redactor
-from gate.reporting import Sink, redacted
+from gate.report.redact import Redactor
+from gate.report.sink import Sink, redacted
 from gate.result import Result
-from gate.settings import OutputTargets
-from gate.variables import output_name
+from gate.wait import watch
 from tests.acceptance.test_action_e2e import parse_output_file
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 

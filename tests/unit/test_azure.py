@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from gate.config.inputs import in_azure_pipelines
+from gate.config.variables import output_name
 from gate.errors import ExitCode
-from gate.formats import azure
-from gate.inputs import in_azure_pipelines
+from gate.report.formats import azure
 from gate.result import RESULT_KEYS, Result, ResultKind
-from gate.variables import output_name
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 
 NAMES = [output_name(key) for key in RESULT_KEYS]
@@ -159,9 +159,9 @@ def test_the_agent_port_finds_commands_anywhere_in_a_line() -> None:
 def azure_sink(tmp_path: Any, *, json_stdout: bool = False) -> tuple[Any, Any, Any]:
     import io
 
-    from gate.redact import Redactor
-    from gate.reporting import Sink
-    from gate.settings import OutputTargets
+    from gate.config.settings import OutputTargets
+    from gate.report.redact import Redactor
+    from gate.report.sink import Sink
     from tests.conftest import TOKEN
 
     out, err = io.StringIO(), io.StringIO()
@@ -213,7 +213,7 @@ def test_a_summary_that_cannot_be_written_is_not_attached(tmp_path: Any) -> None
 
 
 def test_the_agent_temp_folder_only_in_azure_and_only_when_it_is_there(tmp_path: Any) -> None:
-    from gate.inputs import azure_summary_dir
+    from gate.config.inputs import azure_summary_dir
 
     assert azure_summary_dir({"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": str(tmp_path)}) == tmp_path
     assert azure_summary_dir({"TF_BUILD": "True", "AGENT_TEMPDIRECTORY": str(tmp_path / "not-mounted")}) is None

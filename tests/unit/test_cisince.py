@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gate import defaults
-from gate.cisince import CiSince, ci_since
+from gate.pick.cisince import CiSince, ci_since
 
 PUSHED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 GRACE = timedelta(seconds=defaults.CI_SINCE_GRACE)

@@ -12,10 +12,10 @@ import pytest
 import responses
 from click.testing import CliRunner
 
-from gate.cli import main
+from gate.doors.cli import main
 from gate.errors import Cancelled, ExitCode
 from gate.result import RESULT_KEYS
-from gate.signals import cancel_on_signals
+from gate.wait.signals import cancel_on_signals
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
 ENDPOINT = "https://codecatalyst.global.api.aws"

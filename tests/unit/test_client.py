@@ -10,7 +10,7 @@ import responses
 from responses import matchers
 
 from gate import __version__
-from gate.client import CodeCatalystClient
+from gate.api.client import CodeCatalystClient
 from gate.errors import ApiRefused, ExitCode, InvalidResponse, TransientError
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, run_document
 

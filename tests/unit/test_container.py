@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from gate import container
-from gate.cli import main
+from gate.doors import container
+from gate.doors.cli import main
 from tests.conftest import PROJECT, RUN_ID, SPACE
 
 ARGS = ["wait", "--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID]

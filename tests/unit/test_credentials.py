@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.credentials import Credential, find_token
+from gate.config.credentials import Credential, find_token
+from gate.config.inputs import CLI_NAMES, RawInputs, read_token
 from gate.emulator.awscli import aws_cli_env, sso_cache_file
 from gate.errors import ExitCode, InputError
-from gate.inputs import CLI_NAMES, RawInputs, read_token
 from tests.conftest import TOKEN
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from gate.display import CLEAR_LINE, DisplayClock, PlainDisplay, TtyDisplay, make_display
+from gate.config.settings import DisplaySettings, RetrySettings
 from gate.errors import ExitCode
-from gate.policy import FixedInterval
-from gate.redact import Redactor
+from gate.pace.policy import FixedInterval
+from gate.pace.retry import RetryPolicy
+from gate.report.display import CLEAR_LINE, DisplayClock, PlainDisplay, TtyDisplay, make_display
+from gate.report.redact import Redactor
 from gate.result import Result
-from gate.retry import RetryPolicy
-from gate.settings import DisplaySettings, RetrySettings
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, FakeClock, run_document
 from tests.loopkit import Reader, drive
 

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
+from gate.config.settings import OutputTargets
+from gate.config.variables import output_name
 from gate.errors import ExitCode
-from gate.formats.dotenv import MAX_BYTES, dotenv_text
-from gate.redact import Redactor
-from gate.reporting import Sink
+from gate.report.formats.dotenv import MAX_BYTES, dotenv_text
+from gate.report.redact import Redactor
+from gate.report.sink import Sink
 from gate.result import RESULT_KEYS, Result
-from gate.settings import OutputTargets
-from gate.variables import output_name
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
 NAMES = [output_name(key) for key in RESULT_KEYS]

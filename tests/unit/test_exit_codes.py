@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from gate.cli import main
+from gate.doors.cli import main
 from gate.errors import EXIT_CODE_MEANINGS, ExitCode
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,11 +11,12 @@ import pytest
 import responses
 from click.testing import CliRunner
 
-from gate import action, app, cli
-from gate.cli import main
+from gate import app
+from gate.api.schema import violations
+from gate.config.validation import NAME_RULE, UUID_RULE, validate_run_id, validate_space
+from gate.doors import action, cli
+from gate.doors.cli import main
 from gate.errors import COMMAND_EXIT_CODES, ExitCode, InputError
-from gate.schema import violations
-from gate.validation import NAME_RULE, UUID_RULE, validate_run_id, validate_space
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
 ARGS = ["--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID]

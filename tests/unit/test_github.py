@@ -7,7 +7,7 @@ import re
 import pytest
 
 from gate.errors import ExitCode
-from gate.formats import github
+from gate.report.formats import github
 from gate.result import RESULT_KEYS, Result
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 

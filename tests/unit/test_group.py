@@ -1,4 +1,4 @@
-"""Several runs, one verdict (gate.loop and gate.verdict), driven by a fake clock: the precedence, batched polling that can only
+"""Several runs, one verdict (gate.wait.loop and gate.verdict), driven by a fake clock: the precedence, batched polling that can only
 save calls, fail-fast, one deadline, and throttling that widens the whole group's schedule."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from gate.config.settings import RetrySettings
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
-from gate.policy import FixedInterval, PollContext
+from gate.pace.policy import FixedInterval, PollContext
+from gate.pace.retry import RetryPolicy
 from gate.result import Result
-from gate.retry import RetryPolicy
-from gate.settings import RetrySettings
 from gate.verdict import PRECEDENCE, combined, worst_first
 from tests.conftest import PROJECT, SPACE, WORKFLOW_ID, FakeClock, run_document
 from tests.loopkit import Reader, drive

@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from gate.cli import main
+from gate.doors.cli import main
 from gate.errors import COMMAND_EXIT_CODES
 
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")

@@ -11,17 +11,18 @@ import requests
 import responses
 from responses import matchers
 
-from gate.api import Api
-from gate.client import CodeCatalystClient
-from gate.display import PlainDisplay
+from gate.api.client import CodeCatalystClient
+from gate.api.history import History, durations_from, fetch_history, item_duration
+from gate.api.operations import Api
+from gate.config.settings import Project, RetrySettings, RunChoice, Settings
 from gate.errors import Cancelled
-from gate.history import History, LearnsHistory, durations_from, fetch_history, item_duration
-from gate.policy import TAIL, PollContext
-from gate.redact import Redactor
-from gate.retry import RetryPolicy
+from gate.pace.policy import TAIL, PollContext
+from gate.pace.retry import RetryPolicy
+from gate.report.display import PlainDisplay
+from gate.report.redact import Redactor
 from gate.runref import RunRef
-from gate.settings import Project, RetrySettings, RunChoice, Settings
-from gate.watch import workflow_policies
+from gate.wait.policies import LearnsHistory
+from gate.wait.watch import workflow_policies
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 from tests.loopkit import Reader, drive
 

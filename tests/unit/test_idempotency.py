@@ -6,8 +6,10 @@ import re
 
 import pytest
 
+from gate.config.validation import CLIENT_TOKEN_MAX_LENGTH as MAX_LENGTH
+from gate.config.validation import CLIENT_TOKEN_PATTERN as PATTERN
 from gate.errors import ExitCode, InputError
-from gate.idempotency import MAX_LENGTH, PATTERN, choose_client_token
+from gate.pick.idempotency import choose_client_token
 from tests.conftest import WORKFLOW_ID
 
 OTHER_WORKFLOW = "a1b2c3d4-5678-90ab-cdef-333333333333"

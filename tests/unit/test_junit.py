@@ -13,12 +13,12 @@ import pytest
 import xmlschema
 from junitparser import Error, Failure, JUnitXml, Skipped
 
+from gate.config.settings import OutputTargets
 from gate.errors import ExitCode
-from gate.formats.junit import junit_xml, outcome, xml_text
-from gate.redact import Redactor
-from gate.reporting import Sink
+from gate.report.formats.junit import junit_xml, outcome, xml_text
+from gate.report.redact import Redactor
+from gate.report.sink import Sink
 from gate.result import Result, Usual
-from gate.settings import OutputTargets
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, run_document
 
 SCHEMA = xmlschema.XMLSchema(Path(__file__).resolve().parents[1] / "junit" / "junit-10.xsd")

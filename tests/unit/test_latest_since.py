@@ -11,17 +11,16 @@ from typing import Any
 
 import pytest
 
-from gate.api import Api
+from gate.api.operations import Api
 from gate.clock import Deadline
+from gate.config.settings import RetrySettings
 from gate.errors import DeadlineExceeded, ExitCode
-from gate.pacing import Pacing
-from gate.picker import Picker
-from gate.policy import FixedInterval
+from gate.pace.pacing import Pacing
+from gate.pace.policy import FixedInterval
+from gate.pace.retry import RetryPolicy
+from gate.pick.picker import Picker
 from gate.result import Result
-from gate.retry import RetryPolicy
-from gate.settings import RetrySettings
-from gate.timestamps import ended_before
-from gate.workflows import parse_rfc3339
+from gate.timestamps import ended_before, parse_rfc3339
 from tests.conftest import PROJECT, SPACE, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 
 GATE_BEGAN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

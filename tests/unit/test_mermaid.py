@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from gate.config.settings import OutputTargets
 from gate.errors import ExitCode
-from gate.formats import github, mermaid
-from gate.redact import Redactor
-from gate.reporting import Sink
+from gate.report.formats import github, mermaid
+from gate.report.redact import Redactor
+from gate.report.sink import Sink
 from gate.result import Phase, Result, Usual
-from gate.settings import OutputTargets
 from gate.statuses import ALL_STATUSES
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 

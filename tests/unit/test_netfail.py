@@ -12,7 +12,7 @@ import pytest
 import requests
 from urllib3 import exceptions as u3
 
-from gate.netfail import NetworkFailure, Where, causes, describe, unsupported_proxy
+from gate.api.netfail import NetworkFailure, Where, causes, describe, unsupported_proxy
 
 URL = "https://codecatalyst.example/v1/spaces/S/projects/P/workflowRuns/x"
 LOCAL = "http://127.0.0.1:1/v1/x"

@@ -8,8 +8,9 @@ import statistics
 
 import pytest
 
-from gate.history import History, LearnsHistory, WorkflowPolicies
-from gate.policy import (
+from gate.api.history import History
+from gate.config.settings import PollSettings, Project, RunChoice, Settings
+from gate.pace.policy import (
     CAP,
     FLOOR,
     PRICE,
@@ -22,7 +23,7 @@ from gate.policy import (
     throttled_floor,
     wait_cost_rate,
 )
-from gate.settings import PollSettings, Project, RunChoice, Settings
+from gate.wait.policies import LearnsHistory, WorkflowPolicies
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN
 
 rng = random.Random(1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import yaml
 
-from gate.cli import main
+from gate.doors.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text(encoding="utf-8")

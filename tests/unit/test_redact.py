@@ -1,4 +1,4 @@
-"""gate.redact and where it is used: the token is masked in free text only, only from MIN_MASKED_TOKEN characters
+"""gate.report.redact and where it is used: the token is masked in free text only, only from MIN_MASKED_TOKEN characters
 on, and never in a key or a value the gate checked (space, project, IDs, times, statuses)."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
+from gate.api.schema import schema_text
+from gate.config.settings import OutputTargets
 from gate.defaults import MIN_MASKED_TOKEN
-from gate.display import PlainDisplay
 from gate.errors import ExitCode
-from gate.redact import ANSWER_FIELDS, MASK, STRUCTURED_FIELDS, Redactor, short_token_warning
-from gate.reporting import Sink
+from gate.report.display import PlainDisplay
+from gate.report.redact import ANSWER_FIELDS, MASK, STRUCTURED_FIELDS, Redactor, short_token_warning
+from gate.report.sink import Sink
 from gate.result import Result
-from gate.schema import schema_text
-from gate.settings import OutputTargets
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, run_document
 
 # Eight characters, long enough to mask, and the start of both the run's and the workflow's ID.

@@ -1,4 +1,4 @@
-"""gate.resolve: a name lookup inside the request's bound, with a stand-in resolver (socket.getaddrinfo replaced for
+"""gate.api.resolve: a name lookup inside the request's bound, with a stand-in resolver (socket.getaddrinfo replaced for
 one name; every other lookup is the real one). tests/acceptance/test_resolver_e2e.py does it with a real resolver."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import requests
 
-from gate import transport
+from gate.api import transport
+from gate.api.resolve import ResolveTimeout, addresses
 from gate.emulator import Emulator
 from gate.errors import TransientError
-from gate.resolve import ResolveTimeout, addresses
 
 NAME = "api.codecatalyst-gate.test"
 TOKEN = "resolve-test-token"

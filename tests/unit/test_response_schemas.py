@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gate import schema
+from gate.api import schema
 from gate.emulator import RELEASE_WORKFLOW_ID, ManualClock, load_scenario
 from gate.emulator.operations import list_workflow_runs, list_workflows, start_workflow_run
 from gate.emulator.state import EmulatorState

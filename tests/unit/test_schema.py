@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gate import schema
+from gate.api import schema
 from gate.errors import ExitCode, InvalidResponse
 from gate.statuses import ACTIVE_STATUSES, ALL_STATUSES, TERMINAL_STATUSES
 from tests.conftest import PROJECT, RUN_ID, SPACE, run_document

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from gate.errors import Cancelled
-from gate.signals import HANDLED, cancel_on_signals, deferred_signals
+from gate.wait.signals import HANDLED, cancel_on_signals, deferred_signals
 
 
 @pytest.fixture(autouse=True)

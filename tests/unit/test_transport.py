@@ -1,4 +1,4 @@
-"""gate.transport: the wall-clock bound, the size cap and readable failures, over real loopback HTTP(S)
+"""gate.api.transport: the wall-clock bound, the size cap and readable failures, over real loopback HTTP(S)
 against the emulator (trickled, stalled, oversized and bomb answers), plus its pure parts."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import requests
 import responses
 from responses import matchers
 
-from gate import transport
+from gate.api import transport
 from gate.emulator import Emulator
 from gate.emulator.faults import _bomb
 from gate.errors import ExitCode, InvalidResponse, PermanentNetworkError, TransientError

@@ -8,13 +8,14 @@ import io
 
 import pytest
 
-from gate.describe import against_usual, compared, format_duration
-from gate.display import PlainDisplay, TtyDisplay
+from gate.api.history import History
 from gate.errors import ExitCode
-from gate.history import History, LearnsHistory, usual_of
-from gate.policy import FixedInterval, PollContext
-from gate.redact import Redactor
+from gate.pace.policy import FixedInterval, PollContext
+from gate.report.describe import against_usual, compared, format_duration
+from gate.report.display import PlainDisplay, TtyDisplay
+from gate.report.redact import Redactor
 from gate.result import RESULT_KEYS, Result, Usual
+from gate.wait.policies import LearnsHistory, usual_of
 from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, run_document
 from tests.unit.test_display import Terminal, screen
 

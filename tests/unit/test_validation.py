@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gate import validation
+from gate.config import validation
 from gate.errors import ExitCode, InputError
 from tests.conftest import RUN_ID
 

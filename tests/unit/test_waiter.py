@@ -1,4 +1,4 @@
-"""The wait loop with one run (gate.loop, N = 1), driven by a fake clock: exact sleeps, outcomes and exit codes,
+"""The wait loop with one run (gate.wait.loop, N = 1), driven by a fake clock: exact sleeps, outcomes and exit codes,
 no real waiting."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from gate.config.settings import RetrySettings
 from gate.defaults import FIRST_CONTACT_RETRIES
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, TransientError
-from gate.policy import FixedInterval, PollContext
-from gate.retry import RetryPolicy
-from gate.settings import RetrySettings
+from gate.pace.policy import FixedInterval, PollContext
+from gate.pace.retry import RetryPolicy
 from gate.statuses import TERMINAL_STATUSES
 from gate.verdict import outcome_for_status
 from tests.conftest import RUN_ID, FakeClock, RecordingProgress, run_document

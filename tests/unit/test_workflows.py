@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from gate.config.validation import parse_since
 from gate.errors import ExitCode, InputError, InvalidResponse
-from gate.workflows import (
+from gate.pick.workflows import (
     follow_pages,
     is_workflow_id,
     listed_newest_first,
     newest_run,
-    parse_since,
     pick_workflow,
     started_at_or_before,
     superseding_run,

@@ -1,0 +1,1 @@
+"""The CodeCatalyst API: one checked call per operation, over a transport that owns the network."""

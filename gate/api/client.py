@@ -1,0 +1,151 @@
+"""The HTTP boundary: the four operations the gate calls (GetWorkflowRun, ListWorkflowRuns, ListWorkflows,
+StartWorkflowRun) over one requests.Session, each answer parsed but not yet checked (gate.api.operations checks it).
+
+Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; the network's, in gate.api.transport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from gate import __version__
+from gate.api import transport
+from gate.api.schema import parse_document
+from gate.api.transport import Answer
+from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
+
+USER_AGENT = f"codecatalyst-gate/{__version__}"
+_MAX_MESSAGE = 500
+# What the AWS SDKs leave unescaped in a URI (botocore's percent_encode): RFC 3986's unreserved characters.
+UNRESERVED = "-_.~"
+
+
+def query_string(params: Mapping[str, str]) -> str:
+    """A query as the AWS SDKs encode it: every other byte percent-escaped, so a space is %20 and never `+`,
+    which a server that follows RFC 3986 reads as a plus (requests' `params=` encodes form-style)."""
+    return "&".join(f"{quote(name, safe=UNRESERVED)}={quote(value, safe=UNRESERVED)}" for name, value in params.items())
+
+
+def error_type(answer: Answer, document: Any) -> str:
+    """rest-json: the x-amzn-ErrorType header wins, then `__type` or `code` in the body."""
+    raw = answer.headers.get("x-amzn-errortype", "")
+    if not raw and isinstance(document, dict):
+        raw = str(document.get("__type") or document.get("code") or "")
+    # "ValidationException:http://internal..." and "aws.protocol#ValidationException" both name the type.
+    return raw.split(":", 1)[0].rsplit("#", 1)[-1].strip() or f"HTTP{answer.status}"
+
+
+def error_message(document: Any, fallback: str) -> str:
+    if isinstance(document, dict):
+        message = document.get("message") or document.get("Message")
+        if isinstance(message, str) and message:
+            return message
+    return fallback
+
+
+def classify_error(answer: Answer) -> GateError:
+    """What a non-2xx answer means for the gate (pure)."""
+    try:
+        document = parse_document(answer.body)
+    except InvalidResponse:
+        document = None
+    kind = error_type(answer, document)
+    text = answer.body.decode("utf-8", "replace").strip()
+    message = error_message(document, "(no message)" if not text else "(not a JSON error body)")
+    message = message[:_MAX_MESSAGE]
+    throttled = answer.status == 429 or kind == "ThrottlingException"
+    if throttled or answer.status >= 500:
+        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled)
+    if 400 <= answer.status < 500:  # the model's 400, 401, 402, 403, 404, 409, and any other refusal
+        return ApiRefused(status=answer.status, error_type=kind, message=message)
+    return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
+
+
+def parse_success(answer: Answer, *, what: str) -> Any:
+    if not 200 <= answer.status < 300:
+        raise classify_error(answer)
+    return parse_document(answer.body, source=what)
+
+
+class CodeCatalystClient:
+    """A thin, typed client for the operations the gate needs; a context manager that owns its session.
+
+    Answers come back as the server sent them: the token is masked where text leaves the process (gate.report.sink,
+    the displays), never inside the data that is validated."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        token: str,
+        session: requests.Session | None = None,
+        connect_timeout: float = transport.CONNECT_TIMEOUT,
+        read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._connect, self._limit = connect_timeout, read_timeout
+        self._session = session or requests.Session()
+        self._session.headers.update({
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        })
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> CodeCatalystClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _url(self, *segments: str, query: Mapping[str, str] | None = None) -> str:
+        url = self.endpoint + "/v1/" + "/".join(quote(s, safe="") for s in segments)
+        return f"{url}?{query_string(query)}" if query else url
+
+    def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
+        """One request through gate.api.transport, which bounds it by the wall clock (never much past the deadline:
+        `remaining`) and in size, and words its failures without server text; then the answer, parsed."""
+        answer = transport.send(self._session, method, url, limit=self._limit, connect_timeout=self._connect,
+                                remaining=remaining, **kwargs)
+        return parse_success(answer, what=what)
+
+    def get_workflow_run(
+        self, *, space: str, project: str, run_id: str, remaining: float | None = None
+    ) -> Any:
+        """The parsed (not yet schema-checked) GetWorkflowRun body."""
+        url = self._url("spaces", space, "projects", project, "workflowRuns", run_id)
+        return self._call("GET", url, what="GetWorkflowRun response", remaining=remaining)
+
+    def list_workflow_runs(
+        self, *, space: str, project: str, workflow_id: str, max_results: int = 50, next_token: str | None = None,
+        remaining: float | None = None,
+    ) -> Any:
+        """One page of a workflow's runs, in the service's order (the API documents none; ListWorkflowRuns is a
+        POST in the model)."""
+        params = {"workflowId": workflow_id, "maxResults": str(max_results)} | (
+            {"nextToken": next_token} if next_token else {})
+        url = self._url("spaces", space, "projects", project, "workflowRuns", query=params)
+        return self._call("POST", url, what="ListWorkflowRuns response", remaining=remaining, json={})
+
+    def list_workflows(
+        self, *, space: str, project: str, next_token: str | None = None, max_results: int = 100,
+        remaining: float | None = None,
+    ) -> Any:
+        """One page of the project's workflows (ListWorkflows is a POST; maxResults 1-100 in the model)."""
+        params = {"maxResults": str(max_results)} | ({"nextToken": next_token} if next_token else {})
+        url = self._url("spaces", space, "projects", project, "workflows", query=params)
+        return self._call("POST", url, what="ListWorkflows response", remaining=remaining, json={})
+
+    def start_workflow_run(
+        self, *, space: str, project: str, workflow_id: str, client_token: str, remaining: float | None = None
+    ) -> Any:
+        """StartWorkflowRun (a PUT). Always with a clientToken: a retry with the same token gets the same run."""
+        url = self._url("spaces", space, "projects", project, "workflowRuns", query={"workflowId": workflow_id})
+        return self._call("PUT", url, what="StartWorkflowRun response", remaining=remaining,
+                          json={"clientToken": client_token})

@@ -1,0 +1,324 @@
+"""One HTTP request, bounded in wall-clock time and in size: the only place the gate calls requests.
+
+Why a watchdog: requests' read timeout restarts with every byte, so a server (or a proxy) that trickles its
+headers or body holds a request for as long as it likes. A watchdog thread shuts the socket down when the
+request's time is up, which wakes the blocked read; the request then counts as a transient failure.
+Why our own inflating: a gzip bomb inflates a thousandfold; zlib's `max_length` keeps each step small, so
+memory stays bounded by MAX_ANSWER_BYTES whatever the server sends.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import socket
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError
+
+from gate import defaults
+from gate.api.resolve import ResolveTimeout, bounded
+from gate.errors import InvalidResponse, PermanentNetworkError, TransientError
+
+# A real GetWorkflowRun answer is 1-3 KiB and a ListWorkflowRuns page of 50 runs about 30 KiB: 4 MiB is a
+# thousand times that, and small enough to hold, parse and validate on any CI runner.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+REQUEST_LIMIT = defaults.REQUEST_TIMEOUT  # seconds for connect, headers and the whole body together
+CONNECT_TIMEOUT = defaults.CONNECT_TIMEOUT
+GRACE = defaults.DEADLINE_GRACE  # at the deadline a last request still gets this long
+ACCEPT_ENCODING = "gzip, deflate"  # the ones inflated here; never br or zstd, whatever is installed
+_CHUNK = 64 * 1024
+_OTHER_CODINGS = ("br", "zstd", "compress", "x-compress", "dcb", "dcz", "exi", "pack200-gzip", "aes128gcm")
+_SHUTDOWN_EVERY = 0.05  # after the limit, the socket in use is shut again until the request gives up
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]  # names lower-cased
+    body: bytes  # decoded (Content-Encoding undone), at most MAX_ANSWER_BYTES
+
+
+def time_limit(limit: float, remaining: float | None) -> float:
+    """The request's wall-clock bound (pure): `limit`, never past the deadline but GRACE seconds at least."""
+    return limit if remaining is None else min(limit, max(remaining, GRACE))
+
+
+def cap_text(max_bytes: int) -> str:
+    return f"{max_bytes // (1024 * 1024)} MiB" if max_bytes % (1024 * 1024) == 0 else f"{max_bytes} bytes"
+
+
+class _Watchdog:
+    """Shuts down the sockets of the connections a request uses once its time is up."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._done = threading.Event()
+        self._connections: list[Any] = []
+        self._thread = threading.Thread(target=self._run, name="gate-request-watchdog", daemon=True)
+
+    def __enter__(self) -> _Watchdog:
+        _current.watchdog = self
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def left(self) -> float:
+        """Seconds until the time is up (0 once it is)."""
+        return max(0.0, self.seconds - (time.monotonic() - self._started))
+
+    def __exit__(self, *exc: object) -> None:
+        _current.watchdog = None
+        self._done.set()
+        self._thread.join()
+
+    def watch(self, connection: Any) -> None:
+        """A connection (its socket may come later) or a socket to shut when the time is up."""
+        self._connections.append(connection)
+        if self.expired:
+            _shut(connection)
+
+    def _run(self) -> None:
+        if self._done.wait(self.seconds):
+            return
+        self.expired = True
+        # The socket may not exist yet (name lookup) or be swapped for its TLS wrapper: shut until the end.
+        while True:
+            for connection in list(self._connections):
+                _shut(connection)
+            if self._done.wait(_SHUTDOWN_EVERY):
+                return
+
+
+def _shut(connection: Any) -> None:
+    sock = connection if isinstance(connection, socket.socket) else getattr(connection, "sock", None)
+    if sock is None:
+        return
+    try:
+        # socket.socket's own shutdown, also for an SSLSocket: the reading thread owns the TLS state.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Current(threading.local):
+    watchdog: _Watchdog | None = None
+
+
+_current = _Current()
+
+
+def _resolve_within(connection: Any) -> float | None:
+    """A name lookup gets what connecting gets: the connect timeout, and never more than the request has left."""
+    bounds = [connection.timeout] if isinstance(connection.timeout, int | float) else []
+    if _current.watchdog is not None:
+        bounds.append(_current.watchdog.left())
+    return min(bounds) if bounds else None
+
+
+def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    class Watched(pool):  # type: ignore[valid-type, misc]
+        ConnectionCls = bounded(pool.ConnectionCls, _resolve_within)
+
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            connection = super()._get_conn(timeout)
+            if _current.watchdog is not None:
+                _current.watchdog.watch(connection)
+            return connection
+
+    Watched.__name__ = Watched.__qualname__ = f"Watched{pool.__name__}"
+    return Watched
+
+
+_POOLS = {"http": _watched(HTTPConnectionPool), "https": _watched(HTTPSConnectionPool)}
+
+
+class UnsupportedProxy(requests.RequestException):
+    """A SOCKS proxy. The gate speaks to HTTP proxies only (CONNECT): SOCKS needs PySocks, which requests imports
+    at every start once it is installed, for a kind of proxy CI systems rarely use."""
+
+    def __init__(self, proxy: str) -> None:
+        super().__init__(f"unsupported proxy scheme {proxy.partition(':')[0]}")
+        self.proxy = proxy
+
+
+class WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose connections (direct or through a proxy) the request's watchdog can shut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        if proxy.lower().startswith("socks"):
+            raise UnsupportedProxy(proxy)  # even where PySocks is installed: its sockets no watchdog could shut
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+def proxy_variable(url: str, proxy: str, env: Mapping[str, str]) -> str:
+    """The variable `proxy` came from for `url`, as urllib's getproxies reads them (`https_proxy` before
+    `HTTPS_PROXY`, then `all_proxy`), or a plain phrase when it came from elsewhere."""
+    scheme = url.partition(":")[0].lower()
+    for key in (f"{scheme}_proxy", "all_proxy"):
+        names = sorted((name for name in env if name.lower() == key and env[name].strip()), key=lambda n: n != key)
+        if names:
+            return names[0] if env[names[0]].strip() == proxy else "the proxy setting"
+    return "the proxy setting"
+
+
+def watch_session(session: requests.Session) -> requests.Session:
+    """Mounts WatchedAdapter for http and https (idempotent); returns the session."""
+    for prefix in ("https://", "http://"):
+        adapter = session.adapters.get(prefix)
+        if not isinstance(adapter, WatchedAdapter):
+            if adapter is not None:
+                adapter.close()
+            session.mount(prefix, WatchedAdapter())
+    return session
+
+
+def _inflate(chunks: Iterator[bytes], coding: str) -> Iterator[bytes]:
+    """One Content-Encoding undone, never more than _CHUNK bytes out per step; multi-member gzip included."""
+    wbits = 31 if coding in ("gzip", "x-gzip") else 15  # deflate: zlib-wrapped, or raw as some servers send
+    inflater = zlib.decompressobj(wbits)
+    started = False
+    try:
+        for chunk in chunks:
+            data = chunk
+            while data:
+                if not started and coding == "deflate":
+                    started = True
+                    try:
+                        inflater.copy().decompress(data[:2])
+                    except zlib.error:
+                        inflater = zlib.decompressobj(-15)
+                out = inflater.decompress(data, _CHUNK)
+                data = inflater.unconsumed_tail
+                if inflater.eof and inflater.unused_data:
+                    data, inflater = inflater.unused_data + data, zlib.decompressobj(wbits)
+                if out:
+                    yield out
+        tail = inflater.flush()
+        if tail:
+            yield tail
+    except zlib.error as e:
+        raise InvalidResponse(f"the answer's {coding} encoding is corrupt: {e}") from None
+
+
+def decoded(chunks: Iterator[bytes], content_encoding: str) -> Iterator[bytes]:
+    """The body with its Content-Encoding undone, step by step (codings apply in order, so undo in reverse)."""
+    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            # Named only when it is a registered coding: a server's own text never reaches a message.
+            shown = f"Content-Encoding {coding}" if coding in _OTHER_CODINGS else "an unknown Content-Encoding"
+            raise InvalidResponse(f"the answer uses {shown}, which the gate did not ask for "
+                                  f"(it accepts {ACCEPT_ENCODING})")
+        chunks = _inflate(chunks, coding)
+    return chunks
+
+
+def read_capped(chunks: Iterator[bytes], *, max_bytes: int) -> bytes:
+    """All of `chunks`, or InvalidResponse naming the cap as soon as they pass it (nothing more is read)."""
+    parts, total = [], 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > max_bytes:
+            raise InvalidResponse(f"the answer is larger than {cap_text(max_bytes)}, the gate's cap on an "
+                                  "answer (MAX_ANSWER_BYTES, after decompression); it was not read further")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed body is read from. http.client hands it from the connection (whose `sock` is then
+    None) to the response when the answer says `Connection: close`, so the watchdog needs it from here."""
+    reader = getattr(getattr(response.raw, "_fp", None), "fp", None)  # http.client.HTTPResponse's file
+    sock = getattr(getattr(reader, "raw", None), "_sock", None)  # BufferedReader -> SocketIO -> socket
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
+    while chunk := response.raw.read(_CHUNK, decode_content=False):
+        yield chunk
+
+
+def _proxy_url(session: requests.Session, url: str, proxies: Any) -> str | None:
+    try:
+        settings = session.merge_environment_settings(url, proxies or {}, None, None, None)
+        return select_proxy(url, settings["proxies"])
+    except Exception:  # noqa: BLE001 - only names the proxy in a message
+        return None
+
+
+def send(session: requests.Session, method: str, url: str, *, limit: float = REQUEST_LIMIT,
+         connect_timeout: float = CONNECT_TIMEOUT, remaining: float | None = None,
+         max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> Answer:
+    """One request, its whole answer within `time_limit(limit, remaining)` seconds and `max_bytes` bytes.
+
+    Raises TransientError (retry; `reached` says whether the endpoint was reached at all), PermanentNetworkError
+    (retrying cannot help) or InvalidResponse (the answer is too large or its encoding is broken).
+    """
+    seconds = time_limit(limit, remaining)
+    headers = {**(kwargs.pop("headers", None) or {}), "Accept-Encoding": ACCEPT_ENCODING}
+    watch_session(session)
+    response: requests.Response | None = None
+    with _Watchdog(seconds) as watchdog:
+        try:
+            response = session.request(method, url, headers=headers, stream=True, allow_redirects=False,
+                                       timeout=(min(connect_timeout, seconds), seconds), **kwargs)
+            sock = _socket_of(response)
+            if sock is not None:
+                watchdog.watch(sock)
+            length = response.headers.get("Content-Length", "")
+            encoding = response.headers.get("Content-Encoding", "")
+            if not encoding and length.isdigit() and int(length) > max_bytes:
+                raise InvalidResponse(f"the answer is larger than {cap_text(max_bytes)}, the gate's cap on an "
+                                      f"answer (MAX_ANSWER_BYTES): Content-Length {length}; it was not read")
+            body = read_capped(decoded(_raw_chunks(response), encoding), max_bytes=max_bytes)
+            return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
+        except InvalidResponse:
+            raise
+        except Exception as e:
+            if not isinstance(e, requests.RequestException | OSError) and not _is_http_error(e):
+                raise
+            from gate.api.netfail import causes, describe, unsupported_proxy  # only when a request fails
+
+            if isinstance(e, UnsupportedProxy):
+                raise PermanentNetworkError(unsupported_proxy(
+                    url=url, proxy_url=e.proxy, variable=proxy_variable(url, e.proxy, os.environ))) from None
+            failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
+            if watchdog.expired and not any(isinstance(c, ResolveTimeout) for c in causes(e)):
+                reached = response is not None or failure.reached
+                raise TransientError(f"no complete answer from {_host(url)} within {round(seconds, 1):g} s "
+                                     "(too slow; the request was abandoned)", reached=reached) from None
+            if not failure.retryable:
+                raise PermanentNetworkError(failure.message) from None
+            raise TransientError(failure.message, reached=response is not None or failure.reached) from None
+        finally:
+            if response is not None:
+                response.close()
+
+
+def _is_http_error(error: Exception) -> bool:
+    return isinstance(error, HTTPError | http.client.HTTPException)
+
+
+def _host(url: str) -> str:
+    from gate.api.netfail import Where
+
+    return Where.of(url).address

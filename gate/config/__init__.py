@@ -1,0 +1,1 @@
+"""Settings: the raw inputs every door gives, their rules, and the frozen settings they become."""

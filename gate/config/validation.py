@@ -1,0 +1,184 @@
+"""Validation of user input, before anything is sent.
+
+The model's patterns are unanchored; here every rule must match the *whole* value, so that
+`../x`, `a/b` or a UUID with a suffix can never reach a URL.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
+from gate.errors import InputError
+from gate.timestamps import parse_rfc3339
+
+NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_NAME = re.compile(NAME_PATTERN)
+_UUID = re.compile(UUID_PATTERN)
+# The rules in words, for people: a regex in an error message is a puzzle, not an explanation.
+NAME_RULE = "letters and digits, with single '-', '_' or '.' between them"
+UUID_RULE = "a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+def _name(field: str, value: str, *, min_length: int, max_length: int | None) -> str:
+    if len(value) < min_length or (max_length is not None and len(value) > max_length):
+        bound = f"{min_length}-{max_length}" if max_length else f"at least {min_length}"
+        raise InputError(field, value, f"length must be {bound} characters (got {len(value)})")
+    if not _NAME.fullmatch(value):
+        raise InputError(field, value, f"must be {NAME_RULE} (nothing else, no spaces)")
+    return value
+
+
+def validate_space(value: str, *, field: str = "--space") -> str:
+    return _name(field, value, min_length=3, max_length=63)
+
+
+def validate_project(value: str, *, field: str = "--project") -> str:
+    return _name(field, value, min_length=1, max_length=None)
+
+
+def validate_run_id(value: str, *, field: str = "--run-id") -> str:
+    if not _UUID.fullmatch(value):
+        raise InputError(field, value, f"must be {UUID_RULE} (nothing before or after it)")
+    return value
+
+
+TOKEN_HINT = ("set CODECATALYST_TOKEN or pass --token-file (or set AWS_BEARER_TOKEN_CODECATALYST, or --profile "
+              "/ AWS_PROFILE after `aws sso login`)")
+
+
+def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN", hint: str = TOKEN_HINT) -> str:
+    """Strip the trailing newline files carry; refuse what would break the Authorization header."""
+    token = value.strip()
+    if not token:
+        raise InputError(field, "", f"a CodeCatalyst personal access token is required; {hint}")
+    if any(ord(c) < 0x21 or ord(c) > 0x7E for c in token):
+        # The value is a secret: name the rule, never the value.
+        raise InputError(field, "<redacted>", "must be printable ASCII with no spaces or line breaks")
+    return token
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
+    """https everywhere; plain http only for loopback (the emulator). Returns it without a trailing '/'."""
+    rule = _endpoint_rule(value)
+    if rule is None:
+        return value.strip().rstrip("/")
+    meant = likely_endpoint(value)
+    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def _endpoint_rule(value: str) -> str | None:
+    """The rule `value` breaks, or None for a good endpoint."""
+    try:
+        parts = urlsplit(value.strip())
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        return f"must be a URL like {DEFAULT_ENDPOINT} ({e})"
+    if any(c.isspace() or not c.isprintable() for c in value.strip()):
+        return "must not contain spaces or control characters"
+    if parts.scheme not in ("https", "http") or not host:
+        return f"must be an https:// URL like {DEFAULT_ENDPOINT} (http:// for a loopback host)"
+    if parts.scheme == "http" and not is_loopback_host(host):
+        return "plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); use https"
+    if parts.username or parts.password or parts.query or parts.fragment:
+        return "must not carry credentials, a query or a fragment"
+    return None
+
+
+# What stands before the host: a scheme, right or misspelled (`htp://`, `https:/`, `http//`), or nothing at all.
+_BEFORE_HOST = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)(?::/+|:?//+))?(?P<rest>.+)")
+
+
+def likely_endpoint(value: str) -> str | None:
+    """The URL a bad endpoint most likely meant, when one is plain: the host and port as given, with http:// for a
+    loopback host (the emulator) and https:// for any other, or where the scheme typed ends in s (`htps://`).
+    `127.0.0.1:8080` -> http://127.0.0.1:8080."""
+    match = _BEFORE_HOST.fullmatch(value.strip())
+    if match is None:
+        return None
+    rest = match["rest"]
+    try:
+        host = urlsplit(f"//{rest}").hostname or ""
+    except ValueError:
+        return None
+    secure = not is_loopback_host(host) or (match["scheme"] or "").lower().endswith("s")
+    candidate = f"{'https' if secure else 'http'}://{rest}"
+    return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
+
+
+_NUMBER = r"\d+(?:\.\d+)?"
+_DURATION = re.compile(rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m)?(?:(?P<s>{_NUMBER})s)?")
+DURATION_RULE = "must be a duration such as 90, 90s, 15m or 1h30m"
+
+
+def parse_duration(value: str | float, *, field: str) -> float:
+    """Seconds from `90`, `2.5`, `90s`, `15m` or `1h30m` (a bare number is seconds)."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = value.strip().lower()
+    if re.fullmatch(_NUMBER, text):
+        return float(text)
+    match = _DURATION.fullmatch(text)
+    if not text or match is None or not any(match.groupdict().values()):
+        raise InputError(field, value, DURATION_RULE)
+    parts = {unit: float(amount or 0) for unit, amount in match.groupdict().items()}
+    return parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+def validate_interval(value: str | float, *, field: str = "--interval") -> float:
+    seconds = parse_duration(value, field=field)
+    if not math.isfinite(seconds) or seconds < MIN_INTERVAL:
+        raise InputError(field, value, f"must be at least {MIN_INTERVAL} seconds ({DURATION_RULE})")
+    return seconds
+
+
+def validate_timeout(value: str | float, *, field: str = "--timeout") -> float | None:
+    """0 means no deadline."""
+    seconds = parse_duration(value, field=field)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise InputError(field, value, f"{DURATION_RULE}; 0 means no timeout")
+    return seconds or None
+
+
+def validate_heartbeat(value: str | float, *, field: str = "--heartbeat") -> float | None:
+    """0 turns the heartbeat off."""
+    seconds = parse_duration(value, field=field)
+    if seconds != 0 and not (math.isfinite(seconds) and seconds >= MIN_HEARTBEAT):
+        raise InputError(field, value, f"must be 0 (off) or at least {MIN_HEARTBEAT:g} second ({DURATION_RULE})")
+    return seconds or None
+
+
+CLIENT_TOKEN_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"  # the model's ClientToken pattern, matched as a whole
+CLIENT_TOKEN_MAX_LENGTH = 64
+_CLIENT_TOKEN = re.compile(CLIENT_TOKEN_PATTERN)
+
+
+def validate_client_token(value: str, *, field: str = "--client-token") -> str:
+    if not 1 <= len(value) <= CLIENT_TOKEN_MAX_LENGTH:
+        raise InputError(field, value, f"length must be 1-{CLIENT_TOKEN_MAX_LENGTH} characters (got {len(value)})")
+    if not _CLIENT_TOKEN.fullmatch(value):
+        raise InputError(field, value, f"must be {NAME_RULE} (nothing else, no spaces)")
+    return value
+
+
+def parse_since(value: str, *, field: str = "--since") -> datetime:
+    try:
+        return parse_rfc3339(value.strip())
+    except ValueError:
+        raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "
+                                       "or 2026-11-30T10:00:00+01:00") from None

@@ -1,0 +1,92 @@
+"""JUnit XML for the test tabs of CI systems (GitLab `artifacts:reports:junit`, Jenkins `junit`, Azure
+`PublishTestResults@2`): one testsuite for the gate, one testcase per run.
+
+- classname: the workflow's name (else its ID); name: the run ID; time: the run's duration.
+- `<failure>` for a run that ended in a status outside the success set, with its reasons and its URL;
+- `<error>` for a run the gate could not judge: still going at the deadline, the service unavailable, an invalid
+  answer, a refused request, a signal, a bug (`type` names the exit code);
+- `<skipped>` for a run that --fail-fast stopped watching.
+
+The file is valid against the schema Jenkins' xUnit plugin checks JUnit reports with (junit-10.xsd: testsuite
+needs name, tests, failures and errors; times are decimals with at most three places). Server text is made inert
+line by line (`inert_line`: no newline, control or invisible character, no `##vso`), every text line starts with
+our own word (`why:`, `reason:`, `run:`), characters XML 1.0 forbids (lone surrogates, U+FFFE, U+FFFF) become
+visible escapes, and ElementTree escapes `&`, `<`, `>` and quotes: no value can break the file, and printing it in
+a CI log starts no command.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
+
+from gate.errors import ExitCode
+from gate.report.describe import compared, describe_reason
+from gate.result import Result
+from gate.textsafe import inert_line
+
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # what XML 1.0's Char production leaves out, after inert_line
+SUITE = "codecatalyst-gate"
+
+
+def xml_text(text: Any) -> str:
+    """One inert line that XML 1.0 can hold."""
+    return _NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", inert_line(str(text)))
+
+
+def seconds(value: float) -> str:
+    """A JUnit time: decimal seconds, three places at most (the schema's pattern), never negative."""
+    return f"{max(0.0, value):.3f}"
+
+
+def outcome(run: Result) -> str | None:
+    """Which JUnit element the run gets: failure, error, skipped, or None for a run that passed."""
+    if run.kind == "success":
+        return None
+    if run.kind == "failure":
+        return "failure"
+    if run.kind == "cancelled" and run.exit_code == ExitCode.RUN_FAILED:  # --fail-fast stopped watching it
+        return "skipped"
+    return "error"
+
+
+def _testcase(suite: Element, run: Result) -> float | None:
+    data = run.to_dict()
+    workflow = data["workflow-name"] or data["workflow-id"] or "CodeCatalyst workflow run"
+    duration = data["duration-seconds"]
+    case = SubElement(suite, "testcase", name=xml_text(run.run_id or "no run"), classname=xml_text(workflow))
+    if duration is not None:
+        case.set("time", seconds(duration))
+    element = outcome(run)
+    if element is not None:
+        why = run.message.splitlines()[0] if run.message.strip() else f"the gate ended {run.kind}"
+        kind = str(data["status"]) if element == "failure" and data["status"] else ExitCode(run.exit_code).name
+        lines = [f"why: {line}" for line in run.message.splitlines() if line.strip()]
+        lines += [f"reason: {describe_reason(reason)}" for reason in data["status-reasons"]]
+        if data["run-url"]:
+            lines.append(f"run: {data['run-url']}")
+        detail = SubElement(case, element, message=xml_text(why), type=xml_text(kind))
+        detail.text = "\n".join(xml_text(line) for line in lines)
+    out = [f"status: {data['status'] or 'unknown'}", compared(run)]
+    if data["run-url"]:
+        out.append(f"run: {data['run-url']}")
+    SubElement(case, "system-out").text = "\n".join(xml_text(line) for line in out)
+    return float(duration) if duration is not None else None
+
+
+def junit_xml(result: Result) -> str:
+    """The report's text: `<testsuites>` holding one `<testsuite>` with a `<testcase>` per run, in the order the
+    runs were given."""
+    runs = result.runs or (result,)
+    counts = {name: sum(1 for run in runs if outcome(run) == name) for name in ("failure", "error", "skipped")}
+    totals = {"tests": str(len(runs)), "failures": str(counts["failure"]), "errors": str(counts["error"])}
+    root = Element("testsuites", {"name": SUITE, **totals})
+    suite = SubElement(root, "testsuite", {"name": xml_text(f"{SUITE} {result.space}/{result.project}"), **totals,
+                                           "skipped": str(counts["skipped"])})
+    durations = [_testcase(suite, run) for run in runs]
+    took = seconds(sum(d for d in durations if d is not None))
+    root.set("time", took)
+    suite.set("time", took)
+    indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode") + "\n"

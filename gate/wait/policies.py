@@ -1,0 +1,80 @@
+"""The policy book: each workflow's poll policy for one gate, with its history (gate.api.history) learned once,
+after a first poll, and the usual duration it gives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gate.api.history import History
+from gate.pace.policy import Adaptive, FixedInterval, PollContext, PollPolicy
+from gate.result import Usual
+
+
+class LearnsHistory:
+    """The adaptive policy (or with `fixed`, --interval's), with history loaded once, on the first call (after the
+    first poll: a run that is over at once costs no history call). Everything after that is pure."""
+
+    def __init__(self, load: Callable[[str, float | None], History], *, fixed: float | None = None,
+                 **tuning: Any) -> None:
+        self._load, self._fixed = load, fixed  # fixed: --interval, the history only read for the usual duration
+        self._tuning = tuning
+        self.history: History | None = None  # None: not asked yet
+        self.policy: PollPolicy | None = None
+        self.calls = 0  # ListWorkflowRuns calls made: 0 or 1
+
+    def __call__(self, context: PollContext) -> float:
+        if self.policy is None:
+            if context.workflow_id:
+                self.calls += 1
+                self.history = self._load(context.workflow_id, context.remaining)
+            else:
+                self.history = History((), "no workflowId in the answer")
+            self.policy = FixedInterval(self._fixed) if self._fixed is not None else \
+                Adaptive(durations=self.history.durations, **self._tuning)
+        return self.policy(context)
+
+
+class WorkflowPolicies:
+    """Each workflow's poll policy and usual duration, for the whole gate: `--interval`'s fixed policy, or the
+    adaptive one; the workflow's history learned once, after a first poll, however many of its runs (followed ones
+    included) the gate waits on."""
+
+    def __init__(self, *, interval: float | None = None,
+                 load: Callable[[str, float | None], History] | None = None, **tuning: Any) -> None:
+        self._interval, self._load, self._tuning = interval, load, tuning
+        self._policies: dict[str | None, PollPolicy] = {}
+        self._histories: dict[str, History] = {}
+
+    def history(self, workflow_id: str, remaining: float | None) -> History:
+        if workflow_id not in self._histories:
+            self._histories[workflow_id] = self._load(workflow_id, remaining) if self._load else History(())
+        return self._histories[workflow_id]
+
+    def for_workflow(self, workflow_id: str | None) -> PollPolicy:
+        if workflow_id not in self._policies:
+            if self._load is None:
+                self._policies[workflow_id] = Adaptive(**self._tuning) if self._interval is None \
+                    else FixedInterval(self._interval)
+            elif self._interval is None:
+                self._policies[workflow_id] = LearnsHistory(self.history, **self._tuning)
+            else:  # the usual duration is worth the one call with a fixed interval too
+                self._policies[workflow_id] = LearnsHistory(self.history, fixed=self._interval)
+        return self._policies[workflow_id]
+
+    def usual(self, workflow_id: str | None) -> Usual | None:
+        """The workflow's usual duration, from the history its policy learned (none learned: None). A run over at
+        its first answer costs no history call, so it has none."""
+        history = self._histories.get(workflow_id) if workflow_id else None
+        return Usual.of(history.durations) if history is not None else None
+
+    @property
+    def calls(self) -> int:
+        """ListWorkflowRuns calls made for history: at most one per workflow."""
+        return len(self._histories) if self._load else 0
+
+
+def usual_of(policy: object) -> Usual | None:
+    """The usual duration a policy learned from the workflow's history (LearnsHistory); None when it learned none."""
+    history = getattr(policy, "history", None)
+    return Usual.of(history.durations) if isinstance(history, History) else None

@@ -1,0 +1,137 @@
+"""The wait as people see it, behind `wait` in the CLI and the Action alike: pick the runs, then wait for them in
+the one loop (gate.wait.loop) under one deadline, with a first frame, ticks while it sleeps and a summary at the end.
+gate.app, the composition root, calls `watch` with what it made (the API, the display, the clock) and with
+`announce`, which hears early outputs: the run the gate is about, as soon as it is known.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from gate.api.history import History
+from gate.api.operations import Api
+from gate.clock import Clock, Deadline
+from gate.config.settings import Settings
+from gate.errors import GateError
+from gate.pace.pacing import Pacing
+from gate.pace.policy import FLOOR, Adaptive, FixedInterval, PollPolicy
+from gate.pace.retry import RetryPolicy
+from gate.pick.picker import Picker
+from gate.report.display import Display, DisplayClock
+from gate.report.formats import github
+from gate.result import Result
+from gate.runref import RunRef
+from gate.verdict import combined
+from gate.wait.loop import Rules, wait_for_runs
+from gate.wait.policies import WorkflowPolicies
+from gate.wait.signals import cancel_on_signals
+
+Announce = Callable[[dict[str, str]], None]
+
+
+@contextmanager
+def fenced(stream: TextIO, *, enabled: bool, title: str) -> Iterator[None]:
+    """In GitHub Actions: the poll log in a group, with workflow commands stopped, so no line inside can be taken
+    as one whatever a server sends."""
+    if not enabled:
+        yield
+        return
+    fence = secrets.token_hex(16)
+    stream.write(github.command("group", title) + "\n" + f"::stop-commands::{fence}\n")
+    stream.flush()
+    try:
+        yield
+    finally:
+        stream.write(f"::{fence}::\n::endgroup::\n")
+        stream.flush()
+
+
+def look_policy(settings: Settings) -> PollPolicy:
+    """How often to look again for a run that is not there yet (no history to go on)."""
+    interval = settings.polling.interval
+    return Adaptive() if interval is None else FixedInterval(interval)
+
+
+def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display) -> WorkflowPolicies:
+    """Each workflow's poll policy for this gate; its history, learned once, is told to the user by name."""
+    names = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
+    several = len(refs) > 1  # refs are distinct (gate.wait.watch.distinct)
+
+    def load(workflow_id: str, remaining: float | None) -> History:
+        history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)
+        if settings.polling.interval is None:  # with --interval it only gives the usual duration
+            display.history_learned(durations=history.durations, note=history.note,
+                                    workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
+        return history
+
+    return WorkflowPolicies(interval=settings.polling.interval, load=load)
+
+
+def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
+          announce: Announce) -> Result:
+    """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
+    Signals end it with `result = cancelled`; the result is always returned, never raised."""
+    project, polling, choice = settings.project, settings.polling, settings.run
+    single = choice.count == 1
+    known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
+    refs = [RunRef(run_id) for run_id in choice.run_ids]
+
+    def told(run: RunRef) -> None:  # at once: a job cancelled or timed out later still says which run it is
+        known.append(run)
+        if single and run.workflow is not None:
+            announce({"run-id": run.run_id, "started": "true" if run.started else "false"})
+
+    try:
+        with cancel_on_signals():  # from the first line the gate shows: a signal never waits for the deadline
+            if project.token_source:
+                display.note(f"token from {project.token_source}")
+            display.tick(clock.now())
+            ticking = DisplayClock(clock, display)
+            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
+                                endpoint_name=settings.names.get("endpoint", "--endpoint"))
+            pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
+                            retry=retry)
+            picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
+
+            def successor(superseded: dict[str, object]) -> str:
+                run_id = picker.successor(superseded)
+                if single:
+                    announce({"run-id": run_id, "started": "false"})
+                return run_id
+
+            refs = distinct(picker.pick(choice, names=settings.names, picked=told))
+            rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
+                          fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),
+                          successor=successor if choice.follow_superseded else None)
+            result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
+                                            policies=workflow_policies(settings, api, refs, display)))
+    except GateError as e:  # in picking the runs: the gate could not judge them
+        result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
+    display.finished(result)
+    return result
+
+
+def unjudged(error: GateError, refs: Sequence[RunRef], *, space: str, project: str, single: bool) -> Result:
+    """The result when picking failed: the runs known by then (given, or picked before the error: one may have
+    been started) are never lost."""
+    def result(ref: RunRef | None, message: str) -> Result:
+        return Result(kind=error.kind, exit_code=error.exit_code, space=space, project=project,
+                      run_id=ref.run_id if ref else "", message=message,
+                      workflow_name=ref.workflow_name if ref else None, started=bool(ref and ref.started))
+
+    if single or not refs:
+        return result(refs[0] if refs else None, str(error))
+    return dataclasses.replace(result(None, str(error)),
+                               runs=tuple(result(ref, f"not waited for: {error}") for ref in refs))
+
+
+def distinct(refs: Sequence[RunRef]) -> list[RunRef]:
+    """Each run once, in the order first picked: a workflow named twice (by name and by ID) starts one run."""
+    seen: dict[str, RunRef] = {}
+    for ref in refs:
+        seen.setdefault(ref.run_id.lower(), ref)
+    return list(seen.values())
