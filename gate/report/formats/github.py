@@ -79,6 +79,7 @@ def step_summary(result: Result, *, now: datetime | None = None, gantt: bool = T
         ("Result", md(data["result"])),
         ("Status", md(data["status"] or "unknown")),
         ("Run", run_link(data)),
+        ("Workflow", md(data["workflow-name"] or data["workflow-id"] or "")),
         ("Space / project", f"{md(data['space'])} / {md(data['project'])}" if data["space"] else ""),
         ("Started", md(data["start-time"] or "")),
         ("Ended", md(data["end-time"] or "")),
