@@ -82,13 +82,15 @@ class CodeCatalystClient:
         *,
         endpoint: str,
         token: str,
+        env: Mapping[str, str],
         session: requests.Session | None = None,
         connect_timeout: float = transport.CONNECT_TIMEOUT,
         read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         self._connect, self._limit = connect_timeout, read_timeout
-        self._session = session or requests.Session()
+        self._transport = transport.Transport(env=env, session=session)
+        self._session = self._transport.session
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -96,7 +98,7 @@ class CodeCatalystClient:
         })
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     def __enter__(self) -> CodeCatalystClient:
         return self
@@ -111,8 +113,8 @@ class CodeCatalystClient:
     def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
         """One request through gate.api.transport, which bounds it by the wall clock (never much past the deadline:
         `remaining`) and in size, and words its failures without server text; then the answer, parsed."""
-        answer = transport.send(self._session, method, url, limit=self._limit, connect_timeout=self._connect,
-                                remaining=remaining, **kwargs)
+        answer = self._transport.send(method, url, limit=self._limit, connect_timeout=self._connect,
+                                      remaining=remaining, **kwargs)
         return parse_success(answer, what=what)
 
     def get_workflow_run(

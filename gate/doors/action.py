@@ -18,6 +18,7 @@ from gate.config import fields
 from gate.config.fields import Naming, Source
 from gate.config.inputs import RawInputs, azure_summary_dir, in_azure_pipelines
 from gate.config.settings import OutputTargets
+from gate.textsafe import escape_what_streams_cannot_encode
 
 INPUT_NAMES = fields.ACTION_INPUTS
 TOKEN_HINT = "pass a CodeCatalyst personal access token from a secret (token: ${{ secrets.CODECATALYST_TOKEN }})"
@@ -93,4 +94,6 @@ def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
     or write goes through the Redactor, which masks it in free text even when a server echoes it
     (gate.report.redact)."""
     env = os.environ if env is None else env
+    if stdout is None and stderr is None:
+        escape_what_streams_cannot_encode()  # the process's own streams: no encoding can make a write raise
     return app.main(raw_inputs(env), command="wait", env=env, stdout=stdout, stderr=stderr)

@@ -15,6 +15,7 @@ from gate.config.fields import Field
 from gate.errors import ExitCode, exit_codes_help
 from gate.report.describe import PREFIX
 from gate.result import RESULT_KEYS, answers_in_result
+from gate.textsafe import escape_what_streams_cannot_encode
 from gate.verdict import PRECEDENCE
 
 TOKEN_REFUSED = (
@@ -52,6 +53,12 @@ class LazyGroup(click.Group):
     are told in the gate's style; Ctrl-C outside a wait (which handles it itself) is exit 130, not click's 1."""
 
     lazy = {"emulator": "gate.emulator.command:emulator_command"}
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Every way into the CLI (the console script, `python -m gate`, the image) comes here first: from now on
+        no stream encoding can make a write raise (gate.textsafe)."""
+        escape_what_streams_cannot_encode()
+        return super().main(*args, **kwargs)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:

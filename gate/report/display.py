@@ -145,14 +145,14 @@ class PlainDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+    def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
                        workflow: str | None = None) -> None:
         self._seen.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f" run {run_id}" if run_id is not None else ""
         of = f" (workflow {self._free(workflow)})" if workflow else ""
         self._line(f"[{format_elapsed(elapsed)}]{which} status {status}{of}")
 
-    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+    def polled(self, *, elapsed: float, next_delay: float) -> None:
         self._seen.will_act(self._clock.now(), elapsed, next_delay)
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:
@@ -326,7 +326,7 @@ class TtyDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+    def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
                        workflow: str | None = None) -> None:
         self._seen.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f"{self._safe(run_id)}  " if run_id is not None else ""
@@ -334,7 +334,7 @@ class TtyDisplay:
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  {which}"
                      f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
 
-    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+    def polled(self, *, elapsed: float, next_delay: float) -> None:
         now = self._clock.now()
         self._seen.will_act(now, elapsed, next_delay)
         self._draw(now)

@@ -102,11 +102,10 @@ class Loop:
                           stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases))
 
     def seen(self, w: RunState, status: str, item: dict[str, Any]) -> None:
-        previous = w.status
         if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
                  at=self.pacing.utc_now()):
             self.pacing.progress.status_changed(
-                status=status, previous=previous, elapsed=self.pacing.elapsed(),
+                status=status, elapsed=self.pacing.elapsed(),
                 run_id=w.ref.run_id if self.several else None,
                 workflow=(w.ref.workflow_name or w.workflow_id) if self.several else None)
 
@@ -191,7 +190,7 @@ class Loop:
             return None
         delay = min(self.policies.for_workflow(w.workflow_id)(pacing.context(
             polls=w.polls, status=w.status, started_at=w.started_at, workflow_id=w.workflow_id)) for w in still)
-        pacing.progress.polled(status=still[0].status or "", elapsed=pacing.elapsed(), next_delay=delay)
+        pacing.progress.polled(elapsed=pacing.elapsed(), next_delay=delay)
         return delay
 
     def failed(self) -> RunState | None:

@@ -27,7 +27,7 @@ def busy(make_emulator) -> Emulator:
 
 @pytest.fixture
 def client(busy: Emulator) -> Any:
-    client = CodeCatalystClient(endpoint=busy.base_url, token=TOKEN, read_timeout=5)
+    client = CodeCatalystClient(endpoint=busy.base_url, token=TOKEN, env={}, read_timeout=5)
     yield client
     client.close()
 

@@ -20,7 +20,7 @@ URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
 
 @pytest.fixture
 def client() -> CodeCatalystClient:
-    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={})
 
 
 def get(client: CodeCatalystClient) -> object:
@@ -49,7 +49,7 @@ def test_session_is_reused_across_calls(client: CodeCatalystClient) -> None:
 @responses.activate
 def test_path_segments_are_percent_encoded() -> None:
     # Validation refuses such names before the client is reached; encoding is the second wall.
-    client = CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+    client = CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={})
     responses.get(f"{ENDPOINT}/v1/spaces/a%2F..%2Fb/projects/p%3Fx/workflowRuns/{RUN_ID}", json={})
     client.get_workflow_run(space="a/../b", project="p?x", run_id=RUN_ID)
     assert responses.calls[0].request.url.endswith(f"/v1/spaces/a%2F..%2Fb/projects/p%3Fx/workflowRuns/{RUN_ID}")

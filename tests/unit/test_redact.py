@@ -107,7 +107,7 @@ def test_every_output_keeps_the_checked_values_of_a_run_whose_ids_hold_the_token
 def test_the_log_masks_free_text_and_leaves_ids_and_the_run_url() -> None:
     stream = io.StringIO()
     display = PlainDisplay(redactor=Redactor(IN_THE_IDS), clock=FakeClock(), stream=stream)
-    display.status_changed(status="IN_PROGRESS", previous=None, elapsed=0.0, run_id=RUN_ID)
+    display.status_changed(status="IN_PROGRESS", elapsed=0.0, run_id=RUN_ID)
     display.retrying(reason=f"HTTP 503: {IN_THE_IDS} busy", attempt=1, delay=1.0, elapsed=1.0)
     display.finished(Result(kind="failure", exit_code=ExitCode.RUN_FAILED, space=SPACE, project=PROJECT,
                             run_id=RUN_ID, polls=2, response=echoing(IN_THE_IDS), message="the run ended FAILED"))
