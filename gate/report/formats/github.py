@@ -53,7 +53,7 @@ def md(text: Any) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", inert_line(str(text)))
 
 
-ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}
+ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑", "skipped": "⏭️"}
 
 
 def run_link(data: dict[str, Any]) -> str:
