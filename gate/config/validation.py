@@ -81,8 +81,18 @@ def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     rule = _endpoint_rule(value)
     if rule is None:
         return value.strip().rstrip("/")
-    meant = likely_endpoint(value)
+    meant = likely_endpoint(value) or without_path(value)
     raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def without_path(value: str) -> str | None:
+    """`http://127.0.0.1:8080/v1` -> `http://127.0.0.1:8080`, when that is a good endpoint."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    candidate = f"{parts.scheme}://{parts.netloc}"
+    return candidate if parts.path.strip("/") and _endpoint_rule(candidate) is None else None
 
 
 def _endpoint_rule(value: str) -> str | None:
@@ -101,6 +111,8 @@ def _endpoint_rule(value: str) -> str | None:
         return "plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); use https"
     if parts.username or parts.password or parts.query or parts.fragment:
         return "must not carry credentials, a query or a fragment"
+    if parts.path.strip("/"):  # the model's request URIs start at the root: /v1/spaces/...
+        return f"must be the service's address alone, no path (the gate adds /v1/spaces/...), like {DEFAULT_ENDPOINT}"
     return None
 
 

@@ -181,8 +181,9 @@ class PlainDisplay:
         self._line(summary)
         failed = result.kind != "success"
         if result.message and failed:
+            said = "error: " if result.kind == "error" else ""  # as every error is told (gate.report.sink)
             for line in result.message.splitlines():
-                self._line(self._free(line), always=True)
+                self._line(said + self._free(line), always=True)
         for reason in data["status-reasons"]:
             self._line(f"reason: {self._free(describe_reason(reason))}", always=failed)
         if data["status"] is not None:
@@ -372,7 +373,8 @@ class TtyDisplay:
         lines = [dot.join(heads)]
         if result.message and result.kind not in ("success", "failure"):
             # Each line behind our own mark: a server's line never starts one (`::error::` after blanks included).
-            lines.extend(f"  {self._style('>', colour)} {self._style(self._free(line), colour)}"
+            said = "error: " if result.kind == "error" else ""
+            lines.extend(f"  {self._style('>', colour)} {self._style(said + self._free(line), colour)}"
                          for line in result.message.splitlines())
         reasons = data["status-reasons"]
         lines.extend(f"  reason: {self._free(describe_reason(r))}" for r in reasons[:MAX_REASONS])
