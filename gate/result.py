@@ -115,6 +115,7 @@ class Result:
     stale_if_ended_before: datetime | None = None
     runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
     usual: Usual | None = None  # the workflow's usual duration; None: no history known
+    usual_note: str = ""  # why there is no usual duration, when there is none (not one of the result keys)
     phases: tuple[Phase, ...] = ()  # the statuses seen, oldest first
 
     def _field(self, name: str) -> Any:

@@ -46,6 +46,9 @@ class SamePolicy:
     def usual(self, workflow_id: str | None) -> Usual | None:
         return usual_of(self.policy)
 
+    def usual_note(self, workflow_id: str | None) -> str:
+        return ""
+
 
 def drive(run_ids: Sequence[str], reader: Reader, *, clock: FakeClock, retry: RetryPolicy, policy: Any,
           success_statuses: frozenset[str], progress: RecordingProgress | None = None, timeout: float | None = 3600.0,
