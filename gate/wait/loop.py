@@ -60,7 +60,7 @@ class RunState:
         if isinstance(workflow_id, str):
             self.workflow_id = workflow_id
         stamp = parse_time(start_time)
-        if stamp is not None and stamp.tzinfo is not None:
+        if stamp is not None:
             self.started_at = stamp
         changed, self.status = status != self.status, status
         if changed:
