@@ -97,7 +97,8 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
     if redactor.too_short:
         sink.warning(short_token_warning(project.token_source), title="CodeCatalyst gate: short token")
-    with CodeCatalystClient(endpoint=project.endpoint, token=project.token, env=env) as client:
+    with CodeCatalystClient(endpoint=project.endpoint, token=project.token, env=env,
+                            mask=redactor.text) as client:
         api = Api(client, space=project.space, project=project.project)
         if settings.command == "get":
             assert settings.run.run_id is not None  # inputs.run_choice: `get` takes a run ID only

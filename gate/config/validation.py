@@ -78,7 +78,16 @@ def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     if rule is None:
         return value.strip().rstrip("/")
     meant = likely_endpoint(value)
-    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+    raise InputError(field, without_credentials(value), f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any user and password before its host shown as `***`: an error refusing them never repeats them."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+# From `//` (or the start, for a URL typed without a scheme) to the last `@` before the path: the user and password.
+_USERINFO = re.compile(r"(^|//)[^/?#\s]*@")
 
 
 def _endpoint_rule(value: str) -> str | None:
