@@ -6,6 +6,7 @@ Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -78,7 +79,8 @@ class CodeCatalystClient:
 
     Answers come back as the server sent them: the token is masked where text leaves the process (gate.report.sink,
     the displays), never inside the data that is validated. A server's error message is the exception: the client
-    cuts it, so it masks it first with `mask` (the composition root's redactor)."""
+    cuts it, so it masks it first with `mask` (the composition root's redactor). `calls` counts every request sent,
+    by operation, retries included (each retry is a call of its own), answered or not: the result's `api-calls`."""
 
     def __init__(
         self,
@@ -95,6 +97,7 @@ class CodeCatalystClient:
         self._connect, self._limit, self._mask = connect_timeout, read_timeout, mask
         self._transport = transport.Transport(env=env, session=session)
         self._session = self._transport.session
+        self.calls: Counter[str] = Counter()
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -116,7 +119,9 @@ class CodeCatalystClient:
 
     def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
         """One request through gate.api.transport, which bounds it by the wall clock (never much past the deadline:
-        `remaining`) and in size, and words its failures without server text; then the answer, parsed."""
+        `remaining`) and in size, and words its failures without server text; then the answer, parsed. Counted before
+        it is sent: a request that fails is a call too."""
+        self.calls[what.split(" ", 1)[0]] += 1  # `what` starts with the operation's name
         answer = self._transport.send(method, url, limit=self._limit, connect_timeout=self._connect,
                                       remaining=remaining, **kwargs)
         return parse_success(answer, what=what, mask=self._mask)

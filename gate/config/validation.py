@@ -42,6 +42,10 @@ def validate_project(value: str, *, field: str = "--project") -> str:
     return _name(field, value, min_length=1, max_length=None)
 
 
+def is_uuid(value: str) -> bool:
+    return _UUID.fullmatch(value) is not None
+
+
 def validate_run_id(value: str, *, field: str = "--run-id") -> str:
     if not _UUID.fullmatch(value):
         raise InputError(field, value, f"must be {UUID_RULE} (nothing before or after it)")

@@ -39,7 +39,8 @@ CHAR_PX, MIN_PAD, MAX_PAD = 7, 75, 300
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Mermaid's `dateFormat YYYY-MM-DD HH:mm:ss`
 _PUNCTUATION = frozenset(" -_.,()[]/+@!?")
 # How each outcome marks its bars: passed, did not pass, still going (or not waited for), could not be judged.
-MARKS = {"success": "done", "failure": "crit", "timeout": "active", "cancelled": "active", "error": "crit"}
+MARKS = {"success": "done", "failure": "crit", "timeout": "active", "cancelled": "active", "skipped": "active",
+         "error": "crit"}
 
 
 def label(text: str, *, limit: int = LABEL_MAX) -> str:
