@@ -42,6 +42,10 @@ def validate_project(value: str, *, field: str = "--project") -> str:
     return _name(field, value, min_length=1, max_length=None)
 
 
+def is_uuid(value: str) -> bool:
+    return _UUID.fullmatch(value) is not None
+
+
 def validate_run_id(value: str, *, field: str = "--run-id") -> str:
     if not _UUID.fullmatch(value):
         raise InputError(field, value, f"must be {UUID_RULE} (nothing before or after it)")
@@ -78,7 +82,16 @@ def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     if rule is None:
         return value.strip().rstrip("/")
     meant = likely_endpoint(value)
-    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+    raise InputError(field, without_credentials(value), f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any user and password before its host shown as `***`: an error refusing them never repeats them."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+# From `//` (or the start, for a URL typed without a scheme) to the last `@` before the path: the user and password.
+_USERINFO = re.compile(r"(^|//)[^/?#\s]*@")
 
 
 def _endpoint_rule(value: str) -> str | None:
