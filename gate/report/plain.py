@@ -44,14 +44,14 @@ class PlainDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+    def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
                        workflow: str | None = None) -> None:
         self._seen.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f" run {run_id}" if run_id is not None else ""
         of = f" (workflow {self._free(workflow)})" if workflow else ""
         self._line(f"[{format_elapsed(elapsed)}]{which} status {status}{of}")
 
-    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+    def polled(self, *, elapsed: float, next_delay: float) -> None:
         self._seen.will_act(self._clock.now(), elapsed, next_delay)
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:

@@ -41,10 +41,11 @@ def _status_colour(status: str | None) -> str:
     return CYAN if status in ACTIVE_STATUSES or status is None else YELLOW
 
 
-KIND_COLOURS = {"success": GREEN, "failure": RED, "error": RED, "timeout": YELLOW, "cancelled": YELLOW}
-KIND_ICONS = {"success": "✔", "failure": "✘", "error": "✘", "timeout": "⏱", "cancelled": "■"}
+KIND_COLOURS = {"success": GREEN, "failure": RED, "error": RED, "timeout": YELLOW, "cancelled": YELLOW,
+                "skipped": YELLOW}
+KIND_ICONS = {"success": "✔", "failure": "✘", "error": "✘", "timeout": "⏱", "cancelled": "■", "skipped": "○"}
 KIND_WORDS = {"success": "[ok]", "failure": "[failed]", "error": "[error]", "timeout": "[timeout]",
-              "cancelled": "[cancelled]"}
+              "cancelled": "[cancelled]", "skipped": "[skipped]"}
 
 
 class TtyDisplay:
@@ -117,7 +118,7 @@ class TtyDisplay:
 
     # -- Progress --------------------------------------------------------------------------------------------
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+    def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
                        workflow: str | None = None) -> None:
         self._seen.saw_status(self._clock.now(), elapsed, status, run_id)
         which = f"{self._safe(run_id)}  " if run_id is not None else ""
@@ -125,7 +126,7 @@ class TtyDisplay:
         self._print([f"  {self._style(format_elapsed(elapsed), DIM)}  {which}"
                      f"{self._style(self._safe(status), BOLD, _status_colour(status))}"])
 
-    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+    def polled(self, *, elapsed: float, next_delay: float) -> None:
         now = self._clock.now()
         self._seen.will_act(now, elapsed, next_delay)
         self._draw(now)

@@ -25,12 +25,10 @@ class LearnsHistory:
         self._tuning = tuning
         self.history: History | None = None  # None: not asked yet
         self.policy: PollPolicy | None = None
-        self.calls = 0  # ListWorkflowRuns calls made: 0 or 1
 
     def __call__(self, context: PollContext) -> float:
         if self.policy is None:
             if context.workflow_id:
-                self.calls += 1
                 self.history = self._load(context.workflow_id, context.remaining)
             else:
                 self.history = History((), "no workflowId in the answer")
@@ -78,14 +76,3 @@ class WorkflowPolicies:
         if history is None:
             return NOT_LEARNED if workflow_id else "not compared: the answer names no workflow"
         return "" if history.durations else f"not compared: {history.note or 'no history to compare with'}"
-
-    @property
-    def calls(self) -> int:
-        """ListWorkflowRuns calls made for history: at most one per workflow."""
-        return len(self._histories) if self._load else 0
-
-
-def usual_of(policy: object) -> Usual | None:
-    """The usual duration a policy learned from the workflow's history (LearnsHistory); None when it learned none."""
-    history = getattr(policy, "history", None)
-    return Usual.of(history.durations) if isinstance(history, History) else None

@@ -105,8 +105,8 @@ def test_tty_redraws_in_place_and_ticks_while_sleeping() -> None:
     clock = FakeClock()
     display, term = tty(clock, frame_seconds=1.0)
     display.tick(clock.now())
-    display.status_changed(status="IN_PROGRESS", previous=None, elapsed=0.0)
-    display.polled(status="IN_PROGRESS", elapsed=0.0, next_delay=3.0)
+    display.status_changed(status="IN_PROGRESS", elapsed=0.0)
+    display.polled(elapsed=0.0, next_delay=3.0)
     DisplayClock(clock, display).sleep(3.0)
     assert clock.sleeps == [1.0, 1.0, 1.0]
     assert term.getvalue() == (
@@ -145,7 +145,7 @@ def test_tty_driven_by_the_real_loop_spins_during_every_sleep() -> None:
 def test_tty_summary_has_status_duration_reasons_and_url_and_stops_drawing() -> None:
     clock = FakeClock()
     display, term = tty(clock)
-    display.status_changed(status="FAILED", previous="IN_PROGRESS", elapsed=65.0)
+    display.status_changed(status="FAILED", elapsed=65.0)
     reasons = [{"message": f"reason {n}"} for n in range(MAX_REASONS + 2)]
     display.finished(failed_result(statusReasons=reasons))
     lines = screen(term.getvalue())
@@ -167,7 +167,7 @@ def test_tty_colours_only_when_asked() -> None:
     plain, plain_term = tty(clock)
     coloured, colour_term = tty(clock, colour=True)
     for display in (plain, coloured):
-        display.status_changed(status="IN_PROGRESS", previous=None, elapsed=0.0)
+        display.status_changed(status="IN_PROGRESS", elapsed=0.0)
     assert "\x1b[1;36mIN_PROGRESS\x1b[0m" in colour_term.getvalue()
     assert not SGR.search(plain_term.getvalue())
 
@@ -203,8 +203,8 @@ def test_tty_falls_back_to_ascii_where_the_terminal_cannot_encode() -> None:
 def test_tty_line_never_wraps() -> None:
     clock = FakeClock()
     display, term = tty(clock, width=20)
-    display.status_changed(status="IN_PROGRESS", previous=None, elapsed=3600.0)
-    display.polled(status="IN_PROGRESS", elapsed=3600.0, next_delay=100.0)
+    display.status_changed(status="IN_PROGRESS", elapsed=3600.0)
+    display.polled(elapsed=3600.0, next_delay=100.0)
     assert frames(term.getvalue())[-1] == "⠋ IN_PROGRESS  1:00"  # 19 columns
 
 

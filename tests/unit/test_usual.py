@@ -10,13 +10,13 @@ import pytest
 
 from gate.api.history import History
 from gate.errors import ExitCode
-from gate.pace.policy import FixedInterval, PollContext
+from gate.pace.policy import PollContext
 from gate.report.describe import against_usual, format_duration
 from gate.report.display import PlainDisplay, TtyDisplay
 from gate.report.redact import Redactor
 from gate.report.summary import run_summary
 from gate.result import RESULT_KEYS, Result, Usual
-from gate.wait.policies import LearnsHistory, usual_of
+from gate.wait.policies import WorkflowPolicies
 from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, run_document
 from tests.unit.test_display import Terminal, screen
 
@@ -117,11 +117,14 @@ def test_a_run_still_going_without_history_gets_no_comparison_line() -> None:
 
 
 def test_the_usual_duration_a_policy_learned() -> None:
-    learns = LearnsHistory(lambda workflow_id, remaining: History((100.0, 300.0, 250.0)))
-    assert usual_of(learns) is None  # not asked yet
-    learns(PollContext(elapsed=0.0, polls=1, status="IN_PROGRESS", workflow_id="wf"))
-    assert usual_of(learns) == Usual(median_seconds=250.0, count=3)
-    empty = LearnsHistory(lambda workflow_id, remaining: History((), "no finished runs in the workflow's history"))
-    empty(PollContext(elapsed=0.0, polls=1, status="IN_PROGRESS", workflow_id="wf"))
-    assert usual_of(empty) is None
-    assert usual_of(FixedInterval(10.0)) is None and usual_of(None) is None
+    polled = PollContext(elapsed=0.0, polls=1, status="IN_PROGRESS", workflow_id="wf")
+    book = WorkflowPolicies(load=lambda workflow_id, remaining: History((100.0, 300.0, 250.0)))
+    assert book.usual("wf") is None  # not asked yet
+    book.for_workflow("wf")(polled)
+    assert book.usual("wf") == Usual(median_seconds=250.0, count=3)
+    empty = WorkflowPolicies(
+        load=lambda workflow_id, remaining: History((), "no finished runs in the workflow's history"))
+    empty.for_workflow("wf")(polled)
+    assert empty.usual("wf") is None
+    fixed = WorkflowPolicies(interval=10.0)  # a plain poller reads no history
+    assert fixed.for_workflow("wf")(polled) == 10.0 and fixed.usual("wf") is None and book.usual(None) is None

@@ -16,7 +16,7 @@ from gate.report.summary import RunSummary, Summary
 from gate.textsafe import inert_line
 
 _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}
+ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑", "skipped": "⏭️"}
 
 
 def md(text: Any) -> str:
@@ -39,7 +39,8 @@ def _rows(summary: Summary, run: RunSummary) -> list[tuple[str, str]]:
     if run.status and not run.names_status:
         rows.append(("Status", md(run.status)))
     rows += [("Run", link(run)), *([("Workflow", md(run.workflow))] if run.workflow else []),
-             ("Space / project", f"{md(summary.space)} / {md(summary.project)}" if summary.space else "")]
+             ("Space / project", " / ".join(md(part) if part else "?" for part in (summary.space, summary.project))
+              if summary.space or summary.project else "")]  # a refused input keeps the good one of them
     known = [("Started", md(run.start_time or "")), ("Ended", md(run.end_time or "")),
              ("Duration", _duration(run.duration)), ("Against usual", md(run.compared() or "")),
              *((md(label), md(value)) for label, value in run.facts)]
