@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -202,8 +202,8 @@ def validate_client_token(value: str, *, field: str = "--client-token") -> str:
 
 
 def parse_since(value: str, *, field: str = "--since") -> datetime:
-    try:
-        return parse_rfc3339(value.strip())
-    except ValueError:
+    moment = parse_time(value.strip())
+    if moment is None:
         raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "
-                                       "or 2026-11-30T10:00:00+01:00") from None
+                                       "or 2026-11-30T10:00:00+01:00")
+    return moment

@@ -25,7 +25,7 @@ def redacted(result: Result, redactor: Redactor) -> Result:
     """The result with the token masked in its free text (the message, the workflow's name, the answer's unchecked
     fields), whatever a server echoed into it; the space, the project, IDs, times and statuses stay as they are."""
     return dataclasses.replace(result, response=redactor.response(result.response),
-                               message=redactor.text(result.message),
+                               message=redactor.text(result.message), usual_note=redactor.text(result.usual_note),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
                                runs=tuple(redacted(run, redactor) for run in result.runs),
                                phases=tuple(dataclasses.replace(phase, status=redactor.text(phase.status))
@@ -57,7 +57,7 @@ class Sink:
         """The Markdown summary, as a file the agent attaches to the run (no timeline: Azure draws no Mermaid)."""
         import secrets
 
-        from gate.report.formats import azure, github
+        from gate.report.formats import azure
 
         path = azure.summary_path(folder, secrets.token_hex(4))
 
@@ -65,7 +65,7 @@ class Sink:
             target.parent.mkdir(exist_ok=True)
             write_atomic(target, text)
 
-        if self._write("Azure summary", path, write, github.step_summary(result, gantt=False)):
+        if self._write("Azure summary", path, write, azure.summary_markdown(result)):
             self._print(stream, azure.upload_summary(path))
 
     def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:

@@ -38,6 +38,7 @@ class Reader(Lister, Protocol):
 class Policies(Protocol):
     def for_workflow(self, workflow_id: str | None) -> PollPolicy: ...
     def usual(self, workflow_id: str | None) -> Usual | None: ...
+    def usual_note(self, workflow_id: str | None) -> str: ...
 
 
 @dataclass
@@ -60,7 +61,7 @@ class RunState:
         if isinstance(workflow_id, str):
             self.workflow_id = workflow_id
         stamp = parse_time(start_time)
-        if stamp is not None and stamp.tzinfo is not None:
+        if stamp is not None:
             self.started_at = stamp
         changed, self.status = status != self.status, status
         if changed:
@@ -99,7 +100,8 @@ class Loop:
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
                           workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
-                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases))
+                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases),
+                          usual_note="" if usual else self.policies.usual_note(w.workflow_id))
 
     def seen(self, w: RunState, status: str, item: dict[str, Any]) -> None:
         if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
