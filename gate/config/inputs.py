@@ -7,13 +7,14 @@ is reported at once, in the door's own words.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from gate import defaults
-from gate.config import validation
+from gate.config import fields, validation
 from gate.config.settings import (
     Command,
     DisplaySettings,
@@ -81,15 +82,7 @@ def azure_summary_dir(env: Mapping[str, str]) -> Path | None:
     return Path(folder) if in_azure_pipelines(env) and folder and Path(folder).is_dir() else None
 
 
-CLI_NAMES = {
-    "space": "--space", "project": "--project", "run-id": "--run-id", "endpoint": "--endpoint",
-    "token": "CODECATALYST_TOKEN", "token-file": "--token-file", "interval": "--interval",
-    "timeout": "--timeout", "heartbeat": "--heartbeat", "success-statuses": "--success-status",
-    "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
-    "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
-    "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix", "junit-xml": "--junit-xml",
-}
+CLI_NAMES = {f.key: fields.CLI(f.key) for f in fields.FIELDS}  # the CLI's names of fields not given (the table's)
 
 
 def read_token(raw: RawInputs, name: Callable[[str], str]) -> tuple[str, str]:
@@ -284,9 +277,8 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     outputs = check(lambda: output_targets(raw, name))
     for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file),
                       ("junit-xml", raw.outputs.junit_xml)):
-        if path is not None and not path.absolute().parent.is_dir():
-            problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
-                                       "wait ends"))
+        if path is not None:
+            check(functools.partial(validation.validate_output_path, path, field=name(key)))
     if problems:
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
     assert credential is not None and space is not None and project is not None and choice is not None

@@ -7,7 +7,6 @@ never stops the others.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,49 +15,17 @@ from typing import Any, TextIO
 from gate.config.settings import OutputTargets
 from gate.errors import GateError, NotWritten
 from gate.report.describe import PREFIX
+from gate.report.files import append, write_atomic
 from gate.report.redact import Redactor
 from gate.result import FREE_TEXT, Result
 from gate.textsafe import inert_line, json_text
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Readers never see half a file, even if we are killed mid-write.
-
-    The file gets the mode `open()` would give it (0666 less the umask), not mkstemp's 0600: a CI agent
-    outside the container (Jenkins reading a bind mount, say) must be able to read it.
-    """
-    import tempfile  # here: only a wait that writes a file needs it, and it costs every start a few ms
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX; on Windows the mode bits mean nothing here
-            os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def append(path: Path, text: str) -> None:
-    """As the Actions runner expects of its files: other steps' lines stay as they were."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def redacted(result: Result, redactor: Redactor) -> Result:
     """The result with the token masked in its free text (the message, the workflow's name, the answer's unchecked
     fields), whatever a server echoed into it; the space, the project, IDs, times and statuses stay as they are."""
     return dataclasses.replace(result, response=redactor.response(result.response),
-                               message=redactor.text(result.message),
+                               message=redactor.text(result.message), usual_note=redactor.text(result.usual_note),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
                                runs=tuple(redacted(run, redactor) for run in result.runs),
                                phases=tuple(dataclasses.replace(phase, status=redactor.text(phase.status))
@@ -90,7 +57,7 @@ class Sink:
         """The Markdown summary, as a file the agent attaches to the run (no timeline: Azure draws no Mermaid)."""
         import secrets
 
-        from gate.report.formats import azure, github
+        from gate.report.formats import azure
 
         path = azure.summary_path(folder, secrets.token_hex(4))
 
@@ -98,7 +65,7 @@ class Sink:
             target.parent.mkdir(exist_ok=True)
             write_atomic(target, text)
 
-        if self._write("Azure summary", path, write, github.step_summary(result, gantt=False)):
+        if self._write("Azure summary", path, write, azure.summary_markdown(result)):
             self._print(stream, azure.upload_summary(path))
 
     def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:

@@ -38,6 +38,7 @@ class Reader(Lister, Protocol):
 class Policies(Protocol):
     def for_workflow(self, workflow_id: str | None) -> PollPolicy: ...
     def usual(self, workflow_id: str | None) -> Usual | None: ...
+    def usual_note(self, workflow_id: str | None) -> str: ...
 
 
 @dataclass
@@ -60,7 +61,7 @@ class RunState:
         if isinstance(workflow_id, str):
             self.workflow_id = workflow_id
         stamp = parse_time(start_time)
-        if stamp is not None and stamp.tzinfo is not None:
+        if stamp is not None:
             self.started_at = stamp
         changed, self.status = status != self.status, status
         if changed:
@@ -99,14 +100,14 @@ class Loop:
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
                           workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
-                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases))
+                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases),
+                          usual_note="" if usual else self.policies.usual_note(w.workflow_id))
 
     def seen(self, w: RunState, status: str, item: dict[str, Any]) -> None:
-        previous = w.status
         if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
                  at=self.pacing.utc_now()):
             self.pacing.progress.status_changed(
-                status=status, previous=previous, elapsed=self.pacing.elapsed(),
+                status=status, elapsed=self.pacing.elapsed(),
                 run_id=w.ref.run_id if self.several else None,
                 workflow=(w.ref.workflow_name or w.workflow_id) if self.several else None)
 
@@ -172,7 +173,7 @@ class Loop:
     def next_delay(self, failure: TransientError | None) -> float | None:
         """How long to sleep before the next round; None when every run is decided."""
         if self.rules.fail_fast and (failed := self.failed()) is not None:
-            self.last_look("cancelled", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
+            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
                                                              f"the gate when run {failed.ref.run_id} could no longer "
                                                              "pass")
         still, pacing = self.going(), self.pacing
@@ -191,7 +192,7 @@ class Loop:
             return None
         delay = min(self.policies.for_workflow(w.workflow_id)(pacing.context(
             polls=w.polls, status=w.status, started_at=w.started_at, workflow_id=w.workflow_id)) for w in still)
-        pacing.progress.polled(status=still[0].status or "", elapsed=pacing.elapsed(), next_delay=delay)
+        pacing.progress.polled(elapsed=pacing.elapsed(), next_delay=delay)
         return delay
 
     def failed(self) -> RunState | None:

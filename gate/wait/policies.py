@@ -10,6 +10,10 @@ from gate.api.history import History
 from gate.pace.policy import Adaptive, FixedInterval, PollContext, PollPolicy
 from gate.result import Usual
 
+# A run over at the gate's first answer costs no history call (see LearnsHistory): its summary says so.
+NOT_LEARNED = "not compared: the run had ended when the gate first read it, and its workflow's history is read " \
+              "only while a run is going"
+
 
 class LearnsHistory:
     """The adaptive policy (or with `fixed`, --interval's), with history loaded once, on the first call (after the
@@ -21,12 +25,10 @@ class LearnsHistory:
         self._tuning = tuning
         self.history: History | None = None  # None: not asked yet
         self.policy: PollPolicy | None = None
-        self.calls = 0  # ListWorkflowRuns calls made: 0 or 1
 
     def __call__(self, context: PollContext) -> float:
         if self.policy is None:
             if context.workflow_id:
-                self.calls += 1
                 self.history = self._load(context.workflow_id, context.remaining)
             else:
                 self.history = History((), "no workflowId in the answer")
@@ -68,13 +70,9 @@ class WorkflowPolicies:
         history = self._histories.get(workflow_id) if workflow_id else None
         return Usual.of(history.durations) if history is not None else None
 
-    @property
-    def calls(self) -> int:
-        """ListWorkflowRuns calls made for history: at most one per workflow."""
-        return len(self._histories) if self._load else 0
-
-
-def usual_of(policy: object) -> Usual | None:
-    """The usual duration a policy learned from the workflow's history (LearnsHistory); None when it learned none."""
-    history = getattr(policy, "history", None)
-    return Usual.of(history.durations) if isinstance(history, History) else None
+    def usual_note(self, workflow_id: str | None) -> str:
+        """Why the workflow has no usual duration, in words a summary can show; '' when it has one."""
+        history = self._histories.get(workflow_id) if workflow_id else None
+        if history is None:
+            return NOT_LEARNED if workflow_id else "not compared: the answer names no workflow"
+        return "" if history.durations else f"not compared: {history.note or 'no history to compare with'}"
