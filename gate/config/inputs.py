@@ -7,6 +7,7 @@ is reported at once, in the door's own words.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -275,9 +276,8 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     outputs = check(lambda: output_targets(raw))
     for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file),
                       ("junit-xml", raw.outputs.junit_xml)):
-        if path is not None and not path.absolute().parent.is_dir():
-            problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
-                                       "wait ends"))
+        if path is not None:
+            check(functools.partial(validation.validate_output_path, path, field=name(key)))
     if problems:
         problems = [name.keyed(problem) for problem in problems]
         raise problems[0] if len(problems) == 1 else InputErrors(problems)

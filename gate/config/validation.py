@@ -10,6 +10,7 @@ import ipaddress
 import math
 import re
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
@@ -132,6 +133,17 @@ def likely_endpoint(value: str) -> str | None:
     secure = not is_loopback_host(host) or (match["scheme"] or "").lower().endswith("s")
     candidate = f"{'https' if secure else 'http'}://{rest}"
     return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
+
+
+def validate_output_path(path: Path, *, field: str) -> Path:
+    """A file the gate writes when the wait ends: in a folder that exists, and not a symbolic link (gate.report.files
+    neither follows nor replaces one)."""
+    if not path.absolute().parent.is_dir():
+        raise InputError(field, str(path), "its folder must exist: the file is written when the wait ends")
+    if path.is_symlink():
+        raise InputError(field, str(path), "it is a symbolic link, which the gate neither follows nor replaces: "
+                                           "name the file itself")
+    return path
 
 
 _NUMBER = r"\d+(?:\.\d+)?"

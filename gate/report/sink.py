@@ -7,7 +7,6 @@ never stops the others.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,42 +16,10 @@ from gate.config import fields
 from gate.config.settings import OutputTargets
 from gate.errors import GateError, NotWritten
 from gate.report.describe import PREFIX
+from gate.report.files import append, write_atomic
 from gate.report.redact import Redactor
 from gate.result import FREE_TEXT, Result
 from gate.textsafe import inert_line, json_text
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Readers never see half a file, even if we are killed mid-write.
-
-    The file gets the mode `open()` would give it (0666 less the umask), not mkstemp's 0600: a CI agent
-    outside the container (Jenkins reading a bind mount, say) must be able to read it.
-    """
-    import tempfile  # here: only a wait that writes a file needs it, and it costs every start a few ms
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX; on Windows the mode bits mean nothing here
-            os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def append(path: Path, text: str) -> None:
-    """As the Actions runner expects of its files: other steps' lines stay as they were."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def redacted(result: Result, redactor: Redactor) -> Result:
