@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from gate.api.client import CodeCatalystClient
 from gate.api.operations import Api
 from gate.config.given import Given, given_values
-from gate.config.inputs import CLI_NAMES, RawInputs, output_targets, parse_settings
+from gate.config.inputs import RawInputs, output_targets, parse_settings
 from gate.config.settings import Command, OutputTargets, Settings
 from gate.errors import ExitCode, GateError
 from gate.report.describe import PREFIX
@@ -60,11 +60,10 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
 
 def outputs_despite(raw: RawInputs) -> OutputTargets:
     """Where the result goes, even when the other inputs are refused (with the default prefix if its own is)."""
-    names = {**CLI_NAMES, **raw.names}
     try:
-        return output_targets(raw, names.__getitem__)
+        return output_targets(raw)
     except GateError:
-        return raw.outputs
+        return dataclasses.replace(raw.outputs, naming=raw.naming)
 
 
 def refuse(error: GateError, outputs: OutputTargets, *, secret: str | None = None, stdout: TextIO | None = None,
@@ -103,7 +102,8 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
     if redactor.too_short:
         sink.warning(short_token_warning(project.token_source), title="CodeCatalyst gate: short token")
-    with CodeCatalystClient(endpoint=project.endpoint, token=project.token, env=env) as client:
+    with CodeCatalystClient(endpoint=project.endpoint, token=project.token, env=env,
+                            mask=redactor.text) as client:
         api = Api(client, space=project.space, project=project.project)
         if settings.command == "get":
             assert settings.run.run_id is not None  # inputs.run_choice: `get` takes a run ID only

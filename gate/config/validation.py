@@ -10,11 +10,12 @@ import ipaddress
 import math
 import re
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -82,7 +83,16 @@ def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     if rule is None:
         return value.strip().rstrip("/")
     meant = likely_endpoint(value) or without_path(value)
-    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+    raise InputError(field, without_credentials(value), f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any user and password before its host shown as `***`: an error refusing them never repeats them."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+# From `//` (or the start, for a URL typed without a scheme) to the last `@` before the path: the user and password.
+_USERINFO = re.compile(r"(^|//)[^/?#\s]*@")
 
 
 def without_path(value: str) -> str | None:
@@ -135,6 +145,17 @@ def likely_endpoint(value: str) -> str | None:
     secure = not is_loopback_host(host) or (match["scheme"] or "").lower().endswith("s")
     candidate = f"{'https' if secure else 'http'}://{rest}"
     return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
+
+
+def validate_output_path(path: Path, *, field: str) -> Path:
+    """A file the gate writes when the wait ends: in a folder that exists, and not a symbolic link (gate.report.files
+    neither follows nor replaces one)."""
+    if not path.absolute().parent.is_dir():
+        raise InputError(field, str(path), "its folder must exist: the file is written when the wait ends")
+    if path.is_symlink():
+        raise InputError(field, str(path), "it is a symbolic link, which the gate neither follows nor replaces: "
+                                           "name the file itself")
+    return path
 
 
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -193,8 +214,8 @@ def validate_client_token(value: str, *, field: str = "--client-token") -> str:
 
 
 def parse_since(value: str, *, field: str = "--since") -> datetime:
-    try:
-        return parse_rfc3339(value.strip())
-    except ValueError:
+    moment = parse_time(value.strip())
+    if moment is None:
         raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "
-                                       "or 2026-11-30T10:00:00+01:00") from None
+                                       "or 2026-11-30T10:00:00+01:00")
+    return moment

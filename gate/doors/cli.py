@@ -142,8 +142,7 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
         if ctx.find_root().obj == container.DOCKER_RUN:  # the host's variables stay outside unless passed in
             more.setdefault("token_hint", container.TOKEN_HINT)
             door = "container"
-    naming = fields.Naming(door, given_by(ctx, os.environ))
-    more.setdefault("names", {key: naming(key) for key in fields.BY_KEY})
+    more.setdefault("naming", fields.Naming(door, given_by(ctx, os.environ)))
     return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
                      **more)
 

@@ -10,6 +10,10 @@ from gate.api.history import History
 from gate.pace.policy import Adaptive, FixedInterval, PollContext, PollPolicy
 from gate.result import Usual
 
+# A run over at the gate's first answer costs no history call (see LearnsHistory): its summary says so.
+NOT_LEARNED = "not compared: the run had ended when the gate first read it, and its workflow's history is read " \
+              "only while a run is going"
+
 
 class LearnsHistory:
     """The adaptive policy (or with `fixed`, --interval's), with history loaded once, on the first call (after the
@@ -65,3 +69,10 @@ class WorkflowPolicies:
         its first answer costs no history call, so it has none."""
         history = self._histories.get(workflow_id) if workflow_id else None
         return Usual.of(history.durations) if history is not None else None
+
+    def usual_note(self, workflow_id: str | None) -> str:
+        """Why the workflow has no usual duration, in words a summary can show; '' when it has one."""
+        history = self._histories.get(workflow_id) if workflow_id else None
+        if history is None:
+            return NOT_LEARNED if workflow_id else "not compared: the answer names no workflow"
+        return "" if history.durations else f"not compared: {history.note or 'no history to compare with'}"

@@ -19,7 +19,7 @@ DENIED = {"x-amzn-ErrorType": "AccessDeniedException"}
 
 
 def api() -> Api:
-    return Api(CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}), space=SPACE, project=PROJECT)
+    return Api(CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}, mask=str), space=SPACE, project=PROJECT)
 
 
 @pytest.mark.parametrize(("operation", "doing"), [("GetWorkflowRun", "reading workflow runs"),
