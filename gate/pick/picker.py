@@ -109,7 +109,7 @@ class Picker:
 
     # -- the run ---------------------------------------------------------------------------------------------
 
-    def start(self, workflow: Item, *, client_token: str | None, field: str = "--client-token") -> str:
+    def start(self, workflow: Item, *, client_token: str | None, field: str = fields.CLI("client-token")) -> str:
         """StartWorkflowRun with one client token for every attempt: however often the call is retried (a 5xx, a
         dropped answer after the run was made), the service makes one run for that token."""
         workflow_id = str(workflow["id"])
