@@ -92,12 +92,15 @@ class GateError(Exception):
 
 
 class InputError(GateError):
-    """An option or input failed validation before anything was sent."""
+    """An option or input failed validation before anything was sent. `field` is the field as the door that received
+    it names it (gate.config.fields.Naming); `key` and `source` say which field it is and where its value came from
+    (a flag, an environment variable, an Action input; None when it was not given)."""
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, field: str, value: object, rule: str) -> None:
-        self.field, self.value, self.rule = field, value, rule
+    def __init__(self, field: str, value: object, rule: str, *, key: str | None = None,
+                 source: str | None = None) -> None:
+        self.field, self.value, self.rule, self.key, self.source = field, value, rule, key, source
         if value in ("", None):  # nothing given: say what is missing, not that '' is invalid
             super().__init__(f"{field} {rule}" if rule.startswith("is ") else f"{field}: {rule}")
         else:
@@ -181,8 +184,8 @@ class NotWritten(GateError):
 
     exit_code = ExitCode.NOT_WRITTEN
 
-    def __init__(self, what: str, path: str, reason: str) -> None:
-        self.what, self.path, self.reason = what, path, reason
+    def __init__(self, what: str, path: str, reason: str, *, key: str | None = None) -> None:
+        self.what, self.path, self.reason, self.key = what, path, reason, key  # key: the field that named the file
         super().__init__(f"{what}: could not write {path}: {reason}")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from gate.api.operations import Api
 from gate.clock import Deadline
+from gate.config import fields
 from gate.config.settings import RetrySettings
 from gate.errors import DeadlineExceeded, ExitCode
 from gate.pace.pacing import Pacing
@@ -104,7 +105,7 @@ def test_in_ci_without_a_new_run_the_deadline_comes_rather_than_a_stale_pass(clo
 def test_a_stated_since_always_wins_over_the_ci_time(clock, progress, tmp_path) -> None:
     env = github_push(tmp_path, GATE_BEGAN)
     picked = picker(Listing([OLD]), clock, progress, env).latest(
-        WORKFLOW, since=parse_rfc3339("2026-11-30T08:00:00Z"), given_by="input 'since'")
+        WORKFLOW, since=parse_rfc3339("2026-11-30T08:00:00Z"), naming=fields.ACTION)
     assert picked.run_id == OLD["id"] and picked.stale_if_ended_before is None
     assert notes(progress)[0] == "since 2026-11-30T08:00:00+00:00: given by input 'since'"
     assert notes(progress, "warning") == []  # the user said which runs count
