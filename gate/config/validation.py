@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gate.config.fields import CLI
 from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
 from gate.timestamps import parse_time
@@ -35,11 +36,11 @@ def _name(field: str, value: str, *, min_length: int, max_length: int | None) ->
     return value
 
 
-def validate_space(value: str, *, field: str = "--space") -> str:
+def validate_space(value: str, *, field: str = CLI("space")) -> str:
     return _name(field, value, min_length=3, max_length=63)
 
 
-def validate_project(value: str, *, field: str = "--project") -> str:
+def validate_project(value: str, *, field: str = CLI("project")) -> str:
     return _name(field, value, min_length=1, max_length=None)
 
 
@@ -47,7 +48,7 @@ def is_uuid(value: str) -> bool:
     return _UUID.fullmatch(value) is not None
 
 
-def validate_run_id(value: str, *, field: str = "--run-id") -> str:
+def validate_run_id(value: str, *, field: str = CLI("run-id")) -> str:
     if not _UUID.fullmatch(value):
         raise InputError(field, value, f"must be {UUID_RULE} (nothing before or after it)")
     return value
@@ -57,7 +58,7 @@ TOKEN_HINT = ("set CODECATALYST_TOKEN or pass --token-file (or set AWS_BEARER_TO
               "/ AWS_PROFILE after `aws sso login`)")
 
 
-def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN", hint: str = TOKEN_HINT) -> str:
+def validate_token(value: str, *, field: str = CLI("token"), hint: str = TOKEN_HINT) -> str:
     """Strip the trailing newline files carry; refuse what would break the Authorization header."""
     token = value.strip()
     if not token:
@@ -77,7 +78,7 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
+def validate_endpoint(value: str, *, field: str = CLI("endpoint")) -> str:
     """https everywhere; plain http only for loopback (the emulator). Returns it without a trailing '/'."""
     rule = _endpoint_rule(value)
     if rule is None:
@@ -177,14 +178,14 @@ def parse_duration(value: str | float, *, field: str) -> float:
     return parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
 
 
-def validate_interval(value: str | float, *, field: str = "--interval") -> float:
+def validate_interval(value: str | float, *, field: str = CLI("interval")) -> float:
     seconds = parse_duration(value, field=field)
     if not math.isfinite(seconds) or seconds < MIN_INTERVAL:
         raise InputError(field, value, f"must be at least {MIN_INTERVAL} seconds ({DURATION_RULE})")
     return seconds
 
 
-def validate_timeout(value: str | float, *, field: str = "--timeout") -> float | None:
+def validate_timeout(value: str | float, *, field: str = CLI("timeout")) -> float | None:
     """0 means no deadline."""
     seconds = parse_duration(value, field=field)
     if not math.isfinite(seconds) or seconds < 0:
@@ -192,7 +193,7 @@ def validate_timeout(value: str | float, *, field: str = "--timeout") -> float |
     return seconds or None
 
 
-def validate_heartbeat(value: str | float, *, field: str = "--heartbeat") -> float | None:
+def validate_heartbeat(value: str | float, *, field: str = CLI("heartbeat")) -> float | None:
     """0 turns the heartbeat off."""
     seconds = parse_duration(value, field=field)
     if seconds != 0 and not (math.isfinite(seconds) and seconds >= MIN_HEARTBEAT):
@@ -205,7 +206,7 @@ CLIENT_TOKEN_MAX_LENGTH = 64
 _CLIENT_TOKEN = re.compile(CLIENT_TOKEN_PATTERN)
 
 
-def validate_client_token(value: str, *, field: str = "--client-token") -> str:
+def validate_client_token(value: str, *, field: str = CLI("client-token")) -> str:
     if not 1 <= len(value) <= CLIENT_TOKEN_MAX_LENGTH:
         raise InputError(field, value, f"length must be 1-{CLIENT_TOKEN_MAX_LENGTH} characters (got {len(value)})")
     if not _CLIENT_TOKEN.fullmatch(value):
@@ -213,7 +214,7 @@ def validate_client_token(value: str, *, field: str = "--client-token") -> str:
     return value
 
 
-def parse_since(value: str, *, field: str = "--since") -> datetime:
+def parse_since(value: str, *, field: str = CLI("since")) -> datetime:
     moment = parse_time(value.strip())
     if moment is None:
         raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gate import defaults
+from gate.api.history import durations_from
 from gate.api.operations import Api
 from gate.config import fields
 from gate.config.fields import Naming
@@ -109,7 +110,7 @@ class Picker:
 
     # -- the run ---------------------------------------------------------------------------------------------
 
-    def start(self, workflow: Item, *, client_token: str | None, field: str = "--client-token") -> str:
+    def start(self, workflow: Item, *, client_token: str | None, field: str = fields.CLI("client-token")) -> str:
         """StartWorkflowRun with one client token for every attempt: however often the call is retried (a 5xx, a
         dropped answer after the run was made), the service makes one run for that token."""
         workflow_id = str(workflow["id"])
@@ -134,18 +135,24 @@ class Picker:
         workflow_id = str(workflow["id"])
         what = f"run of workflow {workflow.get('name')}" + (f" started since {since.isoformat()}" if since else "")
         until, capped = workflows.started_at_or_before(since), capped_note(self._progress)
-        run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until, capped=capped),
-                                                            since=since, workflow_id=workflow_id))
+        read: list[Item] = []  # the runs the last look listed
+
+        def newest() -> Mapping[str, Any] | None:
+            read[:] = self.runs(workflow_id, until=until, capped=capped)
+            return workflows.newest_run(read, since=since, workflow_id=workflow_id)
+
+        run = self._look(what, newest)
         self._progress.note(f"run {run['id']}: the newest {what} (started {run.get('startTime')})")
+        listed = durations_from({"items": read}, workflow_id=workflow_id, exclude=[str(run["id"])]).durations
         if since is not None:
-            return RunRef(str(run["id"]), workflow)
+            return RunRef(str(run["id"]), workflow, listed=listed)
         if ended_before(run.get("endTime"), self._began_at):
             self._progress.warning(
                 f"run {run['id']} ended at {run.get('endTime')}, before this gate started "
                 f"({self._began_at.isoformat(timespec='seconds')}); with no {given_by} given and none known from CI, "
                 f"it may be an earlier run than the one to wait for: give {given_by} to wait for a run started "
                 "after that time")
-        return RunRef(str(run["id"]), workflow, stale_if_ended_before=self._began_at)
+        return RunRef(str(run["id"]), workflow, stale_if_ended_before=self._began_at, listed=listed)
 
     def successor(self, superseded: Item) -> str:
         """The run that superseded `superseded` (a GetWorkflowRun answer), looked for until it is listed."""

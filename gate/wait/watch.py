@@ -68,7 +68,8 @@ def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], disp
                                     workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
         return history
 
-    return WorkflowPolicies(interval=settings.polling.interval, load=load)
+    listed = {str(ref.workflow["id"]): ref.listed for ref in refs if ref.workflow and ref.listed is not None}
+    return WorkflowPolicies(interval=settings.polling.interval, load=load, listed=listed)
 
 
 def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
