@@ -94,8 +94,8 @@ def test_once_per_workflow_however_many_of_its_runs_and_each_workflow_its_own() 
 
 def test_several_runs_status_lines_carry_the_name() -> None:
     class Labels(RecordingProgress):
-        def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
-                           workflow: str | None = None) -> None:
+        def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
+                           workflow: str | None = None, **_: Any) -> None:
             self.events.append(("label", workflow))
 
     progress = Labels()
@@ -156,7 +156,7 @@ def test_why_unnamed_says_which_kind_of_failure() -> None:
 
 
 def api() -> Api:
-    return Api(CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN), space=SPACE, project=PROJECT)
+    return Api(CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}, mask=str), space=SPACE, project=PROJECT)
 
 
 @responses.activate
