@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from gate.config import fields
 from gate.errors import Cancelled, ExitCode, GateError, ResultKind, ServiceUnavailable, TransientError
 from gate.pace.pacing import Pacing
 from gate.pace.policy import PollPolicy
@@ -79,7 +80,7 @@ class RunState:
 class Rules:
     success_statuses: frozenset[str]
     fail_fast: bool = False  # several runs: stop at the first that can no longer pass
-    fail_fast_name: str = "--fail-fast"  # what the user calls it (the Action: its input)
+    naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
     successor: Successor | None = None  # --follow-superseded: a SUPERSEDED run hands the gate to its successor
 
 
@@ -173,9 +174,9 @@ class Loop:
     def next_delay(self, failure: TransientError | None) -> float | None:
         """How long to sleep before the next round; None when every run is decided."""
         if self.rules.fail_fast and (failed := self.failed()) is not None:
-            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
-                                                             f"the gate when run {failed.ref.run_id} could no longer "
-                                                             "pass")
+            stopper = self.rules.naming("fail-fast")
+            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {stopper} stopped the gate when run "
+                                                             f"{failed.ref.run_id} could no longer pass")
         still, pacing = self.going(), self.pacing
         if not still:
             return None
