@@ -92,10 +92,11 @@ class PlainDisplay:
     def _run_lines(self, run: RunSummary, *, indent: str, said: bool) -> None:
         """A run's lines after the one that names it (`said`: that line gave its status)."""
         failed = not run.passed
+        error = "error: " if run.kind == "error" else ""  # told as every error is (gate.report.sink)
         if run.sentence and not (said and run.restates_status):
-            self._line(indent + run.sentence, always=True)
+            self._line(indent + error + run.sentence, always=True)
         for line in run.details:
-            self._line(indent + line, always=True)
+            self._line(indent + error + line, always=True)
         for reason in run.reasons:
             self._line(f"{indent}reason: {reason}", always=failed)
         if run.more_line:

@@ -96,3 +96,21 @@ def test_an_unreachable_endpoint_from_its_variable_is_named_by_the_variable(star
     assert code == 6, text
     assert "Check CODECATALYST_ENDPOINT, the network" in text and "input 'endpoint'" not in text, text
     assert FLAG.findall(text) == [], text
+
+
+def test_no_output_file_that_cannot_be_written_is_named_by_a_flag(start_emulator, tmp_path: Path) -> None:
+    """Every file the Action writes unwritable at once: each write failure is told in the Action's words."""
+    emulator = start_emulator(step=1)
+    run_id = emulator.start_run(workflow="MyDemoWorkflow").id
+    folders = {name: tmp_path / name for name in ("output", "summary", "junit.xml")}
+    for folder in folders.values():
+        folder.mkdir()
+    env = clean_env(GITHUB_ACTIONS="true", GITHUB_OUTPUT=str(folders["output"]),
+                    GITHUB_STEP_SUMMARY=str(folders["summary"]), CODECATALYST_RETRY_BASE="0", INPUT_INTERVAL="0.1",
+                    CODECATALYST_JUNIT_XML=str(folders["junit.xml"]), **from_variables(emulator, run_id))
+    done = subprocess.run(ENTRYPOINT, env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+    text = done.stdout + done.stderr
+    assert done.returncode == 7, text
+    told = re.findall(r"^::error title=CodeCatalyst gate%3A result not written::(.+?): could not write", text, re.M)
+    assert sorted(set(told)) == ["$GITHUB_OUTPUT", "$GITHUB_STEP_SUMMARY", "CODECATALYST_JUNIT_XML"], text
+    assert FLAG.findall(text) == [], text

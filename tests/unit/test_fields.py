@@ -169,3 +169,15 @@ def test_a_file_that_cannot_be_written_is_named_as_the_door_names_it(tmp_path: P
     sink.result(Result(kind="success", exit_code=0, space="s", project="p", run_id="r"))
     assert [(p.what, p.key) for p in sink.not_written] == [(said, "junit-xml")]
     assert str(sink.not_written[0]).startswith(f"{said}: could not write {tmp_path}: ")
+
+
+def test_the_container_door_names_a_value_passed_with_docker_run_e_by_its_variable() -> None:
+    from gate.doors import container
+
+    args = ["wait", "--space", "ExampleCorp", "--run-id", "a1b2c3d4-5678-90ab-cdef-111111111111"]
+    shown = CliRunner().invoke(cli.main, args, obj=container.DOCKER_RUN,
+                               env={"CODECATALYST_PROJECT": "a/b", "CODECATALYST_TOKEN": "t0ken",
+                                    "CODECATALYST_ENDPOINT": "ftp://x"})
+    assert shown.exit_code == 2, shown.output
+    assert "CODECATALYST_PROJECT: 'a/b' is invalid" in shown.output, shown.output
+    assert "CODECATALYST_ENDPOINT: 'ftp://x' is invalid" in shown.output, shown.output
