@@ -37,7 +37,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.TIMEOUT: "the deadline passed while the run was still going (or before the run to wait on appeared)",
     ExitCode.API_REFUSED: "the API refused the request (400, 401, 402, 403, 404, 409)",
     ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid answer (GetWorkflowRun, or "
-                               "the listing and start calls that pick the run)",
+                               "the listing and start calls that pick the run), or what answers at the endpoint is "
+                               "not CodeCatalyst",
     ExitCode.UNAVAILABLE: "the service could not be reached or stayed unavailable (429, 5xx, network, TLS)",
     ExitCode.NOT_WRITTEN: "the verdict was reached but a result file could not be written",
     ExitCode.INTERNAL: "internal error in the gate (a bug: please report it with the traceback)",
@@ -129,9 +130,9 @@ class ApiRefused(GateError):
 
     exit_code = ExitCode.API_REFUSED
 
-    def __init__(self, *, status: int, error_type: str, message: str) -> None:
-        self.status, self.error_type, self.message = status, error_type, message
-        super().__init__(f"HTTP {status} {error_type}: {message}")
+    def __init__(self, *, status: int, error_type: str, message: str, hint: str = "") -> None:
+        self.status, self.error_type, self.message, self.hint = status, error_type, message, hint
+        super().__init__(f"HTTP {status} {error_type}: {message}" + (f"; {hint}" if hint else ""))
 
 
 class InvalidResponse(GateError):

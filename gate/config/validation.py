@@ -6,6 +6,7 @@ The model's patterns are unanchored; here every rule must match the *whole* valu
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import math
 import re
@@ -83,7 +84,7 @@ def validate_endpoint(value: str, *, field: str = CLI("endpoint")) -> str:
     rule = _endpoint_rule(value)
     if rule is None:
         return value.strip().rstrip("/")
-    meant = likely_endpoint(value)
+    meant = likely_endpoint(value) or without_path(value)
     raise InputError(field, without_credentials(value), f"{rule}; did you mean {meant}?" if meant else rule)
 
 
@@ -94,6 +95,16 @@ def without_credentials(url: str) -> str:
 
 # From `//` (or the start, for a URL typed without a scheme) to the last `@` before the path: the user and password.
 _USERINFO = re.compile(r"(^|//)[^/?#\s]*@")
+
+
+def without_path(value: str) -> str | None:
+    """`http://127.0.0.1:8080/v1` -> `http://127.0.0.1:8080`, when that is a good endpoint."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    candidate = f"{parts.scheme}://{parts.netloc}"
+    return candidate if parts.path.strip("/") and _endpoint_rule(candidate) is None else None
 
 
 def _endpoint_rule(value: str) -> str | None:
@@ -112,6 +123,8 @@ def _endpoint_rule(value: str) -> str | None:
         return "plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); use https"
     if parts.username or parts.password or parts.query or parts.fragment:
         return "must not carry credentials, a query or a fragment"
+    if parts.path.strip("/"):  # the model's request URIs start at the root: /v1/spaces/...
+        return f"must be the service's address alone, no path (the gate adds /v1/spaces/...), like {DEFAULT_ENDPOINT}"
     return None
 
 
@@ -134,6 +147,20 @@ def likely_endpoint(value: str) -> str | None:
     secure = not is_loopback_host(host) or (match["scheme"] or "").lower().endswith("s")
     candidate = f"{'https' if secure else 'http'}://{rest}"
     return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
+
+
+# A CodeCatalyst personal access token is about 100 characters and an IAM Identity Center access token a few KiB:
+# 64 KiB holds any token with room to spare, and `--token-file /dev/zero` is refused instead of filling the memory.
+MAX_TOKEN_FILE = 64 * 1024
+
+
+def read_bounded(path: Path, *, limit: int) -> str:
+    """A file's UTF-8 text, or OSError(EFBIG) when it is longer than `limit` bytes (no more than that is read)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit // 1024} KiB", str(path))
+    return data.decode("utf-8")
 
 
 def validate_output_path(path: Path, *, field: str) -> Path:
