@@ -8,7 +8,9 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Literal
 
-ResultKind = Literal["success", "failure", "timeout", "error", "cancelled"]
+# `skipped`: with --fail-fast, a run the gate stopped waiting on once another could no longer pass. Its exit code is
+# RUN_FAILED (the gate cannot pass without it), and it never decides a verdict (gate.verdict.worst_first).
+ResultKind = Literal["success", "failure", "timeout", "error", "cancelled", "skipped"]
 
 
 class ExitCode(IntEnum):

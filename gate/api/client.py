@@ -6,7 +6,8 @@ Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -19,7 +20,8 @@ from gate.api.transport import Answer
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
-_MAX_MESSAGE = 500
+MAX_MESSAGE = 500  # characters of a server's error message kept in the gate's error (after masking)
+Mask = Callable[[str], str]
 # What the AWS SDKs leave unescaped in a URI (botocore's percent_encode): RFC 3986's unreserved characters.
 UNRESERVED = "-_.~"
 
@@ -47,8 +49,9 @@ def error_message(document: Any, fallback: str) -> str:
     return fallback
 
 
-def classify_error(answer: Answer) -> GateError:
-    """What a non-2xx answer means for the gate (pure)."""
+def classify_error(answer: Answer, *, mask: Mask) -> GateError:
+    """What a non-2xx answer means for the gate (pure). The server's message is masked (`mask`: the token, however
+    echoed), then cut to MAX_MESSAGE characters: cut first, a token across the cut would be left unmasked in part."""
     try:
         document = parse_document(answer.body)
     except InvalidResponse:
@@ -56,7 +59,7 @@ def classify_error(answer: Answer) -> GateError:
     kind = error_type(answer, document)
     text = answer.body.decode("utf-8", "replace").strip()
     message = error_message(document, "(no message)" if not text else "(not a JSON error body)")
-    message = message[:_MAX_MESSAGE]
+    message = mask(message)[:MAX_MESSAGE]
     throttled = answer.status == 429 or kind == "ThrottlingException"
     if throttled or answer.status >= 500:
         return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled)
@@ -65,9 +68,9 @@ def classify_error(answer: Answer) -> GateError:
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
 
 
-def parse_success(answer: Answer, *, what: str) -> Any:
+def parse_success(answer: Answer, *, what: str, mask: Mask) -> Any:
     if not 200 <= answer.status < 300:
-        raise classify_error(answer)
+        raise classify_error(answer, mask=mask)
     return parse_document(answer.body, source=what)
 
 
@@ -75,7 +78,9 @@ class CodeCatalystClient:
     """A thin, typed client for the operations the gate needs; a context manager that owns its session.
 
     Answers come back as the server sent them: the token is masked where text leaves the process (gate.report.sink,
-    the displays), never inside the data that is validated."""
+    the displays), never inside the data that is validated. A server's error message is the exception: the client
+    cuts it, so it masks it first with `mask` (the composition root's redactor). `calls` counts every request sent,
+    by operation, retries included (each retry is a call of its own), answered or not: the result's `api-calls`."""
 
     def __init__(
         self,
@@ -83,14 +88,16 @@ class CodeCatalystClient:
         endpoint: str,
         token: str,
         env: Mapping[str, str],
+        mask: Mask,
         session: requests.Session | None = None,
         connect_timeout: float = transport.CONNECT_TIMEOUT,
         read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
-        self._connect, self._limit = connect_timeout, read_timeout
+        self._connect, self._limit, self._mask = connect_timeout, read_timeout, mask
         self._transport = transport.Transport(env=env, session=session)
         self._session = self._transport.session
+        self.calls: Counter[str] = Counter()
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -112,10 +119,12 @@ class CodeCatalystClient:
 
     def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
         """One request through gate.api.transport, which bounds it by the wall clock (never much past the deadline:
-        `remaining`) and in size, and words its failures without server text; then the answer, parsed."""
+        `remaining`) and in size, and words its failures without server text; then the answer, parsed. Counted before
+        it is sent: a request that fails is a call too."""
+        self.calls[what.split(" ", 1)[0]] += 1  # `what` starts with the operation's name
         answer = self._transport.send(method, url, limit=self._limit, connect_timeout=self._connect,
                                       remaining=remaining, **kwargs)
-        return parse_success(answer, what=what)
+        return parse_success(answer, what=what, mask=self._mask)
 
     def get_workflow_run(
         self, *, space: str, project: str, run_id: str, remaining: float | None = None

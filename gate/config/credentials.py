@@ -25,6 +25,7 @@ from pathlib import Path
 
 from gate.config.validation import validate_token
 from gate.errors import InputError
+from gate.timestamps import parse_time
 
 TOKEN_ENV = "CODECATALYST_TOKEN"
 AWS_TOKEN_ENV = "AWS_BEARER_TOKEN_CODECATALYST"
@@ -139,16 +140,13 @@ def _cache_key(profile: str, values: dict[str, str], sessions: dict[str, dict[st
 
 
 def _expiry(text: object) -> datetime | None:
-    """expiresAt as the AWS CLI writes it (`...Z`; older versions `...UTC`); a naive time is UTC."""
+    """expiresAt as the AWS CLI writes it (`...Z`; older versions `...UTC`), read by gate.timestamps. A time there
+    without an offset is UTC: the AWS CLI's cache is not an API answer, and its writer keeps UTC by convention
+    rather than in the text (the one place the gate gives a time its offset)."""
     if not isinstance(text, str):
         return None
-    cleaned = text.strip()
-    cleaned = re.sub(r"(?i)(?:Z|\s*UTC)$", "+00:00", cleaned)
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    cleaned = re.sub(r"(?i)(?:Z|\s*UTC)$", "Z", text.strip())
+    return parse_time(cleaned) or parse_time(f"{cleaned}Z")
 
 
 def sso_token(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from gate import defaults
-from gate.config import validation
+from gate.config import fields, validation
 from gate.config.settings import (
     Command,
     DisplaySettings,
@@ -81,15 +81,7 @@ def azure_summary_dir(env: Mapping[str, str]) -> Path | None:
     return Path(folder) if in_azure_pipelines(env) and folder and Path(folder).is_dir() else None
 
 
-CLI_NAMES = {
-    "space": "--space", "project": "--project", "run-id": "--run-id", "endpoint": "--endpoint",
-    "token": "CODECATALYST_TOKEN", "token-file": "--token-file", "interval": "--interval",
-    "timeout": "--timeout", "heartbeat": "--heartbeat", "success-statuses": "--success-status",
-    "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
-    "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
-    "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix", "junit-xml": "--junit-xml",
-}
+CLI_NAMES = {f.key: fields.CLI(f.key) for f in fields.FIELDS}  # the CLI's names of fields not given (the table's)
 
 
 def read_token(raw: RawInputs, name: Callable[[str], str]) -> tuple[str, str]:

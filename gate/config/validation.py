@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -40,6 +40,10 @@ def validate_space(value: str, *, field: str = "--space") -> str:
 
 def validate_project(value: str, *, field: str = "--project") -> str:
     return _name(field, value, min_length=1, max_length=None)
+
+
+def is_uuid(value: str) -> bool:
+    return _UUID.fullmatch(value) is not None
 
 
 def validate_run_id(value: str, *, field: str = "--run-id") -> str:
@@ -78,7 +82,16 @@ def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
     if rule is None:
         return value.strip().rstrip("/")
     meant = likely_endpoint(value)
-    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+    raise InputError(field, without_credentials(value), f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any user and password before its host shown as `***`: an error refusing them never repeats them."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+# From `//` (or the start, for a URL typed without a scheme) to the last `@` before the path: the user and password.
+_USERINFO = re.compile(r"(^|//)[^/?#\s]*@")
 
 
 def _endpoint_rule(value: str) -> str | None:
@@ -177,8 +190,8 @@ def validate_client_token(value: str, *, field: str = "--client-token") -> str:
 
 
 def parse_since(value: str, *, field: str = "--since") -> datetime:
-    try:
-        return parse_rfc3339(value.strip())
-    except ValueError:
+    moment = parse_time(value.strip())
+    if moment is None:
         raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "
-                                       "or 2026-11-30T10:00:00+01:00") from None
+                                       "or 2026-11-30T10:00:00+01:00")
+    return moment

@@ -15,7 +15,7 @@ from typing import Any
 
 from gate.config.validation import UUID_PATTERN
 from gate.errors import InputError, InvalidResponse
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 MAX_PAGES = 1000  # 100 000 workflows, 50 000 runs: past this a listing is not ending
 MAX_LISTED = 20  # candidates named in an error message; the rest are counted
@@ -112,10 +112,7 @@ def follow_pages(
 
 
 def _started(item: Item) -> datetime | None:
-    try:
-        return parse_rfc3339(str(item.get("startTime")))
-    except ValueError:
-        return None
+    return parse_time(item.get("startTime"))
 
 
 def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_id: str | None = None) -> Item | None:

@@ -251,10 +251,11 @@ def _status_colour(status: str | None) -> str:
     return CYAN if status in ACTIVE_STATUSES or status is None else YELLOW
 
 
-KIND_COLOURS = {"success": GREEN, "failure": RED, "error": RED, "timeout": YELLOW, "cancelled": YELLOW}
-KIND_ICONS = {"success": "✔", "failure": "✘", "error": "✘", "timeout": "⏱", "cancelled": "■"}
+KIND_COLOURS = {"success": GREEN, "failure": RED, "error": RED, "timeout": YELLOW, "cancelled": YELLOW,
+                "skipped": YELLOW}
+KIND_ICONS = {"success": "✔", "failure": "✘", "error": "✘", "timeout": "⏱", "cancelled": "■", "skipped": "○"}
 KIND_WORDS = {"success": "[ok]", "failure": "[failed]", "error": "[error]", "timeout": "[timeout]",
-              "cancelled": "[cancelled]"}
+              "cancelled": "[cancelled]", "skipped": "[skipped]"}
 
 
 class TtyDisplay:

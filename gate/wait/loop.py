@@ -60,7 +60,7 @@ class RunState:
         if isinstance(workflow_id, str):
             self.workflow_id = workflow_id
         stamp = parse_time(start_time)
-        if stamp is not None and stamp.tzinfo is not None:
+        if stamp is not None:
             self.started_at = stamp
         changed, self.status = status != self.status, status
         if changed:
@@ -171,7 +171,7 @@ class Loop:
     def next_delay(self, failure: TransientError | None) -> float | None:
         """How long to sleep before the next round; None when every run is decided."""
         if self.rules.fail_fast and (failed := self.failed()) is not None:
-            self.last_look("cancelled", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
+            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
                                                              f"the gate when run {failed.ref.run_id} could no longer "
                                                              "pass")
         still, pacing = self.going(), self.pacing

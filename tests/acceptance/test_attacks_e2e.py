@@ -59,3 +59,78 @@ def test_l1_a_netrc_entry_never_replaces_the_bearer_token(start_emulator, tmp_pa
     assert done.returncode == 0, done.stderr  # the emulator wants `Bearer TOKEN` exactly, and refuses Basic
     assert requests_seen(emulator)[-1] == 200
     assert TOKEN not in done.stderr
+
+
+def leaked(text: str, secret: str, *, least: int = 10) -> list[str]:
+    """Every piece of `secret` of `least` characters that `text` holds."""
+    return [secret[i:i + least] for i in range(len(secret) - least + 1) if secret[i:i + least] in text]
+
+
+def everything(done, *files: Path) -> str:
+    return done.stdout + done.stderr + "".join(f.read_text(encoding="utf-8") for f in files if f.exists())
+
+
+def test_m3_a_padded_echo_is_masked_before_it_is_cut(start_emulator, tmp_path: Path) -> None:
+    """A 403 whose message is padding, then the token, so that a cut at 500 characters falls on its last one (the
+    issue's 34-character token: 460 characters of padding, and 33 of its characters went out)."""
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    padding = "x" * (500 - len("token=") - len(TOKEN) + 1)
+    emulator.add_fault({"kind": "access-denied", "message": padding + "token=" + TOKEN, "count": "always"})
+    junit, result = tmp_path / "junit.xml", tmp_path / "result.json"
+    done = run_gate(*wait_args(emulator, run.id, "--junit-xml", str(junit), "--output-file", str(result), "--json"),
+                    env=network_env())
+    assert done.returncode == ExitCode.API_REFUSED, done.stderr
+    assert "token=***" in done.stderr and junit.exists() and result.exists()
+    assert leaked(everything(done, junit, result), TOKEN) == []
+
+
+QUOTED = 'ccTok"SECRET\\value-0f9d2c7a4b1e'  # `"` and `\`: JSON and repr() each escape them
+
+
+def test_l3_a_json_encoded_echo_of_the_token_is_masked(start_emulator, tmp_path: Path) -> None:
+    """A status reason JSON-encoded for display."""
+    emulator = start_emulator(token=QUOTED, step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({"kind": "schema-violation", "patch": {"statusReasons": [{"detail": QUOTED}]},
+                        "count": "always"})
+    summary = tmp_path / "summary.md"
+    done = run_gate(*wait_args(emulator, run.id, "--junit-xml", str(tmp_path / "junit.xml")),
+                    env=network_env(CODECATALYST_TOKEN=QUOTED, GITHUB_STEP_SUMMARY=str(summary)))
+    assert done.returncode == 0, done.stderr
+    assert "detail" in done.stderr + done.stdout  # the reason was shown...
+    assert leaked(everything(done, summary, tmp_path / "junit.xml"), QUOTED) == []  # ...masked
+
+
+def test_l3_a_repr_of_the_token_in_a_schema_violation_is_masked(start_emulator) -> None:
+    emulator = start_emulator(token=QUOTED)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({"kind": "schema-violation", "patch": {"status": QUOTED}})
+    done = run_gate("get", "--space", "ExampleCorp", "--project", "MyDemoProject", "--run-id", run.id,
+                    "--endpoint", emulator.base_url, env=network_env(CODECATALYST_TOKEN=QUOTED))
+    assert done.returncode == ExitCode.INVALID_RESPONSE, done.stderr
+    assert "$.status: '***' is not one of" in done.stderr
+    assert leaked(done.stdout + done.stderr, QUOTED) == []
+
+
+def test_l4_a_timestamp_with_a_trailing_newline_is_an_invalid_answer(start_emulator, tmp_path: Path) -> None:
+    """rfc3339-validator matches with `$`, which also matches before a final newline: the value then became a line
+    of its own in $GITHUB_OUTPUT."""
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({"kind": "schema-violation", "patch": {"startTime": "2026-11-25T10:00:00Z\n"},
+                        "count": "always"})
+    output = tmp_path / "github_output"
+    done = run_gate(*wait_args(emulator, run.id), env=network_env(GITHUB_OUTPUT=str(output)))
+    assert done.returncode == ExitCode.INVALID_RESPONSE, done.stderr
+    assert "$.startTime: '2026-11-25T10:00:00Z\\n' is not a 'date-time'" in done.stderr
+    assert not output.exists() or "start-time=2026-11-25T10:00:00Z" not in output.read_text()
+
+
+def test_l5_the_endpoint_error_never_repeats_the_credentials_it_refuses() -> None:
+    done = run_gate("wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--run-id",
+                    "a1b2c3d4-5678-90ab-cdef-222222222222", "--endpoint", "https://someone:S3cretPass@host.example",
+                    env=network_env())
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert "'https://***@host.example' is invalid: must not carry credentials" in done.stderr
+    assert "S3cretPass" not in done.stderr + done.stdout and "someone" not in done.stderr + done.stdout

@@ -43,7 +43,7 @@ def past_run(seconds: float, *, status: str = "SUCCEEDED", number: int = 0, **ov
 
 @pytest.fixture
 def client() -> CodeCatalystClient:
-    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={})
+    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}, mask=Redactor(TOKEN).text)
 
 
 def fetch(client: CodeCatalystClient) -> History:

@@ -95,7 +95,8 @@ def test_three_runs_one_suite_one_failure_one_error() -> None:
     ("error", ExitCode.API_REFUSED, "error", "API_REFUSED"),
     ("error", ExitCode.INTERNAL, "error", "INTERNAL"),
     ("cancelled", ExitCode.SIGTERM, "error", "SIGTERM"),
-    ("cancelled", ExitCode.RUN_FAILED, "skipped", "RUN_FAILED"),  # --fail-fast stopped watching it
+    ("cancelled", ExitCode.RUN_FAILED, "error", "RUN_FAILED"),  # a kind alone decides: only `skipped` is skipped
+    ("skipped", ExitCode.RUN_FAILED, "skipped", "RUN_FAILED"),  # --fail-fast stopped waiting on it
 ])
 def test_each_outcome_has_its_element(kind: str, code: ExitCode, element: str, kind_name: str) -> None:
     run = result(kind, code, "FAILED" if kind == "failure" else "IN_PROGRESS", message="why it ended")

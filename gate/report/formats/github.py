@@ -53,7 +53,7 @@ def md(text: Any) -> str:
     return _MD_PUNCTUATION.sub(r"\\\1", inert_line(str(text)))
 
 
-ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}
+ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑", "skipped": "⏭️"}
 
 
 def run_link(data: dict[str, Any]) -> str:
@@ -79,7 +79,8 @@ def step_summary(result: Result, *, now: datetime | None = None, gantt: bool = T
         ("Result", md(data["result"])),
         ("Status", md(data["status"] or "unknown")),
         ("Run", run_link(data)),
-        ("Space / project", f"{md(data['space'])} / {md(data['project'])}" if data["space"] else ""),
+        ("Space / project", " / ".join(md(data[key]) if data[key] else "?" for key in ("space", "project"))
+         if data["space"] or data["project"] else ""),  # a refused input keeps the good one of them
         ("Started", md(data["start-time"] or "")),
         ("Ended", md(data["end-time"] or "")),
         ("Duration", format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""),

@@ -46,7 +46,7 @@ def outcome(run: Result) -> str | None:
         return None
     if run.kind == "failure":
         return "failure"
-    if run.kind == "cancelled" and run.exit_code == ExitCode.RUN_FAILED:  # --fail-fast stopped watching it
+    if run.kind == "skipped":  # --fail-fast stopped waiting on it
         return "skipped"
     return "error"
 
