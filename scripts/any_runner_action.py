@@ -101,7 +101,8 @@ def composite(docker_action: str) -> str:
     for required in ("description", "author", "branding", "inputs", "outputs", "runs"):
         if required not in parts:
             raise SystemExit(f"action.yml has no top-level `{required}:`")
-    inputs = "\n".join(f"        INPUT_{name.upper().replace('-', '_')}: ${{{{ inputs.{name} }}}}" for name in names(parts["inputs"]))
+    inputs = "\n".join(f"        INPUT_{name.upper().replace('-', '_')}: ${{{{ inputs.{name} }}}}"
+                       for name in names(parts["inputs"]))
     return (HEADER + parts["description"] + parts["author"] + parts["branding"] + "\n" + parts["inputs"] + "\n"
             + with_values(parts["outputs"]) + "\n" + STEPS.format(setup_python=SETUP_PYTHON, inputs=inputs))
 
