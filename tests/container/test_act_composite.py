@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,10 @@ GATE_STEP = """\
           success-statuses: {success_statuses}
 """
 
+# act names the job's container after the workflow and the job: a name of its own per run keeps concurrent act runs
+# (another checkout's tests on the same engine) from removing each other's containers.
 WORKFLOW = """\
-name: act
+name: act-composite-{unique}
 on: push
 permissions: {{}}
 jobs:
@@ -148,7 +151,8 @@ def run_act(repo: Path, *, endpoint: str, run_id: str, uses: dict[str, str], loc
                     for step, action in uses.items())
     workflow = repo / ".github" / "workflows" / "gate.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)
-    workflow.write_text(WORKFLOW.format(checkout=CHECKOUT, steps=steps), encoding="utf-8")
+    text = WORKFLOW.format(checkout=CHECKOUT, steps=steps, unique=uuid.uuid4().hex[:12])
+    workflow.write_text(text, encoding="utf-8")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "INPUT_", "ACT"))},
            "CODECATALYST_TOKEN": TOKEN, "ACT_DISABLE_VERSION_CHECK": "1"}
     # Each line of act's JSON log is stamped with our clock as it arrives (act's own times are whole seconds).
