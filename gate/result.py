@@ -122,6 +122,7 @@ class Result:
     stale_if_ended_before: datetime | None = None
     runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
     usual: Usual | None = None  # the workflow's usual duration; None: no history known
+    usual_note: str = ""  # why there is no usual duration, when there is none (not one of the result keys)
     phases: tuple[Phase, ...] = ()  # the statuses seen, oldest first
     # The requests the gate sent, by operation (gate.api.client counts them); None: not known (each run of several,
     # whose calls are the gate's, and a gate a bug ended).

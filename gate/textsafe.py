@@ -95,6 +95,15 @@ def escape_unencodable(error: UnicodeError) -> tuple[str, int]:
                    for char in text), error.end
 
 
+codecs.register_error(ESCAPE_UNENCODABLE, escape_unencodable)
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8 for a file, whatever it holds: a lone surrogate (JSON's `\\ud800` decodes to one, and no
+    UTF-8 encodes it) becomes its `\\uXXXX` escape, which in JSON text means that same character again."""
+    return text.encode("utf-8", ESCAPE_UNENCODABLE)
+
+
 def escape_what_streams_cannot_encode(*streams: Any) -> None:
     """Each text stream (stdout and stderr when none are given) keeps its encoding but writes what that encoding
     lacks as escapes instead of raising: a Windows pipe in cp1252, PYTHONIOENCODING=ascii or a C locale can never

@@ -47,6 +47,9 @@ class SamePolicy:
         history = getattr(self.policy, "history", None)  # a LearnsHistory's, once it learned it
         return Usual.of(history.durations) if isinstance(history, History) else None
 
+    def usual_note(self, workflow_id: str | None) -> str:
+        return ""
+
 
 def drive(run_ids: Sequence[str], reader: Reader, *, clock: FakeClock, retry: RetryPolicy, policy: Any,
           success_statuses: frozenset[str], progress: RecordingProgress | None = None, timeout: float | None = 3600.0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -17,6 +17,7 @@ from gate import __version__
 from gate.api import transport
 from gate.api.schema import parse_document
 from gate.api.transport import Answer
+from gate.defaults import DEFAULT_ENDPOINT
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
@@ -49,6 +50,25 @@ def error_message(document: Any, fallback: str) -> str:
     return fallback
 
 
+def foreign(answer: Answer, document: Any) -> bool:
+    """True when the answer is not one CodeCatalyst (or the emulator) gives: no JSON object, no JSON content type
+    and no error type header (an HTML page, plain text). Gateways' 5xx pages and throttling are not told apart:
+    those are transient whoever sends them."""
+    if isinstance(document, dict) or answer.headers.get("x-amzn-errortype"):
+        return False
+    return "json" not in answer.headers.get("content-type", "").lower()
+
+
+def not_codecatalyst(answer: Answer, *, method: str, url: str) -> InvalidResponse:
+    """One line: what answered where, and what to do. No server text: only its status and whether it was HTML."""
+    parts = urlsplit(url)
+    body = "an HTML page" if "html" in answer.headers.get("content-type", "").lower() else "a body that is not JSON"
+    return InvalidResponse(
+        f"what answers at {parts.scheme}://{parts.netloc} is not CodeCatalyst (nor the emulator): {method} "
+        f"{parts.path} got HTTP {answer.status} with {body}; check the endpoint ({DEFAULT_ENDPOINT} for "
+        "CodeCatalyst, the URL `codecatalyst-gate emulator` prints first for the emulator) and any proxy")
+
+
 def classify_error(answer: Answer, *, mask: Mask) -> GateError:
     """What a non-2xx answer means for the gate (pure). The server's message is masked (`mask`: the token, however
     echoed), then cut to MAX_MESSAGE characters: cut first, a token across the cut would be left unmasked in part."""
@@ -68,10 +88,21 @@ def classify_error(answer: Answer, *, mask: Mask) -> GateError:
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
 
 
-def parse_success(answer: Answer, *, what: str, mask: Mask) -> Any:
+def parse_success(answer: Answer, *, what: str, mask: Mask, method: str = "GET", url: str = "") -> Any:
+    """The parsed body of a 2xx answer; else the error it means. Something other than CodeCatalyst answering (a
+    web server on the emulator's port, a proxy's page) is told as such, except where a retry may help (429, 5xx)."""
+    try:
+        document = parse_document(answer.body, source=what)
+    except InvalidResponse as e:
+        if (200 <= answer.status < 300 or 400 <= answer.status < 500) and answer.status != 429 \
+                and foreign(answer, None):
+            raise not_codecatalyst(answer, method=method, url=url) from None
+        if 200 <= answer.status < 300:
+            raise e from None
+        document = None
     if not 200 <= answer.status < 300:
         raise classify_error(answer, mask=mask)
-    return parse_document(answer.body, source=what)
+    return document
 
 
 class CodeCatalystClient:
@@ -124,7 +155,7 @@ class CodeCatalystClient:
         self.calls[what.split(" ", 1)[0]] += 1  # `what` starts with the operation's name
         answer = self._transport.send(method, url, limit=self._limit, connect_timeout=self._connect,
                                       remaining=remaining, **kwargs)
-        return parse_success(answer, what=what, mask=self._mask)
+        return parse_success(answer, what=what, mask=self._mask, method=method, url=url)
 
     def get_workflow_run(
         self, *, space: str, project: str, run_id: str, remaining: float | None = None

@@ -24,6 +24,7 @@ from enum import Enum
 from typing import Literal
 
 from gate.defaults import CI_SINCE_GRACE, DEFAULT_ENDPOINT, DEFAULT_OUTPUT_PREFIX, FIPS_ENDPOINT
+from gate.errors import InputError
 from gate.statuses import TERMINAL_STATUSES
 
 Kind = Literal["text", "list", "flag", "path", "file", "number"]
@@ -236,6 +237,15 @@ class Naming:
 
     def __call__(self, key: str) -> str:
         return words(key, self.source(key))
+
+    def keyed(self, error: InputError) -> InputError:
+        """The error with the key of the field it names and where that field's value came from (None: not given),
+        when the rule that raised it knew only the field's words."""
+        if error.key is None:
+            error.key = next((key for key in BY_KEY if self(key) == error.field), None)
+        if error.key is not None and error.source is None and error.key in self.given:
+            error.source = self.given[error.key].value
+        return error
 
 
 CLI = Naming("cli")

@@ -23,6 +23,7 @@ TOKEN_REFUSED = (
     "pass one in CODECATALYST_TOKEN: read -rsp 'CodeCatalyst token: ' CODECATALYST_TOKEN && export CODECATALYST_TOKEN\n"
     "or with --token-file PATH, AWS_BEARER_TOKEN_CODECATALYST, or an `aws sso login` session (--profile or AWS_PROFILE)"
 )
+TOKEN_VARIABLE = fields.BY_KEY["token"].env or ""  # the token comes from here, never argv
 GROUP_EPILOG = "Each command's --help lists the exit codes it can return."
 
 
@@ -142,15 +143,14 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
         if ctx.find_root().obj == container.DOCKER_RUN:  # the host's variables stay outside unless passed in
             more.setdefault("token_hint", container.TOKEN_HINT)
             door = "container"
-    naming = fields.Naming(door, given_by(ctx, os.environ))
-    more.setdefault("names", {key: naming(key) for key in fields.BY_KEY})
-    return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
+    more.setdefault("naming", fields.Naming(door, given_by(ctx, os.environ)))
+    return RawInputs(token=os.environ.get(TOKEN_VARIABLE), token_env=os.environ, outputs=outputs, **options,
                      **more)
 
 
 def given_by(ctx: click.Context | None, env: Mapping[str, str]) -> dict[str, fields.Source]:
     """Where each field given came from: its flag, or its variable (click says which); the token, its variable."""
-    found = {"token": fields.Source.ENV} if env.get("CODECATALYST_TOKEN", "").strip() else {}
+    found = {"token": fields.Source.ENV} if env.get(TOKEN_VARIABLE, "").strip() else {}
     for f in fields.FIELDS:
         source = ctx.get_parameter_source(f.attribute) if ctx is not None and f.flag else None
         if source is click.core.ParameterSource.COMMANDLINE:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from gate.config import fields
 from gate.errors import Cancelled, ExitCode, GateError, ResultKind, ServiceUnavailable, TransientError
 from gate.pace.pacing import Pacing
 from gate.pace.policy import PollPolicy
@@ -38,6 +39,7 @@ class Reader(Lister, Protocol):
 class Policies(Protocol):
     def for_workflow(self, workflow_id: str | None) -> PollPolicy: ...
     def usual(self, workflow_id: str | None) -> Usual | None: ...
+    def usual_note(self, workflow_id: str | None) -> str: ...
 
 
 @dataclass
@@ -78,7 +80,7 @@ class RunState:
 class Rules:
     success_statuses: frozenset[str]
     fail_fast: bool = False  # several runs: stop at the first that can no longer pass
-    fail_fast_name: str = "--fail-fast"  # what the user calls it (the Action: its input)
+    naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
     successor: Successor | None = None  # --follow-superseded: a SUPERSEDED run hands the gate to its successor
 
 
@@ -99,7 +101,8 @@ class Loop:
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
                           workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
-                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases))
+                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases),
+                          usual_note="" if usual else self.policies.usual_note(w.workflow_id))
 
     def seen(self, w: RunState, status: str, item: dict[str, Any]) -> None:
         if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
@@ -171,9 +174,9 @@ class Loop:
     def next_delay(self, failure: TransientError | None) -> float | None:
         """How long to sleep before the next round; None when every run is decided."""
         if self.rules.fail_fast and (failed := self.failed()) is not None:
-            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
-                                                             f"the gate when run {failed.ref.run_id} could no longer "
-                                                             "pass")
+            stopper = self.rules.naming("fail-fast")
+            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {stopper} stopped the gate when run "
+                                                             f"{failed.ref.run_id} could no longer pass")
         still, pacing = self.going(), self.pacing
         if not still:
             return None

@@ -68,7 +68,8 @@ def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], disp
                                     workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
         return history
 
-    return WorkflowPolicies(interval=settings.polling.interval, load=load)
+    listed = {str(ref.workflow["id"]): ref.listed for ref in refs if ref.workflow and ref.listed is not None}
+    return WorkflowPolicies(interval=settings.polling.interval, load=load, listed=listed)
 
 
 def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
@@ -91,8 +92,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                 display.note(f"token from {project.token_source}")
             display.tick(clock.now())
             ticking = DisplayClock(clock, display)
-            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
-                                endpoint_name=settings.names.get("endpoint", "--endpoint"))
+            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR, naming=settings.naming)
             pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
                             retry=retry)
             picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
@@ -103,9 +103,9 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                     announce({"run-id": run_id, "started": "false"})
                 return run_id
 
-            refs = distinct(picker.pick(choice, names=settings.names, picked=told))
+            refs = distinct(picker.pick(choice, naming=settings.naming, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
-                          fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),
+                          naming=settings.naming,
                           successor=successor if choice.follow_superseded else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display)))

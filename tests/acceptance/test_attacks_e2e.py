@@ -6,12 +6,18 @@ its fix.
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from gate.errors import ExitCode
-from tests.acceptance.conftest import TOKEN, requests_seen, run_gate, wait_args
+from tests.acceptance.conftest import REPO, TOKEN, requests_seen, run_gate, wait_args
 from tests.acceptance.test_network_e2e import assert_readable, network_env
 from tests.netutil import ConnectProxy
 
@@ -134,3 +140,107 @@ def test_l5_the_endpoint_error_never_repeats_the_credentials_it_refuses() -> Non
     assert done.returncode == ExitCode.USAGE, done.stderr
     assert "'https://***@host.example' is invalid: must not carry credentials" in done.stderr
     assert "S3cretPass" not in done.stderr + done.stdout and "someone" not in done.stderr + done.stdout
+
+
+LONE = "lone \ud800 and \udfff, a NUL \x00 and a pair \U0001f680"  # JSON's \\ud800: no UTF-8 encodes it
+
+
+def test_l2_a_lone_surrogate_in_a_reason_never_overturns_a_passing_verdict(start_emulator, tmp_path: Path) -> None:
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    emulator.add_fault({"kind": "schema-violation", "patch": {"statusReasons": [{"message": LONE}]},
+                        "count": "always"})
+    files = {flag: tmp_path / name for flag, name in (("--output-file", "result.json"), ("--dotenv", "gate.env"),
+                                                      ("--junit-xml", "junit.xml"))}
+    done = run_gate(*wait_args(emulator, run.id, "--json", *[p for f, path in files.items() for p in (f, str(path))]),
+                    env=network_env())
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert json.loads(done.stdout)["status-reasons"] == [{"message": LONE}]  # JSON escapes mean the same value
+    assert json.loads(files["--output-file"].read_text(encoding="utf-8"))["status-reasons"] == [{"message": LONE}]
+    for path in files.values():
+        path.read_text(encoding="utf-8")  # UTF-8 throughout (strict)
+    assert "\\ud800" in files["--dotenv"].read_text(encoding="utf-8")
+
+    got = run_gate("get", "--space", "ExampleCorp", "--project", "MyDemoProject", "--run-id", run.id,
+                   "--endpoint", emulator.base_url, env=network_env())
+    assert got.returncode == 0 and json.loads(got.stdout)["statusReasons"] == [{"message": LONE}], got.stderr
+
+    action_output, action_summary = tmp_path / "action_output", tmp_path / "action_summary"
+    action_output.touch()
+    action_summary.touch()
+    inputs = {"INPUT_SPACE": "ExampleCorp", "INPUT_PROJECT": "MyDemoProject", "INPUT_RUN-ID": run.id,
+              "INPUT_ENDPOINT": emulator.base_url, "INPUT_INTERVAL": "0.1", "GITHUB_OUTPUT": str(action_output),
+              "GITHUB_STEP_SUMMARY": str(action_summary), "GITHUB_ACTIONS": "true"}
+    action = subprocess.run([sys.executable, str(REPO / "entrypoint.py")], env={**network_env(), **inputs},
+                            capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
+    assert action.returncode == 0, action.stdout + action.stderr
+    written = action_output.read_text(encoding="utf-8")
+    assert "\nsuccess\n" in written and "\\ud800" in written
+    assert "\\ud800" in action_summary.read_text(encoding="utf-8")
+
+
+def kind(path: Path) -> str:
+    mode = path.lstat().st_mode
+    return next(name for name, test in (("link", stat.S_ISLNK), ("fifo", stat.S_ISFIFO), ("char", stat.S_ISCHR),
+                                        ("file", stat.S_ISREG)) if test(mode))
+
+
+@pytest.fixture
+def null_node(tmp_path: Path) -> Path:
+    """A node of /dev/null's own device (char 1 3), made here: the test never touches the real one."""
+    if os.geteuid() != 0:
+        pytest.skip("mknod needs root")
+    node = tmp_path / "null"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    return node
+
+
+def test_m4_a_device_node_is_written_in_place_never_replaced(start_emulator, null_node: Path, tmp_path: Path) -> None:
+    """As root (the image), `--junit-xml /dev/null` left /dev/null a regular 985-byte world-readable file."""
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    done = run_gate(*wait_args(emulator, run.id, "--junit-xml", str(null_node), "--output-file", str(null_node),
+                               "--dotenv", str(null_node)), env=network_env())
+    assert done.returncode == 0, done.stderr
+    assert kind(null_node) == "char" and null_node.stat().st_rdev == os.makedev(1, 3)
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]  # no temporary file left beside it
+
+
+def test_m4_a_fifo_is_written_in_place_and_one_with_no_reader_is_not_written(start_emulator, tmp_path: Path) -> None:
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    fifo = tmp_path / "result.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as reader:  # blocks until the gate opens it for writing
+            received.append(reader.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    done = run_gate(*wait_args(emulator, run.id, "--output-file", str(fifo)), env=network_env())
+    reader.join(10)
+    assert done.returncode == 0, done.stderr
+    assert kind(fifo) == "fifo" and json.loads(received[0])["result"] == "success"
+
+    done = run_gate(*wait_args(emulator, run.id, "--junit-xml", str(fifo)), env=network_env())  # nobody reads
+    assert done.returncode == ExitCode.NOT_WRITTEN, done.stderr
+    assert f"could not write {fifo}: it is a FIFO that nothing reads" in done.stderr
+    assert kind(fifo) == "fifo"
+
+
+def test_m4_a_symbolic_link_is_refused_neither_followed_nor_replaced(start_emulator, tmp_path: Path) -> None:
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me\n")
+    link = tmp_path / "result.json"
+    link.symlink_to(target)
+    for flag in ("--output-file", "--junit-xml", "--dotenv"):
+        done = run_gate(*wait_args(emulator, run.id, flag, str(link)), env=network_env())
+        assert done.returncode == ExitCode.USAGE, done.stderr
+        assert f"{flag}: '{link}' is invalid: it is a symbolic link" in done.stderr
+        assert kind(link) == "link" and target.read_text() == "keep me\n"
+    assert requests_seen(emulator) == []  # refused before anything was sent
