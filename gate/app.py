@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from gate.api.client import CodeCatalystClient
 from gate.api.operations import Api
 from gate.config.given import Given, given_values
-from gate.config.inputs import CLI_NAMES, RawInputs, output_targets, parse_settings
+from gate.config.inputs import RawInputs, output_targets, parse_settings
 from gate.config.settings import Command, OutputTargets, Settings
 from gate.errors import ExitCode, GateError
 from gate.report.describe import PREFIX
@@ -60,11 +60,10 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
 
 def outputs_despite(raw: RawInputs) -> OutputTargets:
     """Where the result goes, even when the other inputs are refused (with the default prefix if its own is)."""
-    names = {**CLI_NAMES, **raw.names}
     try:
-        return output_targets(raw, names.__getitem__)
+        return output_targets(raw)
     except GateError:
-        return raw.outputs
+        return dataclasses.replace(raw.outputs, naming=raw.naming)
 
 
 def refuse(error: GateError, outputs: OutputTargets, *, secret: str | None = None, stdout: TextIO | None = None,

@@ -1,5 +1,6 @@
-"""The HTTP boundary: the four operations the gate calls (GetWorkflowRun, ListWorkflowRuns, ListWorkflows,
-StartWorkflowRun) over one requests.Session, each answer parsed but not yet checked (gate.api.operations checks it).
+"""The HTTP boundary: the five operations the gate calls (GetWorkflowRun, ListWorkflowRuns, ListWorkflows,
+GetWorkflow, StartWorkflowRun) over one requests.Session, each answer parsed but not yet checked (gate.api.operations
+checks it).
 
 Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; the network's, in gate.api.transport.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -17,6 +18,7 @@ from gate import __version__
 from gate.api import transport
 from gate.api.schema import parse_document
 from gate.api.transport import Answer
+from gate.defaults import DEFAULT_ENDPOINT
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
@@ -49,6 +51,25 @@ def error_message(document: Any, fallback: str) -> str:
     return fallback
 
 
+def foreign(answer: Answer, document: Any) -> bool:
+    """True when the answer is not one CodeCatalyst (or the emulator) gives: no JSON object, no JSON content type
+    and no error type header (an HTML page, plain text). Gateways' 5xx pages and throttling are not told apart:
+    those are transient whoever sends them."""
+    if isinstance(document, dict) or answer.headers.get("x-amzn-errortype"):
+        return False
+    return "json" not in answer.headers.get("content-type", "").lower()
+
+
+def not_codecatalyst(answer: Answer, *, method: str, url: str) -> InvalidResponse:
+    """One line: what answered where, and what to do. No server text: only its status and whether it was HTML."""
+    parts = urlsplit(url)
+    body = "an HTML page" if "html" in answer.headers.get("content-type", "").lower() else "a body that is not JSON"
+    return InvalidResponse(
+        f"what answers at {parts.scheme}://{parts.netloc} is not CodeCatalyst (nor the emulator): {method} "
+        f"{parts.path} got HTTP {answer.status} with {body}; check the endpoint ({DEFAULT_ENDPOINT} for "
+        "CodeCatalyst, the URL `codecatalyst-gate emulator` prints first for the emulator) and any proxy")
+
+
 def classify_error(answer: Answer, *, mask: Mask) -> GateError:
     """What a non-2xx answer means for the gate (pure). The server's message is masked (`mask`: the token, however
     echoed), then cut to MAX_MESSAGE characters: cut first, a token across the cut would be left unmasked in part."""
@@ -68,10 +89,21 @@ def classify_error(answer: Answer, *, mask: Mask) -> GateError:
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
 
 
-def parse_success(answer: Answer, *, what: str, mask: Mask) -> Any:
+def parse_success(answer: Answer, *, what: str, mask: Mask, method: str = "GET", url: str = "") -> Any:
+    """The parsed body of a 2xx answer; else the error it means. Something other than CodeCatalyst answering (a
+    web server on the emulator's port, a proxy's page) is told as such, except where a retry may help (429, 5xx)."""
+    try:
+        document = parse_document(answer.body, source=what)
+    except InvalidResponse as e:
+        if (200 <= answer.status < 300 or 400 <= answer.status < 500) and answer.status != 429 \
+                and foreign(answer, None):
+            raise not_codecatalyst(answer, method=method, url=url) from None
+        if 200 <= answer.status < 300:
+            raise e from None
+        document = None
     if not 200 <= answer.status < 300:
         raise classify_error(answer, mask=mask)
-    return parse_document(answer.body, source=what)
+    return document
 
 
 class CodeCatalystClient:
@@ -124,7 +156,7 @@ class CodeCatalystClient:
         self.calls[what.split(" ", 1)[0]] += 1  # `what` starts with the operation's name
         answer = self._transport.send(method, url, limit=self._limit, connect_timeout=self._connect,
                                       remaining=remaining, **kwargs)
-        return parse_success(answer, what=what, mask=self._mask)
+        return parse_success(answer, what=what, mask=self._mask, method=method, url=url)
 
     def get_workflow_run(
         self, *, space: str, project: str, run_id: str, remaining: float | None = None
@@ -152,6 +184,11 @@ class CodeCatalystClient:
         params = {"maxResults": str(max_results)} | ({"nextToken": next_token} if next_token else {})
         url = self._url("spaces", space, "projects", project, "workflows", query=params)
         return self._call("POST", url, what="ListWorkflows response", remaining=remaining, json={})
+
+    def get_workflow(self, *, space: str, project: str, workflow_id: str, remaining: float | None = None) -> Any:
+        """The parsed (not yet schema-checked) GetWorkflow body: the workflow's name, among others."""
+        url = self._url("spaces", space, "projects", project, "workflows", workflow_id)
+        return self._call("GET", url, what="GetWorkflow response", remaining=remaining)
 
     def start_workflow_run(
         self, *, space: str, project: str, workflow_id: str, client_token: str, remaining: float | None = None

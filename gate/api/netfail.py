@@ -106,7 +106,7 @@ def _tls(chain: list[BaseException], where: Where) -> NetworkFailure | None:
         detail = _detail(verify.verify_message or verify.reason or "not verified")
         if verify.verify_code in _NAME_MISMATCH or "mismatch" in detail.lower():
             return NetworkFailure(f"TLS certificate does not match the name {where.host}: {detail} "
-                                  "(check --endpoint)", retryable=False, reached=False)
+                                  "(check the endpoint)", retryable=False, reached=False)
         return NetworkFailure(f"TLS certificate not trusted for {where.host}: {detail} ({CA_HINT})",
                               retryable=False, reached=False)
     failed = _first(chain, ssl.SSLError)

@@ -12,8 +12,10 @@ Adding a setting is one row here, then:
     the key's name (`run-id` -> `run_id`), and action.yml must declare it as `action_inputs()` says (the test
     prints the block to paste);
   - RawInputs needs a field of that name, and gate.config.inputs the rule that reads it.
-A name never travels as text: errors and notes carry the key, and `Naming` (made by each door, knowing where each
-value came from) words it at the edge: `--project`, `CODECATALYST_PROJECT`, or input 'project'.
+No door's name travels as a preformatted string: each door makes one `Naming`, knowing where each value came from
+(its flag, its variable, its input), and that travels instead (RawInputs, Settings, OutputTargets, the picker, the
+loop's rules, the retry policy), wording a key where a message is formed: `--project`, `CODECATALYST_PROJECT`, or
+input 'project'. An InputError carries the key and the source besides the words; a NotWritten, the key.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from enum import Enum
 from typing import Literal
 
 from gate.defaults import CI_SINCE_GRACE, DEFAULT_ENDPOINT, DEFAULT_OUTPUT_PREFIX, FIPS_ENDPOINT
+from gate.errors import InputError
 from gate.statuses import TERMINAL_STATUSES
 
 Kind = Literal["text", "list", "flag", "path", "file", "number"]
@@ -236,6 +239,15 @@ class Naming:
 
     def __call__(self, key: str) -> str:
         return words(key, self.source(key))
+
+    def keyed(self, error: InputError) -> InputError:
+        """The error with the key of the field it names and where that field's value came from (None: not given),
+        when the rule that raised it knew only the field's words."""
+        if error.key is None:
+            error.key = next((key for key in BY_KEY if self(key) == error.field), None)
+        if error.key is not None and error.source is None and error.key in self.given:
+            error.source = self.given[error.key].value
+        return error
 
 
 CLI = Naming("cli")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gate.config import validation
-from gate.config.inputs import CLI_NAMES, RawInputs, entries, workflow_ref
+from gate.config.inputs import RawInputs, entries, workflow_ref
 from gate.errors import GateError, InputError, InputErrors
 
 
@@ -32,22 +32,22 @@ def refused_fields(error: GateError) -> set[str]:
 
 def given_values(raw: RawInputs, error: GateError) -> Given:
     """Each value of `raw` that was given and good, unless `error` names its field."""
-    names = {**CLI_NAMES, **raw.names}
+    names = raw.naming
     refused = refused_fields(error)
 
     def good(key: str, value: str | None, rule: Callable[..., str]) -> str:
         text = (value or "").strip()
-        if not text or names[key] in refused:
+        if not text or names(key) in refused:
             return ""
         try:
-            return rule(text, field=names[key])
+            return rule(text, field=names(key))
         except InputError:
             return ""
 
     run_ids, workflows = entries(raw.run_id), entries(raw.workflow)
     run_id = good("run-id", run_ids[0], validation.validate_run_id) if len(run_ids) == 1 and not workflows else ""
     workflow = None
-    if len(workflows) == 1 and not run_ids and names["workflow"] not in refused:
+    if len(workflows) == 1 and not run_ids and names("workflow") not in refused:
         name = workflow_ref(workflows[0], branch=None, repository=None).workflow
         workflow = None if validation.is_uuid(name) else name  # an ID is no name
     return Given(space=good("space", raw.space, validation.validate_space),

@@ -72,7 +72,7 @@ def raw_inputs(env: Mapping[str, str]) -> RawInputs:
         display_stream="stdout" if in_actions else "stderr",
         fenced=in_actions,
         token_hint=TOKEN_HINT,
-        names={key: naming(key) for key in fields.BY_KEY},
+        naming=naming,
     )
 
 

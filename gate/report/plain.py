@@ -72,7 +72,7 @@ class PlainDisplay:
         did not pass came to, its reasons and its URL are shown even when quiet."""
         self._done = True
         summary = summarize(result, mask=self._free)
-        waited = format_elapsed(self._seen.elapsed(self._clock.now()))
+        waited = format_elapsed(self._seen.elapsed(self._clock.now()) if summary.waited is None else summary.waited)
         if not summary.several:
             run = summary.decisive
             status = "" if run.sentence and run.names_status else f"status {run.status or 'unknown'}, "
@@ -92,10 +92,11 @@ class PlainDisplay:
     def _run_lines(self, run: RunSummary, *, indent: str, said: bool) -> None:
         """A run's lines after the one that names it (`said`: that line gave its status)."""
         failed = not run.passed
+        error = "error: " if run.kind == "error" else ""  # told as every error is (gate.report.sink)
         if run.sentence and not (said and run.restates_status):
-            self._line(indent + run.sentence, always=True)
+            self._line(indent + error + run.sentence, always=True)
         for line in run.details:
-            self._line(indent + line, always=True)
+            self._line(indent + error + line, always=True)
         for reason in run.reasons:
             self._line(f"{indent}reason: {reason}", always=failed)
         if run.more_line:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from gate.config import fields
 from gate.config.settings import OutputTargets
 from gate.errors import GateError, NotWritten
 from gate.report.describe import PREFIX
@@ -40,12 +41,15 @@ class Sink:
         self.not_written: list[NotWritten] = []
 
     def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> bool:
-        """Writes; False (and remembered) when the file could not be written."""
+        """Writes; False (and remembered) when the file could not be written. `what` is the field that named the
+        file (`junit-xml`), worded as the door that received it does, or the file's own name (`$GITHUB_OUTPUT`)."""
+        key = what if what in fields.BY_KEY else None
+        said = self.targets.naming(what) if key else what
         try:
             write(path, text)
         except OSError as e:
-            if not any(p.what == what and p.path == str(path) for p in self.not_written):  # told once per file
-                self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
+            if not any(p.what == said and p.path == str(path) for p in self.not_written):  # told once per file
+                self.not_written.append(NotWritten(said, str(path), e.strerror or type(e).__name__, key=key))
             return False
         return True
 
@@ -95,10 +99,11 @@ class Sink:
         from gate.report.formats import dotenv
 
         text, emptied = dotenv.dotenv_text(result, prefix=self.targets.prefix)
-        self._write("--dotenv", path, write_atomic, text)
+        self._write("dotenv", path, write_atomic, text)
         if emptied:
-            self._print(self._err, f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file "
-                                   f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file "
+            name = self.targets.naming
+            self._print(self._err, f"{PREFIX} {name('dotenv')}: left {' and '.join(emptied)} empty to keep the file "
+                                   f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); {name('output-file')} "
                                    "keeps them whole\n")
 
     def _github(self, result: Result) -> None:
@@ -127,7 +132,7 @@ class Sink:
         result = redacted(result, self._redactor)
         targets = self.targets
         if targets.output_file is not None:
-            self._write("--output-file", targets.output_file, write_atomic, result.to_json() + "\n")
+            self._write("output-file", targets.output_file, write_atomic, result.to_json() + "\n")
         if targets.dotenv_file is not None:
             self._dotenv(targets.dotenv_file, result)
         if targets.github_output is not None or targets.github_summary is not None or targets.github_commands:
@@ -135,7 +140,7 @@ class Sink:
         if targets.junit_xml is not None:
             from gate.report.formats import junit
 
-            self._write("--junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
+            self._write("junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
         if targets.azure:
             from gate.report.formats import azure
 

@@ -27,6 +27,7 @@ from gate.result import Result
 from gate.runref import RunRef
 from gate.verdict import combined
 from gate.wait.loop import Rules, wait_for_runs
+from gate.wait.names import WorkflowNames
 from gate.wait.policies import WorkflowPolicies
 from gate.wait.signals import cancel_on_signals
 
@@ -68,7 +69,20 @@ def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], disp
                                     workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
         return history
 
-    return WorkflowPolicies(interval=settings.polling.interval, load=load)
+    listed = {str(ref.workflow["id"]): ref.listed for ref in refs if ref.workflow and ref.listed is not None}
+    return WorkflowPolicies(interval=settings.polling.interval, load=load, listed=listed)
+
+
+def workflow_names(settings: Settings, api: Api, pacing: Pacing, env: Mapping[str, str]) -> WorkflowNames:
+    """The names of the workflows of runs gated by ID, each read once with GetWorkflow under the gate's deadline and
+    retry rules; its transient failures are a streak of their own, so a lookup that gives up never shortens the
+    runs' own retries (a name never decides the gate)."""
+    own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=pacing.retry, progress=pacing.progress,
+                 began=pacing.began, utc_now=pacing.utc_now)
+    own.streak.reached = True  # looked up after the run's first answer: the endpoint has answered
+    picker = Picker(api=api, pacing=own, policy=look_policy(settings), env=env)
+    return WorkflowNames(lambda workflow_id: picker.call(
+        "GetWorkflow", lambda left: api.get_workflow(workflow_id, remaining=left)), progress=pacing.progress)
 
 
 def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
@@ -76,6 +90,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
     """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
     Signals end it with `result = cancelled`; the result is always returned, never raised."""
     project, polling, choice = settings.project, settings.polling, settings.run
+    began = clock.now()
     single = choice.count == 1
     known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
     refs = [RunRef(run_id) for run_id in choice.run_ids]
@@ -91,8 +106,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                 display.note(f"token from {project.token_source}")
             display.tick(clock.now())
             ticking = DisplayClock(clock, display)
-            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
-                                endpoint_name=settings.names.get("endpoint", "--endpoint"))
+            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR, naming=settings.naming)
             pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
                             retry=retry)
             picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
@@ -103,14 +117,16 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                     announce({"run-id": run_id, "started": "false"})
                 return run_id
 
-            refs = distinct(picker.pick(choice, names=settings.names, picked=told))
+            refs = distinct(picker.pick(choice, naming=settings.naming, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
-                          fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),
-                          successor=successor if choice.follow_superseded else None)
+                          naming=settings.naming,
+                          successor=successor if choice.follow_superseded else None,
+                          names=workflow_names(settings, api, pacing, env) if choice.run_ids else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display)))
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
+    result = dataclasses.replace(result, waited=clock.now() - began)
     display.finished(result)
     return result
 

@@ -124,7 +124,7 @@ def test_workflow_names_in_the_variable_are_split_on_commas_only(start_emulator)
     emulator = start_emulator(step=1)
     env = clean_env(CODECATALYST_TOKEN=TOKEN, CODECATALYST_WORKFLOW="No Such Workflow,BrokenWorkflow")
     done = run_gate(*group_args(emulator, "--start"), env=env)
-    assert done.returncode == 2 and "--workflow: 'No Such Workflow' is invalid" in done.stderr
+    assert done.returncode == 2 and "CODECATALYST_WORKFLOW: 'No Such Workflow' is invalid" in done.stderr
 
 
 def test_several_workflows_started_by_name_get_one_verdict(start_emulator) -> None:

@@ -127,3 +127,57 @@ def test_each_door_names_a_field_as_its_value_was_given(naming: Naming, key: str
 
 def test_an_action_never_names_a_flag() -> None:
     assert [key for key in fields.BY_KEY if fields.ACTION(key).startswith("-")] == []
+
+
+def test_an_error_carries_the_fields_key_and_where_its_value_came_from() -> None:
+    from gate.config.inputs import parse_settings
+    from gate.errors import InputError, InputErrors
+
+    env = {"CODECATALYST_SPACE": "ExampleCorp", "CODECATALYST_PROJECT": "a/b", "INPUT_RUN-ID": "nope",
+           "INPUT_TOKEN": "t0ken-value"}
+    with pytest.raises(InputErrors) as caught:
+        parse_settings(action.raw_inputs(env), command="wait")
+    found = {(e.key, e.source, e.field) for e in caught.value.errors}
+    assert found == {("project", "env", "CODECATALYST_PROJECT"), ("run-id", "input", "input 'run-id'")}
+    with pytest.raises(InputError) as one:
+        parse_settings(action.raw_inputs({**env, "CODECATALYST_PROJECT": "",
+                                          "INPUT_RUN-ID": "a1b2c3d4-5678-90ab-cdef-111111111111"}), command="wait")
+    assert (one.value.key, one.value.source, one.value.field) == ("project", None, "input 'project'")
+
+
+def test_the_cli_names_a_value_from_a_variable_by_the_variable() -> None:
+    args = ["wait", "--space", "ExampleCorp", "--run-id", "a1b2c3d4-5678-90ab-cdef-111111111111"]
+    shown = CliRunner().invoke(cli.main, args, env={"CODECATALYST_PROJECT": "a/b", "CODECATALYST_TOKEN": "t0ken"})
+    assert shown.exit_code == 2 and "CODECATALYST_PROJECT: 'a/b' is invalid" in shown.output, shown.output
+    shown = CliRunner().invoke(cli.main, [*args, "--project", "a/b"], env={"CODECATALYST_TOKEN": "t0ken"})
+    assert "--project: 'a/b' is invalid" in shown.output, shown.output
+
+
+@pytest.mark.parametrize(("naming", "said"), [(fields.CLI, "--junit-xml"), (fields.ACTION, "input 'junit-xml'"),
+                                              (Naming("action", {"junit-xml": Source.ENV}), "CODECATALYST_JUNIT_XML")])
+def test_a_file_that_cannot_be_written_is_named_as_the_door_names_it(tmp_path: Path, naming: Naming,
+                                                                      said: str) -> None:
+    import io
+
+    from gate.config.settings import OutputTargets
+    from gate.report.redact import Redactor
+    from gate.report.sink import Sink
+    from gate.result import Result
+
+    sink = Sink(OutputTargets(junit_xml=tmp_path, naming=naming), redactor=Redactor(None), stdout=io.StringIO(),
+                stderr=io.StringIO())
+    sink.result(Result(kind="success", exit_code=0, space="s", project="p", run_id="r"))
+    assert [(p.what, p.key) for p in sink.not_written] == [(said, "junit-xml")]
+    assert str(sink.not_written[0]).startswith(f"{said}: could not write {tmp_path}: ")
+
+
+def test_the_container_door_names_a_value_passed_with_docker_run_e_by_its_variable() -> None:
+    from gate.doors import container
+
+    args = ["wait", "--space", "ExampleCorp", "--run-id", "a1b2c3d4-5678-90ab-cdef-111111111111"]
+    shown = CliRunner().invoke(cli.main, args, obj=container.DOCKER_RUN,
+                               env={"CODECATALYST_PROJECT": "a/b", "CODECATALYST_TOKEN": "t0ken",
+                                    "CODECATALYST_ENDPOINT": "ftp://x"})
+    assert shown.exit_code == 2, shown.output
+    assert "CODECATALYST_PROJECT: 'a/b' is invalid" in shown.output, shown.output
+    assert "CODECATALYST_ENDPOINT: 'ftp://x' is invalid" in shown.output, shown.output
