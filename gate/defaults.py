@@ -18,6 +18,9 @@ BACKOFF_CAP = 60.0
 # Until the endpoint has answered once, refused connections, DNS and TLS failures are likelier a wrong --endpoint
 # than an outage: they get this many retries (about 7 s of backoff at most), then the gate stops with a hint.
 FIRST_CONTACT_RETRIES = 3
+# Throttling (HTTP 429) is an answer, not an outage: it is retried until the deadline, never counted toward
+# MAX_RETRIES. A Retry-After is honoured up to the deadline, and never beyond this without one.
+MAX_RETRY_AFTER = 600.0
 
 # One request: connect, headers and the whole body within this, and never past the deadline (plus the grace).
 REQUEST_TIMEOUT = 30.0

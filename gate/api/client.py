@@ -7,6 +7,8 @@ Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -47,8 +49,26 @@ def error_message(document: Any, fallback: str) -> str:
     return fallback
 
 
-def classify_error(answer: Answer) -> GateError:
-    """What a non-2xx answer means for the gate (pure)."""
+def retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a Retry-After header asks for (RFC 9110: delay-seconds or an HTTP date), or None when there is none
+    or it cannot be read (malformed, negative, not finite): then the gate's own backoff decides. A date in the past
+    is 0. How long is too long is the retry step's business (gate.pace.retry caps it)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return float(int(text[:12]))  # 12 digits: thousands of years, read without a huge int
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT; an unzoned one (-0000) is read as such
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())
+
+
+def classify_error(answer: Answer, *, now: datetime | None = None) -> GateError:
+    """What a non-2xx answer means for the gate (pure, given `now`: when a Retry-After date is read)."""
     try:
         document = parse_document(answer.body)
     except InvalidResponse:
@@ -59,7 +79,9 @@ def classify_error(answer: Answer) -> GateError:
     message = message[:_MAX_MESSAGE]
     throttled = answer.status == 429 or kind == "ThrottlingException"
     if throttled or answer.status >= 500:
-        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled)
+        wait = retry_after(answer.headers.get("retry-after"), now=now or datetime.now(UTC))
+        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled,
+                              retry_after=wait)
     if 400 <= answer.status < 500:  # the model's 400, 401, 402, 403, 404, 409, and any other refusal
         return ApiRefused(status=answer.status, error_type=kind, message=message)
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")

@@ -56,12 +56,17 @@ def look_policy(settings: Settings) -> PollPolicy:
     return Adaptive() if interval is None else FixedInterval(interval)
 
 
-def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display) -> WorkflowPolicies:
-    """Each workflow's poll policy for this gate; its history, learned once, is told to the user by name."""
+def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display,
+                      pacing: Pacing | None = None) -> WorkflowPolicies:
+    """Each workflow's poll policy for this gate; its history, learned once (at the gate's own rate), is told to the
+    user by name."""
     names = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
     several = len(refs) > 1  # refs are distinct (gate.wait.watch.distinct)
 
     def load(workflow_id: str, remaining: float | None) -> History:
+        if pacing is not None:
+            pacing.before_call()
+            remaining = pacing.deadline.remaining()
         history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)
         if settings.polling.interval is None:  # with --interval it only gives the usual duration
             display.history_learned(durations=history.durations, note=history.note,
@@ -108,7 +113,9 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                           fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),
                           successor=successor if choice.follow_superseded else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
-                                            policies=workflow_policies(settings, api, refs, display)))
+                                            policies=workflow_policies(settings, api, refs, display, pacing)))
+            if note := pacing.throttling_note():  # throttling is an answer: said, never an outage
+                display.note(f"{note.removeprefix('; ')}, and slowed down to share its rate limit")
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
     display.finished(result)
