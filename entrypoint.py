@@ -14,6 +14,9 @@ def at_a_terminal() -> bool:
 
 def main(argv: list[str]) -> int:
     from gate.doors.container import DOCKER_RUN, runs_the_action
+    from gate.textsafe import escape_what_streams_cannot_encode
+
+    escape_what_streams_cannot_encode()  # the usage below too: no stream encoding makes a write raise
 
     if argv:
         from gate.doors.cli import main as cli

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from gate.api.client import CodeCatalystClient
 from gate.api.operations import Api
-from gate.config.inputs import CLI_NAMES, RawInputs, output_targets, parse_settings
+from gate.config.given import Given, given_values
+from gate.config.inputs import RawInputs, output_targets, parse_settings
 from gate.config.settings import Command, OutputTargets, Settings
 from gate.errors import ExitCode, GateError
 from gate.report.describe import PREFIX
@@ -40,7 +41,7 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
             settings = parse_settings(raw, command=command)
         except GateError as e:
             return refuse(e, outputs_despite(raw), secret=raw.token, stdout=out, stderr=err,
-                          write_result=command == "wait")
+                          write_result=command == "wait", given=given_values(raw, e))
         secret = settings.project.token
         return run(settings, env=env, stdout=out, stderr=err, clock=clock)
     except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
@@ -51,39 +52,43 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
         err.flush()
         if command == "wait":  # best effort: the outputs say it too, unless writing them is what failed
             with contextlib.suppress(Exception):  # the traceback above is the report that matters
-                report_error(GateError("internal error in codecatalyst-gate (a bug: see the log)"),
-                             outputs_despite(raw), redactor=Redactor(secret), stdout=out, stderr=err)
+                bug = GateError("internal error in codecatalyst-gate (a bug: see the log)")
+                report_error(bug, outputs_despite(raw), redactor=Redactor(secret), stdout=out, stderr=err,
+                             given=given_values(raw, bug))
         return int(ExitCode.INTERNAL)
 
 
 def outputs_despite(raw: RawInputs) -> OutputTargets:
     """Where the result goes, even when the other inputs are refused (with the default prefix if its own is)."""
-    names = {**CLI_NAMES, **raw.names}
     try:
-        return output_targets(raw, names.__getitem__)
+        return output_targets(raw)
     except GateError:
-        return raw.outputs
+        return dataclasses.replace(raw.outputs, naming=raw.naming)
 
 
 def refuse(error: GateError, outputs: OutputTargets, *, secret: str | None = None, stdout: TextIO | None = None,
-           stderr: TextIO | None = None, write_result: bool = False) -> int:
+           stderr: TextIO | None = None, write_result: bool = False, given: Given | None = None) -> int:
     """An error before anything was sent (bad input, a file that is no GetWorkflowRun answer), told where the
-    outputs say errors go, and with `write_result` also as the result (`error`, with its exit code) in every output
-    asked for, so that a later job or step reads why; returns its exit code."""
+    outputs say errors go, and with `write_result` also as the result (`error`, with its exit code, the good values
+    `given`, and no API call) in every output asked for, so that a later job or step reads why; returns its exit
+    code."""
     redactor = Redactor(secret)
     Sink(outputs, redactor=redactor, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr).error(
         error, title="CodeCatalyst gate: bad input")
     if write_result:
-        report_error(error, outputs, redactor=redactor, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr)
+        report_error(error, outputs, redactor=redactor, stdout=stdout or sys.stdout, stderr=stderr or sys.stderr,
+                     given=given or Given(), api_calls={})
     return int(error.exit_code)
 
 
 def report_error(error: GateError, outputs: OutputTargets, *, redactor: Redactor, stdout: TextIO,
-                 stderr: TextIO) -> None:
-    """The result of a gate that an error ended before it knew any run, written where the outputs go; the error
-    itself was told already (so no second annotation)."""
+                 stderr: TextIO, given: Given | None = None, api_calls: dict[str, int] | None = None) -> None:
+    """The result of a gate that an error ended before it knew any run, written where the outputs go, with what it
+    knew (`given`; the calls it made, when known); the error itself was told already (so no second annotation)."""
     sink = Sink(dataclasses.replace(outputs, github_commands=False), redactor=redactor, stdout=stdout, stderr=stderr)
-    result = Result(kind=error.kind, exit_code=error.exit_code, space="", project="", run_id="", message=str(error))
+    known = given or Given()
+    result = Result(kind=error.kind, exit_code=error.exit_code, space=known.space, project=known.project,
+                    run_id=known.run_id, workflow_name=known.workflow_name, message=str(error), api_calls=api_calls)
     sink.result(result)
     verdict(result, sink)  # tells each output that could not be written; the exit code stays the error's
 
@@ -97,7 +102,8 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
     sink = Sink(settings.outputs, redactor=redactor, stdout=out, stderr=err)
     if redactor.too_short:
         sink.warning(short_token_warning(project.token_source), title="CodeCatalyst gate: short token")
-    with CodeCatalystClient(endpoint=project.endpoint, token=project.token) as client:
+    with CodeCatalystClient(endpoint=project.endpoint, token=project.token, env=env,
+                            mask=redactor.text) as client:
         api = Api(client, space=project.space, project=project.project)
         if settings.command == "get":
             assert settings.run.run_id is not None  # inputs.run_choice: `get` takes a run ID only
@@ -114,6 +120,7 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
         with deferred_signals():  # between the wait's end and the written result, no signal can cut in
             with fenced(stream, enabled=settings.display.fenced, title=log_title(settings)):
                 result = watch(settings, api=api, display=display, clock=clock, env=env, announce=sink.outputs)
+            result = dataclasses.replace(result, api_calls=dict(client.calls))
             sink.result(result)
     return verdict(result, sink)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 DEFAULT_ENDPOINT = "https://codecatalyst.global.api.aws"
 FIPS_ENDPOINT = "https://codecatalyst-fips.global.api.aws"
+DEFAULT_OUTPUT_PREFIX = "CODECATALYST_GATE_"  # of the dotenv's and Azure's output variables (gate.config.variables)
 
 DEFAULT_TIMEOUT = 3600.0  # seconds the whole gate may take; 0 means no deadline
 MIN_INTERVAL = 0.1  # the shortest fixed --interval; without one, the adaptive policy decides

@@ -8,7 +8,9 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Literal
 
-ResultKind = Literal["success", "failure", "timeout", "error", "cancelled"]
+# `skipped`: with --fail-fast, a run the gate stopped waiting on once another could no longer pass. Its exit code is
+# RUN_FAILED (the gate cannot pass without it), and it never decides a verdict (gate.verdict.worst_first).
+ResultKind = Literal["success", "failure", "timeout", "error", "cancelled", "skipped"]
 
 
 class ExitCode(IntEnum):
@@ -36,7 +38,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
                       "a throttled gate (429) keeps going until then",
     ExitCode.API_REFUSED: "the API refused the request (400, 401, 402, 403, 404, 409)",
     ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid answer (GetWorkflowRun, or "
-                               "the listing and start calls that pick the run)",
+                               "the listing and start calls that pick the run), or what answers at the endpoint is "
+                               "not CodeCatalyst",
     ExitCode.UNAVAILABLE: "the service could not be reached or stayed unavailable (5xx, network, TLS; never 429)",
     ExitCode.NOT_WRITTEN: "the verdict was reached but a result file could not be written",
     ExitCode.INTERNAL: "internal error in the gate (a bug: please report it with the traceback)",
@@ -92,12 +95,15 @@ class GateError(Exception):
 
 
 class InputError(GateError):
-    """An option or input failed validation before anything was sent."""
+    """An option or input failed validation before anything was sent. `field` is the field as the door that received
+    it names it (gate.config.fields.Naming); `key` and `source` say which field it is and where its value came from
+    (a flag, an environment variable, an Action input; None when it was not given)."""
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, field: str, value: object, rule: str) -> None:
-        self.field, self.value, self.rule = field, value, rule
+    def __init__(self, field: str, value: object, rule: str, *, key: str | None = None,
+                 source: str | None = None) -> None:
+        self.field, self.value, self.rule, self.key, self.source = field, value, rule, key, source
         if value in ("", None):  # nothing given: say what is missing, not that '' is invalid
             super().__init__(f"{field} {rule}" if rule.startswith("is ") else f"{field}: {rule}")
         else:
@@ -126,9 +132,9 @@ class ApiRefused(GateError):
 
     exit_code = ExitCode.API_REFUSED
 
-    def __init__(self, *, status: int, error_type: str, message: str) -> None:
-        self.status, self.error_type, self.message = status, error_type, message
-        super().__init__(f"HTTP {status} {error_type}: {message}")
+    def __init__(self, *, status: int, error_type: str, message: str, hint: str = "") -> None:
+        self.status, self.error_type, self.message, self.hint = status, error_type, message, hint
+        super().__init__(f"HTTP {status} {error_type}: {message}" + (f"; {hint}" if hint else ""))
 
 
 class InvalidResponse(GateError):
@@ -182,8 +188,8 @@ class NotWritten(GateError):
 
     exit_code = ExitCode.NOT_WRITTEN
 
-    def __init__(self, what: str, path: str, reason: str) -> None:
-        self.what, self.path, self.reason = what, path, reason
+    def __init__(self, what: str, path: str, reason: str, *, key: str | None = None) -> None:
+        self.what, self.path, self.reason, self.key = what, path, reason, key  # key: the field that named the file
         super().__init__(f"{what}: could not write {path}: {reason}")
 
 

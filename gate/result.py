@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ __all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Phase", "Result", "ResultKin
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
     "start-time", "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds",
-    "status-reasons", "run-url", "started", "followed", "stale", "polls", "response", "exit-code",
+    "status-reasons", "run-url", "started", "followed", "stale", "polls", "api-calls", "response", "exit-code",
 )
 
 CONSOLE_BASE = "https://codecatalyst.aws"
@@ -84,6 +84,13 @@ class Field:
     is_json: bool
 
 
+def calls_dict(calls: Mapping[str, int] | None) -> dict[str, int] | None:
+    """`{"total": 7, "ListWorkflows": 1, ...}`: the total, then each operation called, in the order first called."""
+    if calls is None:
+        return None
+    return {"total": sum(calls.values()), **{operation: count for operation, count in calls.items() if count}}
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -115,7 +122,12 @@ class Result:
     stale_if_ended_before: datetime | None = None
     runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
     usual: Usual | None = None  # the workflow's usual duration; None: no history known
+    usual_note: str = ""  # why there is no usual duration, when there is none (not one of the result keys)
+    waited: float | None = None  # seconds from the gate's start to its verdict, when known (not a result key)
     phases: tuple[Phase, ...] = ()  # the statuses seen, oldest first
+    # The requests the gate sent, by operation (gate.api.client counts them); None: not known (each run of several,
+    # whose calls are the gate's, and a gate a bug ended).
+    api_calls: Mapping[str, int] | None = None
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
@@ -146,11 +158,12 @@ class Result:
             "status-reasons": reasons if isinstance(reasons, list) else [],
             "run-url": run_console_url(
                 space=self.space, project=self.project, workflow_id=workflow_id, run_id=self.run_id
-            ) if self.run_id else None,
+            ) if self.run_id and self.space and self.project else None,
             "started": self.started,
             "followed": list(self.followed),
             "stale": self.stale,
             "polls": self.polls,
+            "api-calls": calls_dict(self.api_calls),
             "response": self.response,
             "exit-code": int(self.exit_code),
             **({"runs": [run.to_dict() for run in self.runs]} if self.runs else {}),

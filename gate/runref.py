@@ -14,6 +14,9 @@ class RunRef:
     started: bool = False  # this gate sent the StartWorkflowRun that gave the run
     # Taken as the newest run with no since known: the gate's start, before which an ended run is reported stale.
     stale_if_ended_before: datetime | None = None
+    # --latest: the durations of the workflow's other finished runs in the listing the run was picked from, newest
+    # first (a usual duration for a run already over, at no extra call); None when the run was not picked so.
+    listed: tuple[float, ...] | None = None
 
     @property
     def workflow_name(self) -> str | None:

@@ -1,9 +1,11 @@
-"""Untrusted text made safe to print: on one line, with no control characters."""
+"""Untrusted text made safe to print: on one line, with no control characters, in any stream encoding."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
+import sys
 from typing import Any
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0085\u2028\u2029]")
@@ -77,3 +79,38 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
     """`value` as inert JSON text (see inert_json); compact unless `indent` is given."""
     separators = None if indent is not None else (",", ":")
     return inert_json(json.dumps(value, indent=indent, separators=separators, ensure_ascii=False))
+
+
+ESCAPE_UNENCODABLE = "codecatalyst-gate-escape"
+
+
+def escape_unencodable(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: each character the stream's encoding lacks becomes its JSON `\\uXXXX` escape (a
+    surrogate pair beyond the BMP). In JSON text (whose syntax is ASCII, so such a character is inside a string) the
+    escape means the character itself; in a line of text it is a visible stand-in. Never raises."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start:error.end]
+    return "".join(json_escape(char) if not 0xD800 <= ord(char) <= 0xDFFF else f"\\u{ord(char):04x}"
+                   for char in text), error.end
+
+
+codecs.register_error(ESCAPE_UNENCODABLE, escape_unencodable)
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8 for a file, whatever it holds: a lone surrogate (JSON's `\\ud800` decodes to one, and no
+    UTF-8 encodes it) becomes its `\\uXXXX` escape, which in JSON text means that same character again."""
+    return text.encode("utf-8", ESCAPE_UNENCODABLE)
+
+
+def escape_what_streams_cannot_encode(*streams: Any) -> None:
+    """Each text stream (stdout and stderr when none are given) keeps its encoding but writes what that encoding
+    lacks as escapes instead of raising: a Windows pipe in cp1252, PYTHONIOENCODING=ascii or a C locale can never
+    turn a verdict into a traceback. Files are written as UTF-8 by their writers, whatever the locale."""
+    codecs.register_error(ESCAPE_UNENCODABLE, escape_unencodable)  # idempotent: the same name, the same handler
+    for stream in streams or (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) != ESCAPE_UNENCODABLE:
+            stream.flush()
+            reconfigure(errors=ESCAPE_UNENCODABLE)

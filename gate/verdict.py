@@ -30,9 +30,9 @@ def seriousness(result: Result) -> int:
 
 
 def worst_first(results: Sequence[Result]) -> list[Result]:
-    """The runs by how serious their outcome is, most serious first; ties keep their order, but a run the gate
-    stopped watching (--fail-fast) comes after the one that made it stop."""
-    return sorted(results, key=lambda result: (seriousness(result), result.kind == "cancelled"))
+    """The runs by how serious their outcome is, most serious first; ties keep their order, but a run --fail-fast
+    skipped comes after every run of its exit code: the run that made the gate stop (as serious or more) decides."""
+    return sorted(results, key=lambda result: (seriousness(result), result.kind == "skipped"))
 
 
 def combined(results: Sequence[Result]) -> Result:

@@ -51,11 +51,11 @@ class FakeClock:
 class RecordingProgress:
     events: list[tuple[str, Any]] = field(default_factory=list)
 
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+    def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
                        workflow: str | None = None) -> None:
         self.events.append(("status", status) if run_id is None else ("status", status, run_id))
 
-    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None:
+    def polled(self, *, elapsed: float, next_delay: float) -> None:
         self.events.append(("polled", next_delay))
 
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None:

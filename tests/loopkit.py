@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from gate.api.history import History
 from gate.clock import Deadline
 from gate.pace.pacing import Pacing
 from gate.pace.policy import PollPolicy
@@ -13,7 +14,6 @@ from gate.pace.retry import RetryPolicy
 from gate.result import Result, Usual
 from gate.runref import RunRef
 from gate.wait.loop import Rules, Successor, wait_for_runs
-from gate.wait.policies import usual_of
 from tests.conftest import PROJECT, SPACE, FakeClock, RecordingProgress
 
 
@@ -44,7 +44,11 @@ class SamePolicy:
         return self.policy
 
     def usual(self, workflow_id: str | None) -> Usual | None:
-        return usual_of(self.policy)
+        history = getattr(self.policy, "history", None)  # a LearnsHistory's, once it learned it
+        return Usual.of(history.durations) if isinstance(history, History) else None
+
+    def usual_note(self, workflow_id: str | None) -> str:
+        return ""
 
 
 def drive(run_ids: Sequence[str], reader: Reader, *, clock: FakeClock, retry: RetryPolicy, policy: Any,

@@ -35,11 +35,17 @@ class ConnectProxy:
     """An HTTP CONNECT proxy on 127.0.0.1:0 that tunnels to loopback only, and records what it was asked.
 
     `refuse` answers every CONNECT with that status line instead (e.g. "407 Proxy Authentication Required").
+    `hosts` maps names to loopback addresses (the proxy resolves them, as a real one does for the names it is
+    asked): an endpoint that is not loopback by name reaches an emulator on this machine through it.
+    It captures too: `heads` holds every request's whole head (request line and headers) as received, so a test sees
+    what a client gave away to it (a plain `GET http://...` is answered 403 and never forwarded).
     """
 
-    def __init__(self, *, refuse: str | None = None) -> None:
+    def __init__(self, *, refuse: str | None = None, hosts: dict[str, str] | None = None) -> None:
         self.refuse = refuse
+        self.hosts = hosts or {}
         self.requests: list[str] = []  # the request lines, e.g. "CONNECT 127.0.0.1:4431 HTTP/1.1"
+        self.heads: list[str] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -84,8 +90,10 @@ class ConnectProxy:
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             with self._lock:
                 self.requests.append(line)
+                self.heads.append(head.decode("latin-1"))
             method, target, _ = (line.split(" ") + ["", ""])[:3]
             host, _, port = target.rpartition(":")
+            host = self.hosts.get(host, host)
             if self.refuse or method != "CONNECT" or host not in ("127.0.0.1", "localhost", "[::1]"):
                 status = self.refuse or "403 Forbidden"
                 client.sendall(f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())

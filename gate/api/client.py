@@ -6,11 +6,12 @@ Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -18,10 +19,12 @@ from gate import __version__
 from gate.api import transport
 from gate.api.schema import parse_document
 from gate.api.transport import Answer
+from gate.defaults import DEFAULT_ENDPOINT
 from gate.errors import ApiRefused, GateError, InvalidResponse, TransientError
 
 USER_AGENT = f"codecatalyst-gate/{__version__}"
-_MAX_MESSAGE = 500
+MAX_MESSAGE = 500  # characters of a server's error message kept in the gate's error (after masking)
+Mask = Callable[[str], str]
 # What the AWS SDKs leave unescaped in a URI (botocore's percent_encode): RFC 3986's unreserved characters.
 UNRESERVED = "-_.~"
 
@@ -67,8 +70,30 @@ def retry_after(value: str | None, *, now: datetime) -> float | None:
     return max(0.0, (moment - now).total_seconds())
 
 
-def classify_error(answer: Answer, *, now: datetime | None = None) -> GateError:
-    """What a non-2xx answer means for the gate (pure, given `now`: when a Retry-After date is read)."""
+
+def foreign(answer: Answer, document: Any) -> bool:
+    """True when the answer is not one CodeCatalyst (or the emulator) gives: no JSON object, no JSON content type
+    and no error type header (an HTML page, plain text). Gateways' 5xx pages and throttling are not told apart:
+    those are transient whoever sends them."""
+    if isinstance(document, dict) or answer.headers.get("x-amzn-errortype"):
+        return False
+    return "json" not in answer.headers.get("content-type", "").lower()
+
+
+def not_codecatalyst(answer: Answer, *, method: str, url: str) -> InvalidResponse:
+    """One line: what answered where, and what to do. No server text: only its status and whether it was HTML."""
+    parts = urlsplit(url)
+    body = "an HTML page" if "html" in answer.headers.get("content-type", "").lower() else "a body that is not JSON"
+    return InvalidResponse(
+        f"what answers at {parts.scheme}://{parts.netloc} is not CodeCatalyst (nor the emulator): {method} "
+        f"{parts.path} got HTTP {answer.status} with {body}; check the endpoint ({DEFAULT_ENDPOINT} for "
+        "CodeCatalyst, the URL `codecatalyst-gate emulator` prints first for the emulator) and any proxy")
+
+
+def classify_error(answer: Answer, *, mask: Mask, now: datetime | None = None) -> GateError:
+    """What a non-2xx answer means for the gate (pure, given `now`: when a Retry-After date is read). The server's
+    message is masked (`mask`: the token, however echoed), then cut to MAX_MESSAGE characters: cut first, a token
+    across the cut would be left unmasked in part."""
     try:
         document = parse_document(answer.body)
     except InvalidResponse:
@@ -76,7 +101,7 @@ def classify_error(answer: Answer, *, now: datetime | None = None) -> GateError:
     kind = error_type(answer, document)
     text = answer.body.decode("utf-8", "replace").strip()
     message = error_message(document, "(no message)" if not text else "(not a JSON error body)")
-    message = message[:_MAX_MESSAGE]
+    message = mask(message)[:MAX_MESSAGE]
     throttled = answer.status == 429 or kind == "ThrottlingException"
     if throttled or answer.status >= 500:
         wait = retry_after(answer.headers.get("retry-after"), now=now or datetime.now(UTC))
@@ -87,30 +112,47 @@ def classify_error(answer: Answer, *, now: datetime | None = None) -> GateError:
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")
 
 
-def parse_success(answer: Answer, *, what: str) -> Any:
+def parse_success(answer: Answer, *, what: str, mask: Mask, method: str = "GET", url: str = "") -> Any:
+    """The parsed body of a 2xx answer; else the error it means. Something other than CodeCatalyst answering (a
+    web server on the emulator's port, a proxy's page) is told as such, except where a retry may help (429, 5xx)."""
+    try:
+        document = parse_document(answer.body, source=what)
+    except InvalidResponse as e:
+        if (200 <= answer.status < 300 or 400 <= answer.status < 500) and answer.status != 429 \
+                and foreign(answer, None):
+            raise not_codecatalyst(answer, method=method, url=url) from None
+        if 200 <= answer.status < 300:
+            raise e from None
+        document = None
     if not 200 <= answer.status < 300:
-        raise classify_error(answer)
-    return parse_document(answer.body, source=what)
+        raise classify_error(answer, mask=mask)
+    return document
 
 
 class CodeCatalystClient:
     """A thin, typed client for the operations the gate needs; a context manager that owns its session.
 
     Answers come back as the server sent them: the token is masked where text leaves the process (gate.report.sink,
-    the displays), never inside the data that is validated."""
+    the displays), never inside the data that is validated. A server's error message is the exception: the client
+    cuts it, so it masks it first with `mask` (the composition root's redactor). `calls` counts every request sent,
+    by operation, retries included (each retry is a call of its own), answered or not: the result's `api-calls`."""
 
     def __init__(
         self,
         *,
         endpoint: str,
         token: str,
+        env: Mapping[str, str],
+        mask: Mask,
         session: requests.Session | None = None,
         connect_timeout: float = transport.CONNECT_TIMEOUT,
         read_timeout: float = transport.REQUEST_LIMIT,  # bounds the whole request by the wall clock, not one read
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
-        self._connect, self._limit = connect_timeout, read_timeout
-        self._session = session or requests.Session()
+        self._connect, self._limit, self._mask = connect_timeout, read_timeout, mask
+        self._transport = transport.Transport(env=env, session=session)
+        self._session = self._transport.session
+        self.calls: Counter[str] = Counter()
         self._session.headers.update({
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -118,7 +160,7 @@ class CodeCatalystClient:
         })
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     def __enter__(self) -> CodeCatalystClient:
         return self
@@ -132,10 +174,12 @@ class CodeCatalystClient:
 
     def _call(self, method: str, url: str, *, what: str, remaining: float | None = None, **kwargs: Any) -> Any:
         """One request through gate.api.transport, which bounds it by the wall clock (never much past the deadline:
-        `remaining`) and in size, and words its failures without server text; then the answer, parsed."""
-        answer = transport.send(self._session, method, url, limit=self._limit, connect_timeout=self._connect,
-                                remaining=remaining, **kwargs)
-        return parse_success(answer, what=what)
+        `remaining`) and in size, and words its failures without server text; then the answer, parsed. Counted before
+        it is sent: a request that fails is a call too."""
+        self.calls[what.split(" ", 1)[0]] += 1  # `what` starts with the operation's name
+        answer = self._transport.send(method, url, limit=self._limit, connect_timeout=self._connect,
+                                      remaining=remaining, **kwargs)
+        return parse_success(answer, what=what, mask=self._mask, method=method, url=url)
 
     def get_workflow_run(
         self, *, space: str, project: str, run_id: str, remaining: float | None = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from gate.errors import ApiRefused, InvalidResponse, TransientError
@@ -28,12 +27,6 @@ class History:
     note: str = ""  # why there is none, when there is none
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """A zoned timestamp of sane length (history items are read loosely, never trusted)."""
-    stamp = parse_time(value) if isinstance(value, str) and len(value) <= 64 else None
-    return stamp if stamp is not None and stamp.tzinfo is not None else None
-
-
 def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | Collection[str] | None = None,
                   exclude: Collection[str] = ()) -> float | None:
     """endTime − startTime of one finished run of this workflow (not `run_id`, nor any run in `exclude`: the runs
@@ -46,7 +39,7 @@ def item_duration(item: Any, *, workflow_id: str | None = None, run_id: str | Co
     found = item.get("workflowId")
     if workflow_id is not None and isinstance(found, str) and found.lower() != workflow_id.lower():
         return None
-    started, ended = _timestamp(item.get("startTime")), _timestamp(item.get("endTime"))
+    started, ended = parse_time(item.get("startTime")), parse_time(item.get("endTime"))
     if started is None or ended is None:
         return None
     seconds = (ended - started).total_seconds()

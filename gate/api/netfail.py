@@ -48,15 +48,20 @@ class Where:
     def of(cls, url: str, proxy_url: str | None = None) -> Where:
         parts = urlsplit(url)
         port = _port(parts.port, parts.scheme)
-        proxy = None
-        if proxy_url:
-            p = urlsplit(proxy_url if "://" in proxy_url else "http://" + proxy_url)
-            proxy = f"{p.hostname}:{_port(p.port, p.scheme)}"
-        return cls(host=parts.hostname or "?", port=port, proxy=proxy)
+        return cls(host=parts.hostname or "?", port=port, proxy=_proxy_address(proxy_url) if proxy_url else None)
 
     @property
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def _proxy_address(proxy_url: str) -> str:
+    """The proxy's host and port, or a plain phrase when its URL does not parse (never any of its text)."""
+    try:
+        p = urlsplit(proxy_url if "://" in proxy_url else "http://" + proxy_url)
+        return f"{p.hostname}:{_port(p.port, p.scheme)}"
+    except ValueError:
+        return "?"
 
 
 def _port(port: int | None, scheme: str) -> int:
@@ -101,7 +106,7 @@ def _tls(chain: list[BaseException], where: Where) -> NetworkFailure | None:
         detail = _detail(verify.verify_message or verify.reason or "not verified")
         if verify.verify_code in _NAME_MISMATCH or "mismatch" in detail.lower():
             return NetworkFailure(f"TLS certificate does not match the name {where.host}: {detail} "
-                                  "(check --endpoint)", retryable=False, reached=False)
+                                  "(check the endpoint)", retryable=False, reached=False)
         return NetworkFailure(f"TLS certificate not trusted for {where.host}: {detail} ({CA_HINT})",
                               retryable=False, reached=False)
     failed = _first(chain, ssl.SSLError)

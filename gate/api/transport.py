@@ -10,7 +10,6 @@ memory stays bounded by MAX_ANSWER_BYTES whatever the server sends.
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import threading
 import time
@@ -26,8 +25,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError
 
 from gate import defaults
+from gate.api.proxies import Proxy, checked, choose, proxy_variable
 from gate.api.resolve import ResolveTimeout, bounded
-from gate.errors import InvalidResponse, PermanentNetworkError, TransientError
+from gate.errors import GateError, InvalidResponse, PermanentNetworkError, TransientError
 
 # A real GetWorkflowRun answer is 1-3 KiB and a ListWorkflowRuns page of 50 runs about 30 KiB: 4 MiB is a
 # thousand times that, and small enough to hold, parse and validate on any CI runner.
@@ -167,17 +167,6 @@ class WatchedAdapter(HTTPAdapter):
         return manager
 
 
-def proxy_variable(url: str, proxy: str, env: Mapping[str, str]) -> str:
-    """The variable `proxy` came from for `url`, as urllib's getproxies reads them (`https_proxy` before
-    `HTTPS_PROXY`, then `all_proxy`), or a plain phrase when it came from elsewhere."""
-    scheme = url.partition(":")[0].lower()
-    for key in (f"{scheme}_proxy", "all_proxy"):
-        names = sorted((name for name in env if name.lower() == key and env[name].strip()), key=lambda n: n != key)
-        if names:
-            return names[0] if env[names[0]].strip() == proxy else "the proxy setting"
-    return "the proxy setting"
-
-
 def watch_session(session: requests.Session) -> requests.Session:
     """Mounts WatchedAdapter for http and https (idempotent); returns the session."""
     for prefix in ("https://", "http://"):
@@ -257,65 +246,108 @@ def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-def _proxy_url(session: requests.Session, url: str, proxies: Any) -> str | None:
-    try:
-        settings = session.merge_environment_settings(url, proxies or {}, None, None, None)
-        return select_proxy(url, settings["proxies"])
-    except Exception:  # noqa: BLE001 - only names the proxy in a message
-        return None
+class Transport:
+    """The gate's one HTTP session, made once: the watched adapter mounted, and requests told to read nothing from
+    the process's environment (`trust_env` off). Left on, requests sends a loopback endpoint's bearer token through
+    HTTP_PROXY in clear text, and lets a `~/.netrc` entry replace the Authorization header with Basic credentials
+    meant for something else. The proxy (gate.api.proxies) and the CA bundle (REQUESTS_CA_BUNDLE, then
+    CURL_CA_BUNDLE, as requests reads them) come from the environment given here instead."""
 
+    def __init__(self, *, env: Mapping[str, str], session: requests.Session | None = None) -> None:
+        self.env = env
+        self.session = watch_session(session or requests.Session())
+        self.session.trust_env = False
 
-def send(session: requests.Session, method: str, url: str, *, limit: float = REQUEST_LIMIT,
-         connect_timeout: float = CONNECT_TIMEOUT, remaining: float | None = None,
-         max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> Answer:
-    """One request, its whole answer within `time_limit(limit, remaining)` seconds and `max_bytes` bytes.
+    def close(self) -> None:
+        self.session.close()
 
-    Raises TransientError (retry; `reached` says whether the endpoint was reached at all), PermanentNetworkError
-    (retrying cannot help) or InvalidResponse (the answer is too large or its encoding is broken).
-    """
-    seconds = time_limit(limit, remaining)
-    headers = {**(kwargs.pop("headers", None) or {}), "Accept-Encoding": ACCEPT_ENCODING}
-    watch_session(session)
-    response: requests.Response | None = None
-    with _Watchdog(seconds) as watchdog:
-        try:
-            response = session.request(method, url, headers=headers, stream=True, allow_redirects=False,
-                                       timeout=(min(connect_timeout, seconds), seconds), **kwargs)
-            sock = _socket_of(response)
-            if sock is not None:
-                watchdog.watch(sock)
-            length = response.headers.get("Content-Length", "")
-            encoding = response.headers.get("Content-Encoding", "")
-            if not encoding and length.isdigit() and int(length) > max_bytes:
-                raise InvalidResponse(f"the answer is larger than {cap_text(max_bytes)}, the gate's cap on an "
-                                      f"answer (MAX_ANSWER_BYTES): Content-Length {length}; it was not read")
-            body = read_capped(decoded(_raw_chunks(response), encoding), max_bytes=max_bytes)
-            return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
-        except InvalidResponse:
-            raise
-        except Exception as e:
-            if not isinstance(e, requests.RequestException | OSError) and not _is_http_error(e):
-                raise
-            from gate.api.netfail import causes, describe, unsupported_proxy  # only when a request fails
+    def __enter__(self) -> Transport:
+        return self
 
-            if isinstance(e, UnsupportedProxy):
-                raise PermanentNetworkError(unsupported_proxy(
-                    url=url, proxy_url=e.proxy, variable=proxy_variable(url, e.proxy, os.environ))) from None
-            failure = describe(e, url=url, proxy_url=_proxy_url(session, url, kwargs.get("proxies")))
-            if watchdog.expired and not any(isinstance(c, ResolveTimeout) for c in causes(e)):
-                reached = response is not None or failure.reached
-                raise TransientError(f"no complete answer from {_host(url)} within {round(seconds, 1):g} s "
-                                     "(too slow; the request was abandoned)", reached=reached) from None
-            if not failure.retryable:
-                raise PermanentNetworkError(failure.message) from None
-            raise TransientError(failure.message, reached=response is not None or failure.reached) from None
-        finally:
-            if response is not None:
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def route(self, url: str, proxies: Mapping[str, str] | None = None) -> Proxy | None:
+        """The proxy for `url`: the environment's choice, or one from `proxies` when given (it replaces it)."""
+        if proxies is None:
+            return choose(url, self.env)
+        given = select_proxy(url, dict(proxies))
+        return checked(given, variable=proxy_variable(url, given, self.env), url=url) if given else None
+
+    def verify(self) -> str | bool:
+        return self.env.get("REQUESTS_CA_BUNDLE") or self.env.get("CURL_CA_BUNDLE") or True
+
+    def send(self, method: str, url: str, *, limit: float = REQUEST_LIMIT, connect_timeout: float = CONNECT_TIMEOUT,
+             remaining: float | None = None, max_bytes: int = MAX_ANSWER_BYTES,
+             headers: Mapping[str, str] | None = None, json: Any = None, proxies: Mapping[str, str] | None = None,
+             verify: str | bool | None = None) -> Answer:
+        """One request, its whole answer within `time_limit(limit, remaining)` seconds and `max_bytes` bytes.
+
+        Raises TransientError (retry; `reached` says whether the endpoint was reached at all), PermanentNetworkError
+        (retrying cannot help: a bad certificate, an unusable proxy setting, refused before any connection) or
+        InvalidResponse (the answer is too large or its encoding is broken).
+        """
+        seconds = time_limit(limit, remaining)
+        proxy = self.route(url, proxies)
+        request = {"headers": {**(headers or {}), "Accept-Encoding": ACCEPT_ENCODING}, "json": json,
+                   "proxies": {url.partition(":")[0].lower(): proxy.url} if proxy else {},
+                   "verify": self.verify() if verify is None else verify, "stream": True, "allow_redirects": False,
+                   "timeout": (min(connect_timeout, seconds), seconds)}
+        with _Watchdog(seconds) as watchdog:
+            failed = _Failed(url=url, proxy=proxy, seconds=seconds, watchdog=watchdog)
+            try:
+                response = self.session.request(method, url, **request)
+            except _FOREIGN as e:
+                raise failed.error(e, answered=False) from None
+            try:
+                sock = _socket_of(response)
+                if sock is not None:
+                    watchdog.watch(sock)
+                return _answer(response, max_bytes=max_bytes)
+            except _FOREIGN as e:
+                raise failed.error(e, answered=True) from None
+            finally:
                 response.close()
 
 
-def _is_http_error(error: Exception) -> bool:
-    return isinstance(error, HTTPError | http.client.HTTPException)
+def _answer(response: requests.Response, *, max_bytes: int) -> Answer:
+    """The whole answer, decoded and within `max_bytes` (InvalidResponse otherwise)."""
+    length = response.headers.get("Content-Length", "")
+    encoding = response.headers.get("Content-Encoding", "")
+    if not encoding and length.isdigit() and int(length) > max_bytes:
+        raise InvalidResponse(f"the answer is larger than {cap_text(max_bytes)}, the gate's cap on an "
+                              f"answer (MAX_ANSWER_BYTES): Content-Length {length}; it was not read")
+    body = read_capped(decoded(_raw_chunks(response), encoding), max_bytes=max_bytes)
+    return Answer(response.status_code, {k.lower(): v for k, v in response.headers.items()}, body)
+
+
+# The foreign errors a request can end in; anything else is a bug and goes up as it is.
+_FOREIGN = (requests.RequestException, OSError, HTTPError, http.client.HTTPException)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A request's failures, translated into the gate's own errors, worded without server text or credentials."""
+
+    url: str
+    proxy: Proxy | None
+    seconds: float
+    watchdog: _Watchdog
+
+    def error(self, e: BaseException, *, answered: bool) -> GateError:
+        from gate.api.netfail import causes, describe, unsupported_proxy  # only when a request fails
+
+        if isinstance(e, UnsupportedProxy):
+            variable = self.proxy.variable if self.proxy else "the proxy setting"
+            return PermanentNetworkError(unsupported_proxy(url=self.url, proxy_url=e.proxy, variable=variable))
+        failure = describe(e, url=self.url, proxy_url=self.proxy.url if self.proxy else None)
+        reached = answered or failure.reached
+        if self.watchdog.expired and not any(isinstance(c, ResolveTimeout) for c in causes(e)):
+            return TransientError(f"no complete answer from {_host(self.url)} within {round(self.seconds, 1):g} s "
+                                  "(too slow; the request was abandoned)", reached=reached)
+        if not failure.retryable:
+            return PermanentNetworkError(failure.message)
+        return TransientError(failure.message, reached=reached)
 
 
 def _host(url: str) -> str:

@@ -7,13 +7,16 @@ is reported at once, in the door's own words.
 
 from __future__ import annotations
 
+import errno
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from gate import defaults
-from gate.config import validation
+from gate.config import fields, validation
+from gate.config.fields import Naming
 from gate.config.settings import (
     Command,
     DisplaySettings,
@@ -34,8 +37,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, kw_only=True)
 class RawInputs:
-    """What an entry point read, before any rule ran. `names` maps each field to what the user calls it (a flag,
-    an env var, an Action input), so that errors speak the user's language."""
+    """What an entry point read, before any rule ran, and how it names each field (`naming`: by where its value
+    came from, a flag, an env var or an Action input), so that errors speak the user's language."""
 
     space: str | None = None
     project: str | None = None
@@ -66,7 +69,7 @@ class RawInputs:
     output_prefix: str | None = None  # of the dotenv and Azure variables; None or empty: the default
     display_stream: Literal["stdout", "stderr"] = "stderr"
     fenced: bool = False
-    names: Mapping[str, str] = field(default_factory=dict)
+    naming: Naming = fields.CLI
 
 
 def in_azure_pipelines(env: Mapping[str, str]) -> bool:
@@ -81,37 +84,34 @@ def azure_summary_dir(env: Mapping[str, str]) -> Path | None:
     return Path(folder) if in_azure_pipelines(env) and folder and Path(folder).is_dir() else None
 
 
-CLI_NAMES = {
-    "space": "--space", "project": "--project", "run-id": "--run-id", "endpoint": "--endpoint",
-    "token": "CODECATALYST_TOKEN", "token-file": "--token-file", "interval": "--interval",
-    "timeout": "--timeout", "heartbeat": "--heartbeat", "success-statuses": "--success-status",
-    "output-file": "--output-file", "dotenv": "--dotenv", "workflow": "--workflow", "branch": "--branch",
-    "repository": "--repository", "start": "--start", "latest": "--latest", "since": "--since",
-    "client-token": "--client-token", "follow-superseded": "--follow-superseded", "profile": "--profile",
-    "fail-fast": "--fail-fast", "output-prefix": "--output-prefix", "junit-xml": "--junit-xml",
-}
+CLI_NAMES = {f.key: fields.CLI(f.key) for f in fields.FIELDS}  # the CLI's names of fields not given (the table's)
 
 
-def read_token(raw: RawInputs, name: Callable[[str], str]) -> tuple[str, str]:
+def read_token(raw: RawInputs, name: Callable[[str], str], *, endpoint: str | None = None) -> tuple[str, str]:
     """The first source that is set: `--token-file`, the token variable or input, then the AWS tools' sources
     (gate.config.credentials). Returns the token and, for the log, its source. The token never comes from argv; a file's
     problem names its path, never its content."""
     if raw.token_file:
         path = Path(raw.token_file)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = validation.read_bounded(path, limit=validation.MAX_TOKEN_FILE)
         except (OSError, UnicodeDecodeError) as e:
             reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-            raise InputError(name("token-file"), str(path), f"must be a readable file ({reason})") from None
+            rule = "must hold the token alone" if isinstance(e, OSError) and e.errno == errno.EFBIG else \
+                "must be a readable file"
+            raise InputError(name("token-file"), str(path), f"{rule} ({reason})") from None
         if not text.strip():
             raise InputError(name("token-file"), str(path), "the file is empty: it must hold the token")
         return validation.validate_token(text, field=f"{name('token-file')} {path}"), f"{name('token-file')} {path}"
     if raw.token and raw.token.strip():
         return validation.validate_token(raw.token, field=name("token")), name("token")
     if raw.profile or any(raw.token_env.get(v, "").strip() for v in ("AWS_BEARER_TOKEN_CODECATALYST", "AWS_PROFILE")):
-        from gate.config.credentials import find_token  # configparser and friends: only when an AWS source is used
+        # configparser and friends: only when an AWS source is used
+        from gate.config.credentials import check_sso_endpoint, find_token
 
         credential = find_token(profile=raw.profile, env=raw.token_env)
+        if credential.sso and endpoint is not None:
+            check_sso_endpoint(endpoint, env=raw.token_env, field=name("endpoint"), source=credential.source)
         return credential.token, credential.source
     return validation.validate_token("", field=name("token"), hint=raw.token_hint), ""
 
@@ -175,7 +175,7 @@ def _run_ids(raw: RawInputs, run_ids: list[str], name: Callable[[str], str], *, 
         if given:
             raise InputError(name(key), given, f"goes with {name('workflow')} NAME|ID")
     if not run_ids:
-        missing = _missing(name("run-id"))
+        missing = _missing("run-id", name)
         if command == "get":
             raise missing
         # The same words as every missing input, then the other ways to pick the run.
@@ -220,38 +220,50 @@ def _workflow_choice(raw: RawInputs, listed: list[str], name: Callable[[str], st
     )
 
 
-def output_targets(raw: RawInputs, name: Callable[[str], str] = CLI_NAMES.__getitem__) -> OutputTargets:
-    """Where the result goes, with the variables' prefix checked. Its own step, so that a refusal of other inputs
-    can still be written where the outputs go (gate.app)."""
+def output_targets(raw: RawInputs) -> OutputTargets:
+    """Where the result goes, named as the door names it, with the variables' prefix checked. Its own step, so that a
+    refusal of other inputs can still be written where the outputs go (gate.app)."""
     from gate.result import RESULT_KEYS
 
+    outputs = replace(raw.outputs, naming=raw.naming)
     prefix = (raw.output_prefix or "").strip()
     if not prefix:
-        return raw.outputs
-    return replace(raw.outputs, prefix=validate_output_prefix(prefix, keys=(*RESULT_KEYS, "runs"),
-                                                              field=name("output-prefix")))
+        return outputs
+    return replace(outputs, prefix=validate_output_prefix(prefix, keys=(*RESULT_KEYS, "runs"),
+                                                          field=raw.naming("output-prefix")))
 
 
-def _missing(field_name: str) -> InputError:
+def _missing(key: str, name: Callable[[str], str]) -> InputError:
     """A missing flag names the variable that stands in for it; an Action input is just required."""
-    variable = {"--space": "CODECATALYST_SPACE", "--project": "CODECATALYST_PROJECT",
-                "--run-id": "CODECATALYST_RUN_ID"}.get(field_name)
-    return InputError(field_name, "", f"is required (or set {variable})" if variable else "is required")
+    row, said = fields.BY_KEY[key], name(key)
+    variable = row.env if row.env and said == row.flag else None
+    return InputError(said, "", f"is required (or set {variable})" if variable else "is required")
 
 
-def _required(value: str | None, field_name: str) -> str:
+def _required(value: str | None, key: str, name: Callable[[str], str]) -> str:
     if value is None or not value.strip():
-        raise _missing(field_name)
+        raise _missing(key, name)
     return value.strip()
+
+
+def chosen_endpoint(raw: RawInputs, name: Callable[[str], str]) -> str:
+    if raw.fips and raw.endpoint:
+        raise InputError(name("endpoint"), raw.endpoint, f"cannot be combined with {name('fips')}; pick one")
+    chosen = defaults.FIPS_ENDPOINT if raw.fips else (raw.endpoint or "").strip() or defaults.DEFAULT_ENDPOINT
+    return validation.validate_endpoint(chosen, field=name("endpoint"))
+
+
+def _or_none(rule: Callable[[], T]) -> T | None:
+    try:
+        return rule()
+    except InputError:
+        return None
 
 
 def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     """Every rule, every input: the problems of all of them in one InputErrors (or the one InputError)."""
-    names = {**CLI_NAMES, **raw.names}
+    name = raw.naming
     problems: list[InputError] = []
-
-    def name(key: str) -> str:
-        return names[key]
 
     def check(rule: Callable[[], T]) -> T | None:
         try:
@@ -262,18 +274,13 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
             problems.append(e)
         return None
 
-    def endpoint() -> str:
-        if raw.fips and raw.endpoint:
-            raise InputError(name("endpoint"), raw.endpoint, "cannot be combined with --fips; pick one")
-        chosen = defaults.FIPS_ENDPOINT if raw.fips else (raw.endpoint or "").strip() or defaults.DEFAULT_ENDPOINT
-        return validation.validate_endpoint(chosen, field=name("endpoint"))
-
-    credential = check(lambda: read_token(raw, name))
-    space = check(lambda: validation.validate_space(_required(raw.space, name("space")), field=name("space")))
-    project = check(lambda: validation.validate_project(_required(raw.project, name("project")),
+    # The endpoint first, quietly (told below, in its turn): the SSO cache's token may go to some endpoints only.
+    credential = check(lambda: read_token(raw, name, endpoint=_or_none(lambda: chosen_endpoint(raw, name))))
+    space = check(lambda: validation.validate_space(_required(raw.space, "space", name), field=name("space")))
+    project = check(lambda: validation.validate_project(_required(raw.project, "project", name),
                                                         field=name("project")))
     choice = check(lambda: run_choice(raw, name, command=command))
-    url = check(endpoint)
+    url = check(lambda: chosen_endpoint(raw, name))
     interval = check(lambda: None if raw.interval in (None, "") else
                      validation.validate_interval(raw.interval, field=name("interval")))
     timeout = check(lambda: validation.validate_timeout(
@@ -281,13 +288,13 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     heartbeat = check(lambda: validation.validate_heartbeat(
         defaults.DEFAULT_HEARTBEAT if raw.heartbeat in (None, "") else raw.heartbeat, field=name("heartbeat")))
     statuses = check(lambda: parse_success_statuses(raw.success_statuses, field=name("success-statuses")))
-    outputs = check(lambda: output_targets(raw, name))
+    outputs = check(lambda: output_targets(raw))
     for key, path in (("output-file", raw.outputs.output_file), ("dotenv", raw.outputs.dotenv_file),
                       ("junit-xml", raw.outputs.junit_xml)):
-        if path is not None and not path.absolute().parent.is_dir():
-            problems.append(InputError(name(key), str(path), "its folder must exist: the file is written when the "
-                                       "wait ends"))
+        if path is not None:
+            check(functools.partial(validation.validate_output_path, path, field=name(key)))
     if problems:
+        problems = [name.keyed(problem) for problem in problems]
         raise problems[0] if len(problems) == 1 else InputErrors(problems)
     assert credential is not None and space is not None and project is not None and choice is not None
     assert url is not None and statuses is not None and outputs is not None
@@ -298,6 +305,6 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
         polling=PollSettings(interval=interval, timeout=timeout, success_statuses=statuses,
                              retry=RetrySettings() if raw.retry_base is None else RetrySettings(base=raw.retry_base)),
         outputs=outputs,
-        names=names,
+        naming=name,
         display=DisplaySettings(stream=raw.display_stream, quiet=raw.quiet, heartbeat=heartbeat, fenced=raw.fenced),
     )

@@ -4,13 +4,15 @@ and read by everything after. Defaults: gate.defaults.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from gate import defaults
+from gate.config import fields
+from gate.config.fields import Naming
 from gate.config.variables import DEFAULT_OUTPUT_PREFIX
 
 Command = Literal["wait", "get"]
@@ -96,6 +98,7 @@ class OutputTargets:
     prefix: str = DEFAULT_OUTPUT_PREFIX  # of the dotenv and Azure variables' names (gate.config.variables)
     junit_xml: Path | None = None  # --junit-xml: a JUnit report, one testcase per run
     azure_summary_dir: Path | None = None  # Azure Pipelines: the agent's temp folder, for ##vso[task.uploadsummary]
+    naming: Naming = fields.CLI  # how the door that was given these names them (a file that cannot be written)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,4 +119,4 @@ class Settings:
     polling: PollSettings = PollSettings()
     outputs: OutputTargets = OutputTargets()
     display: DisplaySettings = DisplaySettings()
-    names: Mapping[str, str] = field(default_factory=dict)  # what the user calls each field (errors name them)
+    naming: Naming = fields.CLI  # what the user calls each field, as the door that received it says (errors, notes)

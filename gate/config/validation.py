@@ -6,15 +6,18 @@ The model's patterns are unanchored; here every rule must match the *whole* valu
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import math
 import re
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from gate.config.fields import CLI
 from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 NAME_PATTERN = r"[a-zA-Z0-9]+(?:[-_\.][a-zA-Z0-9]+)*"
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -34,15 +37,19 @@ def _name(field: str, value: str, *, min_length: int, max_length: int | None) ->
     return value
 
 
-def validate_space(value: str, *, field: str = "--space") -> str:
+def validate_space(value: str, *, field: str = CLI("space")) -> str:
     return _name(field, value, min_length=3, max_length=63)
 
 
-def validate_project(value: str, *, field: str = "--project") -> str:
+def validate_project(value: str, *, field: str = CLI("project")) -> str:
     return _name(field, value, min_length=1, max_length=None)
 
 
-def validate_run_id(value: str, *, field: str = "--run-id") -> str:
+def is_uuid(value: str) -> bool:
+    return _UUID.fullmatch(value) is not None
+
+
+def validate_run_id(value: str, *, field: str = CLI("run-id")) -> str:
     if not _UUID.fullmatch(value):
         raise InputError(field, value, f"must be {UUID_RULE} (nothing before or after it)")
     return value
@@ -52,7 +59,7 @@ TOKEN_HINT = ("set CODECATALYST_TOKEN or pass --token-file (or set AWS_BEARER_TO
               "/ AWS_PROFILE after `aws sso login`)")
 
 
-def validate_token(value: str, *, field: str = "CODECATALYST_TOKEN", hint: str = TOKEN_HINT) -> str:
+def validate_token(value: str, *, field: str = CLI("token"), hint: str = TOKEN_HINT) -> str:
     """Strip the trailing newline files carry; refuse what would break the Authorization header."""
     token = value.strip()
     if not token:
@@ -72,13 +79,32 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def validate_endpoint(value: str, *, field: str = "--endpoint") -> str:
+def validate_endpoint(value: str, *, field: str = CLI("endpoint")) -> str:
     """https everywhere; plain http only for loopback (the emulator). Returns it without a trailing '/'."""
     rule = _endpoint_rule(value)
     if rule is None:
         return value.strip().rstrip("/")
-    meant = likely_endpoint(value)
-    raise InputError(field, value, f"{rule}; did you mean {meant}?" if meant else rule)
+    meant = likely_endpoint(value) or without_path(value)
+    raise InputError(field, without_credentials(value), f"{rule}; did you mean {meant}?" if meant else rule)
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any user and password before its host shown as `***`: an error refusing them never repeats them."""
+    return _USERINFO.sub(r"\1***@", url)
+
+
+# From `//` (or the start, for a URL typed without a scheme) to the last `@` before the path: the user and password.
+_USERINFO = re.compile(r"(^|//)[^/?#\s]*@")
+
+
+def without_path(value: str) -> str | None:
+    """`http://127.0.0.1:8080/v1` -> `http://127.0.0.1:8080`, when that is a good endpoint."""
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return None
+    candidate = f"{parts.scheme}://{parts.netloc}"
+    return candidate if parts.path.strip("/") and _endpoint_rule(candidate) is None else None
 
 
 def _endpoint_rule(value: str) -> str | None:
@@ -97,6 +123,8 @@ def _endpoint_rule(value: str) -> str | None:
         return "plain http is allowed only for loopback hosts (127.0.0.0/8, ::1, localhost); use https"
     if parts.username or parts.password or parts.query or parts.fragment:
         return "must not carry credentials, a query or a fragment"
+    if parts.path.strip("/"):  # the model's request URIs start at the root: /v1/spaces/...
+        return f"must be the service's address alone, no path (the gate adds /v1/spaces/...), like {DEFAULT_ENDPOINT}"
     return None
 
 
@@ -121,6 +149,31 @@ def likely_endpoint(value: str) -> str | None:
     return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
 
 
+# A CodeCatalyst personal access token is about 100 characters and an IAM Identity Center access token a few KiB:
+# 64 KiB holds any token with room to spare, and `--token-file /dev/zero` is refused instead of filling the memory.
+MAX_TOKEN_FILE = 64 * 1024
+
+
+def read_bounded(path: Path, *, limit: int) -> str:
+    """A file's UTF-8 text, or OSError(EFBIG) when it is longer than `limit` bytes (no more than that is read)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit // 1024} KiB", str(path))
+    return data.decode("utf-8")
+
+
+def validate_output_path(path: Path, *, field: str) -> Path:
+    """A file the gate writes when the wait ends: in a folder that exists, and not a symbolic link (gate.report.files
+    neither follows nor replaces one)."""
+    if not path.absolute().parent.is_dir():
+        raise InputError(field, str(path), "its folder must exist: the file is written when the wait ends")
+    if path.is_symlink():
+        raise InputError(field, str(path), "it is a symbolic link, which the gate neither follows nor replaces: "
+                                           "name the file itself")
+    return path
+
+
 _NUMBER = r"\d+(?:\.\d+)?"
 _DURATION = re.compile(rf"(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m)?(?:(?P<s>{_NUMBER})s)?")
 DURATION_RULE = "must be a duration such as 90, 90s, 15m or 1h30m"
@@ -140,14 +193,14 @@ def parse_duration(value: str | float, *, field: str) -> float:
     return parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
 
 
-def validate_interval(value: str | float, *, field: str = "--interval") -> float:
+def validate_interval(value: str | float, *, field: str = CLI("interval")) -> float:
     seconds = parse_duration(value, field=field)
     if not math.isfinite(seconds) or seconds < MIN_INTERVAL:
         raise InputError(field, value, f"must be at least {MIN_INTERVAL} seconds ({DURATION_RULE})")
     return seconds
 
 
-def validate_timeout(value: str | float, *, field: str = "--timeout") -> float | None:
+def validate_timeout(value: str | float, *, field: str = CLI("timeout")) -> float | None:
     """0 means no deadline."""
     seconds = parse_duration(value, field=field)
     if not math.isfinite(seconds) or seconds < 0:
@@ -155,7 +208,7 @@ def validate_timeout(value: str | float, *, field: str = "--timeout") -> float |
     return seconds or None
 
 
-def validate_heartbeat(value: str | float, *, field: str = "--heartbeat") -> float | None:
+def validate_heartbeat(value: str | float, *, field: str = CLI("heartbeat")) -> float | None:
     """0 turns the heartbeat off."""
     seconds = parse_duration(value, field=field)
     if seconds != 0 and not (math.isfinite(seconds) and seconds >= MIN_HEARTBEAT):
@@ -168,7 +221,7 @@ CLIENT_TOKEN_MAX_LENGTH = 64
 _CLIENT_TOKEN = re.compile(CLIENT_TOKEN_PATTERN)
 
 
-def validate_client_token(value: str, *, field: str = "--client-token") -> str:
+def validate_client_token(value: str, *, field: str = CLI("client-token")) -> str:
     if not 1 <= len(value) <= CLIENT_TOKEN_MAX_LENGTH:
         raise InputError(field, value, f"length must be 1-{CLIENT_TOKEN_MAX_LENGTH} characters (got {len(value)})")
     if not _CLIENT_TOKEN.fullmatch(value):
@@ -176,9 +229,9 @@ def validate_client_token(value: str, *, field: str = "--client-token") -> str:
     return value
 
 
-def parse_since(value: str, *, field: str = "--since") -> datetime:
-    try:
-        return parse_rfc3339(value.strip())
-    except ValueError:
+def parse_since(value: str, *, field: str = CLI("since")) -> datetime:
+    moment = parse_time(value.strip())
+    if moment is None:
         raise InputError(field, value, "must be an RFC 3339 time with a UTC offset, e.g. 2026-11-30T09:00:00Z "
-                                       "or 2026-11-30T10:00:00+01:00") from None
+                                       "or 2026-11-30T10:00:00+01:00")
+    return moment

@@ -11,25 +11,18 @@ from __future__ import annotations
 
 import re
 
+from gate import defaults
+from gate.config import fields
 from gate.errors import InputError
 
-DEFAULT_OUTPUT_PREFIX = "CODECATALYST_GATE_"
+DEFAULT_OUTPUT_PREFIX = defaults.DEFAULT_OUTPUT_PREFIX
 PREFIX_RULE = "letters, digits and _, not starting with a digit (GitLab's, Azure's and a shell's variable names)"
 MAX_PREFIX_LENGTH = 64
 _PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-# The CLI's own variables (gate.doors.cli's envvar options, the token), one per input.
-CLI_VARIABLES = frozenset({
-    "CODECATALYST_SPACE", "CODECATALYST_PROJECT", "CODECATALYST_RUN_ID", "CODECATALYST_ENDPOINT",
-    "CODECATALYST_TOKEN", "CODECATALYST_WORKFLOW", "CODECATALYST_BRANCH", "CODECATALYST_REPOSITORY",
-    "CODECATALYST_START", "CODECATALYST_LATEST", "CODECATALYST_SINCE", "CODECATALYST_CLIENT_TOKEN",
-    "CODECATALYST_FOLLOW_SUPERSEDED", "CODECATALYST_FAIL_FAST", "CODECATALYST_RETRY_BASE",
-    "CODECATALYST_OUTPUT_PREFIX", "CODECATALYST_JUNIT_XML",
-})
-# The Action's inputs (gate.doors.action.INPUT_NAMES), as the runner spells them and as users do.
-ACTION_INPUTS = ("space", "project", "run-id", "token", "endpoint", "interval", "timeout", "success-statuses",
-                 "workflow", "branch", "repository", "start", "latest", "since", "client-token", "follow-superseded",
-                 "fail-fast", "output-prefix", "junit-xml")
+# The CLI's own variables and the Action's inputs (as the runner spells them and as users do): the field table's.
+CLI_VARIABLES = fields.VARIABLES
+ACTION_INPUTS = fields.ACTION_INPUTS
 # What else the gate reads: where outputs go, the CI step's identity (gate.pick.idempotency), the AWS tools' token
 # sources (gate.config.credentials), the terminal (gate.report.display).
 OTHER_VARIABLES = frozenset({

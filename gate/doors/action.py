@@ -11,15 +11,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from gate import app
+from gate.config import fields
+from gate.config.fields import Naming, Source
 from gate.config.inputs import RawInputs, azure_summary_dir, in_azure_pipelines
 from gate.config.settings import OutputTargets
-from gate.config.variables import ACTION_INPUTS
+from gate.textsafe import escape_what_streams_cannot_encode
 
-INPUT_NAMES = ACTION_INPUTS
-FIELD_NAMES = {name: f"input '{name}'" for name in INPUT_NAMES}
+INPUT_NAMES = fields.ACTION_INPUTS
+TOKEN_HINT = "pass a CodeCatalyst personal access token from a secret (token: ${{ secrets.CODECATALYST_TOKEN }})"
 
 
 def read_input(env: Mapping[str, str], name: str) -> str:
@@ -31,49 +33,46 @@ def read_input(env: Mapping[str, str], name: str) -> str:
     return ""
 
 
-def raw_inputs(env: Mapping[str, str]) -> RawInputs:
-    """Action inputs first, then the CLI's own variables, so the image behaves the same outside Actions."""
-    def value(name: str, variable: str | None = None) -> str | None:
-        return read_input(env, name) or (env.get(variable) if variable else None) or None
+def given(env: Mapping[str, str]) -> dict[str, tuple[str, Source]]:
+    """Each field of the table that is set, and where: its input first, then the CLI's own variable, so that the
+    image behaves the same outside Actions. A flag is its input alone (the CLI's variable for it takes 1, yes or
+    on, which the Action's true/false would refuse); a field with no input is its variable (the hidden ones)."""
+    found: dict[str, tuple[str, Source]] = {}
+    for f in fields.FIELDS:
+        if f.action_input and (value := read_input(env, f.action_input)):
+            found[f.key] = value, Source.INPUT
+        elif f.env and (f.kind != "flag" or not f.action_input) and (value := env.get(f.env, "").strip()):
+            found[f.key] = value, Source.ENV
+    return found
 
+
+def raw_inputs(env: Mapping[str, str]) -> RawInputs:
+    """The fields as given (gate.config.inputs runs every rule), with where each came from for its errors' words."""
+    values = given(env)
+    text = {key: value for key, (value, _) in values.items()}
     in_actions = bool(env.get("GITHUB_OUTPUT"))
-    junit = value("junit-xml", "CODECATALYST_JUNIT_XML")
+    junit = Path(text["junit-xml"]) if "junit-xml" in text else None
     if in_actions:
         outputs = OutputTargets(github_output=Path(env["GITHUB_OUTPUT"]), github_commands=True,
                                 github_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY")
-                                else None, junit_xml=Path(junit) if junit else None)
+                                else None, junit_xml=junit)
     else:
         outputs = OutputTargets(json_stdout=True, azure=in_azure_pipelines(env),
-                                azure_summary_dir=azure_summary_dir(env), junit_xml=Path(junit) if junit else None)
-    from_variable = not read_input(env, "token") and env.get("CODECATALYST_TOKEN", "").strip()
+                                azure_summary_dir=azure_summary_dir(env), junit_xml=junit)
+    naming = Naming("action", {key: source for key, (_, source) in values.items()})
+    taken = {"junit-xml", "success-statuses", "retry-base"}
+    as_given: dict[str, Any] = {fields.BY_KEY[key].attribute: value for key, value in text.items() if key not in taken}
     return RawInputs(
-        space=value("space", "CODECATALYST_SPACE"),
-        project=value("project", "CODECATALYST_PROJECT"),
-        run_id=value("run-id", "CODECATALYST_RUN_ID"),
-        endpoint=value("endpoint", "CODECATALYST_ENDPOINT"),
-        token=(read_input(env, "token") or env.get("CODECATALYST_TOKEN", "")).strip(),
+        **as_given,
         token_env=env,
-        workflow=value("workflow", "CODECATALYST_WORKFLOW"),
-        branch=value("branch", "CODECATALYST_BRANCH"),
-        repository=value("repository", "CODECATALYST_REPOSITORY"),
-        start=read_input(env, "start"),
-        latest=read_input(env, "latest"),
-        since=value("since", "CODECATALYST_SINCE"),
-        client_token=value("client-token", "CODECATALYST_CLIENT_TOKEN"),
-        follow_superseded=read_input(env, "follow-superseded"),
-        fail_fast=read_input(env, "fail-fast"),
-        output_prefix=value("output-prefix", "CODECATALYST_OUTPUT_PREFIX"),
-        interval=value("interval"),
-        timeout=value("timeout"),
-        success_statuses=[read_input(env, "success-statuses")],
-        retry_base=hidden_number(env.get("CODECATALYST_RETRY_BASE", "")),
+        success_statuses=[text.get("success-statuses", "")],
+        retry_base=hidden_number(text.get("retry-base", "")),
         outputs=outputs,
         # In Actions the poll log is the step's log, fenced; elsewhere stdout carries the JSON.
         display_stream="stdout" if in_actions else "stderr",
         fenced=in_actions,
-        token_hint="pass a CodeCatalyst personal access token from a secret "
-                   "(token: ${{ secrets.CODECATALYST_TOKEN }})",
-        names={**FIELD_NAMES, "token": "CODECATALYST_TOKEN" if from_variable else FIELD_NAMES["token"]},
+        token_hint=TOKEN_HINT,
+        naming=naming,
     )
 
 
@@ -95,4 +94,6 @@ def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
     or write goes through the Redactor, which masks it in free text even when a server echoes it
     (gate.report.redact)."""
     env = os.environ if env is None else env
+    if stdout is None and stderr is None:
+        escape_what_streams_cannot_encode()  # the process's own streams: no encoding can make a write raise
     return app.main(raw_inputs(env), command="wait", env=env, stdout=stdout, stderr=stderr)

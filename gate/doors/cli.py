@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from gate import __version__
-from gate.defaults import CI_SINCE_GRACE, DEFAULT_ENDPOINT, FIPS_ENDPOINT
+from gate.config import fields
+from gate.config.fields import Field
 from gate.errors import ExitCode, exit_codes_help
 from gate.report.describe import PREFIX
 from gate.result import RESULT_KEYS, answers_in_result
-from gate.statuses import TERMINAL_STATUSES
+from gate.textsafe import escape_what_streams_cannot_encode
+from gate.verdict import PRECEDENCE
 
 TOKEN_REFUSED = (
     "--token: tokens are never taken on the command line, where the process list and the shell history keep them\n"
     "pass one in CODECATALYST_TOKEN: read -rsp 'CodeCatalyst token: ' CODECATALYST_TOKEN && export CODECATALYST_TOKEN\n"
     "or with --token-file PATH, AWS_BEARER_TOKEN_CODECATALYST, or an `aws sso login` session (--profile or AWS_PROFILE)"
 )
+TOKEN_VARIABLE = fields.BY_KEY["token"].env or ""  # the token comes from here, never argv
 GROUP_EPILOG = "Each command's --help lists the exit codes it can return."
 
 
@@ -51,6 +54,12 @@ class LazyGroup(click.Group):
     are told in the gate's style; Ctrl-C outside a wait (which handles it itself) is exit 130, not click's 1."""
 
     lazy = {"emulator": "gate.emulator.command:emulator_command"}
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Every way into the CLI (the console script, `python -m gate`, the image) comes here first: from now on
+        no stream encoding can make a write raise (gate.textsafe)."""
+        escape_what_streams_cannot_encode()
+        return super().main(*args, **kwargs)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
@@ -90,38 +99,30 @@ def main() -> None:
     """Wait on an Amazon CodeCatalyst workflow run and turn its outcome into an exit code."""
 
 
-RUN_ID_HELP = {
-    "wait": "Workflow run ID, a UUID; repeat it or comma-separate several to gate them together "
-            "[env CODECATALYST_RUN_ID].",
-    "get": "Workflow run ID, a UUID (one) [env CODECATALYST_RUN_ID].",
-}
+def precedence_text() -> str:
+    """gate.verdict.PRECEDENCE as the help says it: `130/143, 70, 2, …, 0` (the two signals are one rank)."""
+    codes = [str(int(code)) for code in PRECEDENCE]
+    signals = {str(int(ExitCode.SIGINT)), str(int(ExitCode.SIGTERM))}
+    return ", ".join(["/".join(c for c in codes if c in signals), *(c for c in codes if c not in signals)])
 
 
-def target_options(command: str) -> Callable[[Any], Any]:
-    """The options that say which run and how to reach the API, --run-id in `command`'s own words."""
-    return lambda func: _with_target_options(func, run_id_help=RUN_ID_HELP[command])
+def field_option(f: Field, command: str) -> Callable[[Any], Any]:
+    """The click option of one row of the field table (gate.config.fields), in `command`'s own words."""
+    declared = [f.flag or f"--{f.key}", *([f.short] if f.short else []), f.attribute]
+    kinds: dict[str, dict[str, Any]] = {
+        "text": {}, "flag": {"is_flag": True}, "list": {"multiple": True, "type": Listed()},
+        "path": {"type": click.Path(dir_okay=False, path_type=Path)}, "file": {"type": click.Path(dir_okay=False)},
+        "number": {"type": float}}
+    return click.option(*declared, envvar=f.env, hidden=f.hidden, help=f.cli_help(command), **kinds[f.kind])
 
 
-def _with_target_options(func: Any, *, run_id_help: str) -> Any:
-    options = [
-        click.option("--space", envvar="CODECATALYST_SPACE", help="Space name [env CODECATALYST_SPACE]."),
-        click.option("--project", envvar="CODECATALYST_PROJECT", help="Project name [env CODECATALYST_PROJECT]."),
-        click.option("--run-id", "run_id", envvar="CODECATALYST_RUN_ID", multiple=True, type=Listed(),
-                     help=run_id_help),
-        click.option("--endpoint", envvar="CODECATALYST_ENDPOINT",
-                     help=f"API endpoint, https (http only for loopback) [default {DEFAULT_ENDPOINT}; "
-                          "env CODECATALYST_ENDPOINT]."),
-        click.option("--fips", is_flag=True, help=f"Use the FIPS endpoint {FIPS_ENDPOINT}."),
-        click.option("--token-file", type=click.Path(dir_okay=False),
-                     help="Read the bearer token from this file. Without it the token comes from env "
-                          "CODECATALYST_TOKEN, then AWS_BEARER_TOKEN_CODECATALYST, then the `aws sso login` cache "
-                          "of --profile / AWS_PROFILE; never from argv."),
-        click.option("--profile", help="AWS profile whose `aws sso login` token to use when no token is set "
-                                       "[env AWS_PROFILE]."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def field_options(command: str) -> Callable[[Any], Any]:
+    """Every option `command` has, from the field table, in its order."""
+    def decorate(func: Any) -> Any:
+        for f in reversed(fields.options_of(command)):
+            func = field_option(f, command)(func)
+        return func
+    return decorate
 
 
 def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
@@ -135,13 +136,28 @@ def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
                             dotenv_file=options.pop("dotenv_file", None), junit_xml=options.pop("junit_xml", None),
                             azure=in_azure_pipelines(os.environ), azure_summary_dir=azure_summary_dir(os.environ))
     ctx = click.get_current_context(silent=True)
+    door: fields.Door = "cli"
     if ctx is not None and ctx.find_root().obj is not None:  # started by the image's entrypoint.py
         from gate.doors import container
 
         if ctx.find_root().obj == container.DOCKER_RUN:  # the host's variables stay outside unless passed in
             more.setdefault("token_hint", container.TOKEN_HINT)
-    return RawInputs(token=os.environ.get("CODECATALYST_TOKEN"), token_env=os.environ, outputs=outputs, **options,
+            door = "container"
+    more.setdefault("naming", fields.Naming(door, given_by(ctx, os.environ)))
+    return RawInputs(token=os.environ.get(TOKEN_VARIABLE), token_env=os.environ, outputs=outputs, **options,
                      **more)
+
+
+def given_by(ctx: click.Context | None, env: Mapping[str, str]) -> dict[str, fields.Source]:
+    """Where each field given came from: its flag, or its variable (click says which); the token, its variable."""
+    found = {"token": fields.Source.ENV} if env.get(TOKEN_VARIABLE, "").strip() else {}
+    for f in fields.FIELDS:
+        source = ctx.get_parameter_source(f.attribute) if ctx is not None and f.flag else None
+        if source is click.core.ParameterSource.COMMANDLINE:
+            found[f.key] = fields.Source.FLAG
+        elif source is click.core.ParameterSource.ENVIRONMENT:
+            found[f.key] = fields.Source.ENV
+    return found
 
 
 if TYPE_CHECKING:
@@ -161,79 +177,12 @@ class Listed(_TextType):
         return value
 
 
-def choice_options(func: Any) -> Any:
-    """Which run: --run-id, or a workflow with --start or --latest."""
-    options = [
-        click.option("--workflow", envvar="CODECATALYST_WORKFLOW", multiple=True, type=Listed(),
-                     help="Pick the run through this workflow, by ID (a UUID), exact name, or NAME@BRANCH; with "
-                          "--start or --latest, instead of --run-id. Repeat it or comma-separate several to gate "
-                          "their runs together [env CODECATALYST_WORKFLOW]."),
-        click.option("--branch", envvar="CODECATALYST_BRANCH",
-                     help="With --workflow NAME: the workflow's source branch [env CODECATALYST_BRANCH]."),
-        click.option("--repository", envvar="CODECATALYST_REPOSITORY",
-                     help="With --workflow NAME: the workflow's source repository [env CODECATALYST_REPOSITORY]."),
-        click.option("--start", is_flag=True, envvar="CODECATALYST_START",
-                     help="Start a new run of --workflow, then wait on it; a retried start never makes a second "
-                          "run (one client token per CI job or step execution)."),
-        click.option("--latest", is_flag=True, envvar="CODECATALYST_LATEST",
-                     help="Wait on the newest run of --workflow (by start time), looking until one exists."),
-        click.option("--since", envvar="CODECATALYST_SINCE",
-                     help="With --latest: only a run started at or after this RFC 3339 time [default in CI: when "
-                          f"the pipeline was created or its push happened, less {CI_SINCE_GRACE:g} s; elsewhere "
-                          "none, and a run that ended before the gate started is reported stale; env "
-                          "CODECATALYST_SINCE]."),
-        click.option("--client-token", envvar="CODECATALYST_CLIENT_TOKEN",
-                     help="With --start: StartWorkflowRun's idempotency token [default: derived from the CI job's "
-                          "or step's identity and the workflow, random outside CI; env CODECATALYST_CLIENT_TOKEN]."),
-        click.option("--follow-superseded", is_flag=True, envvar="CODECATALYST_FOLLOW_SUPERSEDED",
-                     help="When the run ends SUPERSEDED, gate on the run that superseded it instead (repeatedly, "
-                          "under the one deadline)."),
-        click.option("--fail-fast", is_flag=True, envvar="CODECATALYST_FAIL_FAST",
-                     help="With several runs: stop at the first that can no longer pass, and report the others as "
-                          "they stood."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 @main.command(epilog=exit_codes_help("wait") + "\n\n\b\nResult keys: " + ", ".join(RESULT_KEYS)
               + "; and runs, each run's own, when several are gated (the exit code is then the most serious "
-                "outcome: 130/143, 70, 2, 4, 5, 6, 3, 1, 0)"
+                f"outcome: {precedence_text()})"
               + "\n\nIn Azure Pipelines (TF_BUILD=True) each key is also set as the output variable "
                 "CODECATALYST_GATE_<KEY> (##vso commands on stdout, or on stderr with --json).")
-@target_options("wait")
-@choice_options
-@click.option("--interval",
-              help="Time between polls, fixed (e.g. 10, 10s, 1m; minimum 0.1 s) [default: adaptive when omitted: "
-                   "sparse while the run is far from the workflow's usual duration, dense around it, never more "
-                   "often than every second].")
-@click.option("--timeout", help="Give up after this long (e.g. 3600, 90m, 1h30m); 0 means never [default 1h].")
-@click.option("--success-status", "success_statuses", multiple=True,
-              help="Terminal status that counts as success; repeat or comma-separate [default SUCCEEDED]. "
-                   "One of: " + ", ".join(sorted(TERMINAL_STATUSES)) + ".")
-@click.option("--json", "json_stdout", is_flag=True, help="Print the result object as JSON on stdout.")
-@click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the result object as JSON to this file.")
-@click.option("--dotenv", "dotenv_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every result key as CODECATALYST_GATE_<KEY>=value to this file, one a line "
-                   "(GitLab artifacts:reports:dotenv, Jenkins readProperties).")
-@click.option("--output-prefix", envvar="CODECATALYST_OUTPUT_PREFIX",
-              help="The prefix of the --dotenv and Azure variables' names, so that two gates can feed one job "
-                   "(e.g. STAGING_); never one that names an input [default CODECATALYST_GATE_; "
-                   "env CODECATALYST_OUTPUT_PREFIX].")
-@click.option("--junit-xml", "junit_xml", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="CODECATALYST_JUNIT_XML",
-              help="Also write a JUnit XML report to this file: one testcase per run, a failure for a run that "
-                   "failed, an error for one the gate could not judge (GitLab, Jenkins and Azure test tabs) "
-                   "[env CODECATALYST_JUNIT_XML].")
-@click.option("--heartbeat",
-              help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so "
-                   "CI systems that stop silent jobs don't; 0 turns it off [default 60s].")
-@click.option("--quiet", "-q", is_flag=True,
-              help="Print errors and warnings only (outputs and exit codes are unchanged).")
-@click.option("--retry-base", type=float, hidden=True, envvar="CODECATALYST_RETRY_BASE",
-              help="The backoff's first ceiling in seconds [default 2]; tests set 0 to retry at the interval.")
+@field_options("wait")
 def wait(**options: Any) -> None:
     """Poll a workflow run until it ends; exit 0 only if it ended in a success status."""
     from gate.app import main as gate_main
@@ -242,7 +191,7 @@ def wait(**options: Any) -> None:
 
 
 @main.command(epilog=exit_codes_help("get"))
-@target_options("get")
+@field_options("get")
 def get(**options: Any) -> None:
     """Fetch one GetWorkflowRun answer, validate it, and print it as JSON."""
     from gate.app import main as gate_main
@@ -321,8 +270,10 @@ def _refuse_token(ctx: click.Context, _param: click.Parameter, value: str | None
         raise GateUsageError(TOKEN_REFUSED, ctx)
 
 
-# Added after the fact so that wait's and get's own option lists stay as they are.
+# Added after the fact so that wait's and get's own option lists stay as they are: a secret field (the table's
+# `secret`) has no flag, only this hidden one that says how to pass it.
 _command: click.Command
 for _command in (wait, get):
-    _command.params.append(click.Option(["--token"], hidden=True, expose_value=False, is_eager=True, is_flag=False,
-                                        flag_value="", callback=_refuse_token))
+    for _secret in (f for f in fields.FIELDS if f.secret and _command.name in f.commands):
+        _command.params.append(click.Option([f"--{_secret.key}"], hidden=True, expose_value=False, is_eager=True,
+                                            is_flag=False, flag_value="", callback=_refuse_token))

@@ -3,6 +3,7 @@ needs no curl. Loopback only, stdlib HTTP; the workflow is picked by name as the
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from gate.config.validation import is_loopback_host, likely_endpoint
-from gate.errors import GateError, InputError
+from gate.errors import GateError, InputError, InvalidResponse
+from gate.textsafe import inert_line
 
 
 def query_string(params: dict[str, str]) -> str:
@@ -44,6 +46,10 @@ def check_endpoint(endpoint: str) -> str:
         raise InputError("--endpoint", endpoint, "must be the emulator's loopback URL, like http://127.0.0.1:8080 "
                                                  "(the first line `codecatalyst-gate emulator` prints)"
                                                  + (f"; did you mean {meant}?" if loopback else ""))
+    if urllib.parse.urlsplit(endpoint.strip()).path.strip("/"):
+        base = urllib.parse.urlsplit(endpoint.strip())
+        raise InputError("--endpoint", endpoint, "must be the emulator's address alone, with no path; did you mean "
+                                                 f"{base.scheme}://{base.netloc}?")
     return endpoint.strip().rstrip("/")
 
 
@@ -58,17 +64,41 @@ def serve_command(endpoint: str) -> str:
     return f"codecatalyst-gate emulator{options} --port {port} &"
 
 
-def _call(method: str, url: str, *, token: str, body: dict[str, Any] | None = None) -> Any:
+def not_the_emulator(method: str, url: str, status: int) -> StartFailed:
+    """One line: what answered where, and what to do (no server text)."""
+    parts = urllib.parse.urlsplit(url)
+    return StartFailed(f"what answers at {parts.scheme}://{parts.netloc} is not the emulator: {method} {parts.path} "
+                       f"got HTTP {status}, an answer the emulator never gives; start the emulator on a free port "
+                       "(`codecatalyst-gate emulator --port 0 &` prints its URL first) and pass that URL as "
+                       "--endpoint")
+
+
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):  # not JSON, or not text
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _call(method: str, url: str, *, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The answer's JSON object; StartFailed for a refusal or for an answer the emulator would never give."""
     request = urllib.request.Request(url, method=method, data=json.dumps(body or {}).encode(),
                                      headers={"Authorization": f"Bearer {token}",
                                               "Content-Type": "application/json"})
     try:
         with _DIRECT.open(request, timeout=10) as answer:
-            return json.loads(answer.read() or b"{}")
+            status, document = answer.status, _json_object(answer.read())
     except urllib.error.HTTPError as e:
-        message = json.loads(e.read() or b"{}").get("message", "")
-        raise StartFailed(f"{method} {urllib.parse.urlsplit(url).path}: HTTP {e.code} "
-                          f"{e.headers.get('x-amzn-ErrorType', '')}: {message}") from None
+        error = _json_object(e.read())
+        if error is None or not isinstance(error.get("message", ""), str):
+            raise not_the_emulator(method, url, e.code) from None
+        kind = "".join(c for c in e.headers.get("x-amzn-ErrorType", "") if c.isalnum())  # a type name, no more
+        raise StartFailed(f"{method} {urllib.parse.urlsplit(url).path}: HTTP {e.code} {kind}: "
+                          f"{inert_line(error.get('message', ''))[:300]}") from None
+    if document is None:
+        raise not_the_emulator(method, url, status)
+    return document
 
 
 def start_run(*, endpoint: str, space: str, project: str, workflow: str, token: str,
@@ -77,21 +107,31 @@ def start_run(*, endpoint: str, space: str, project: str, workflow: str, token: 
     from gate.pick.workflows import follow_pages, is_workflow_id, pick_workflow
 
     base = f"{check_endpoint(endpoint)}/v1/spaces/{urllib.parse.quote(space)}/projects/{urllib.parse.quote(project)}"
+    listing = f"{base}/workflows?"
     deadline = now() + UP_WITHIN
     while True:
         try:
             if is_workflow_id(workflow):
                 workflow_id = workflow
             else:
-                items = follow_pages(lambda next_token: _call(
-                    "POST", f"{base}/workflows?" + query_string(
+                try:
+                    items = follow_pages(lambda next_token: _call("POST", listing + query_string(
                         {"maxResults": "100"} | ({"nextToken": next_token} if next_token else {})), token=token))
-                workflow_id = str(pick_workflow(items, name=workflow, branch=None, repository=None)["id"])
-            run = _call("PUT", f"{base}/workflowRuns?" + query_string({"workflowId": workflow_id}),
-                        token=token, body={"clientToken": str(uuid.uuid4())})
+                    workflow_id = str(pick_workflow(items, name=workflow, branch=None, repository=None)["id"])
+                except (InvalidResponse, TypeError, AttributeError, KeyError) as e:  # a listing no emulator sends
+                    raise not_the_emulator("POST", listing.rstrip("?"), 200) from e
+            url = f"{base}/workflowRuns?" + query_string({"workflowId": workflow_id})
+            run = _call("PUT", url, token=token, body={"clientToken": str(uuid.uuid4())})
+            if not isinstance(run.get("id"), str):
+                raise not_the_emulator("PUT", url, 200)
             return str(run["id"])
         except urllib.error.URLError as e:  # not listening yet, or not at all
             if now() >= deadline:
                 raise StartFailed(f"no emulator answers at {endpoint} ({e.reason}); start one with "
                                   f"`{serve_command(check_endpoint(endpoint))}`") from None
             sleep(0.1)
+        except (OSError, http.client.HTTPException) as e:  # dropped, timed out, or not HTTP at all
+            raise StartFailed(f"no emulator answers at {endpoint} ({type(e).__name__}: what listens there hung up, "
+                              "stayed silent or does not speak HTTP); start the emulator on a free port "
+                              "(`codecatalyst-gate emulator --port 0 &` prints its URL first) and pass that URL as "
+                              "--endpoint") from None

@@ -7,8 +7,10 @@ Both policies read the same state, `PollContext`.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from gate.config import fields
 from gate.config.settings import RetrySettings
 from gate.defaults import MAX_RETRY_AFTER
 from gate.errors import ServiceUnavailable, TransientError
@@ -67,7 +69,7 @@ def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> flo
 class RetryPolicy:
     settings: RetrySettings
     floor: float  # never retry sooner than a poll would come (the fixed interval, or the policy's floor)
-    endpoint_name: str = "--endpoint"  # what the user calls the endpoint setting (the Action: its input)
+    naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
 
     def give_up(self, context: PollContext, error: TransientError) -> ServiceUnavailable | None:
         """Why to stop retrying now (the error to end with), or None to try again. Throttling is an answer, not an
@@ -79,8 +81,8 @@ class RetryPolicy:
         attempts = "1 attempt" if outages == 1 else f"{outages} attempts in a row"
         if not context.reached and outages > self.settings.first_contact_retries:
             return ServiceUnavailable(
-                f"the endpoint never answered: {attempts} failed; last: {error.reason}. Check {self.endpoint_name}, "
-                "the network and any proxy (HTTPS_PROXY, NO_PROXY)")
+                f"the endpoint never answered: {attempts} failed; last: {error.reason}. Check "
+                f"{self.naming('endpoint')}, the network and any proxy (HTTPS_PROXY, NO_PROXY)")
         if outages > self.settings.max_retries:
             return ServiceUnavailable(f"the service is unavailable: {attempts} failed; last: {error.reason}")
         if context.remaining is not None and context.remaining <= 0:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gate import defaults
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 # What each GitHub event's payload says about when this pipeline began: (label, path), the first found wins.
 GITHUB_EVENT_TIMES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -100,9 +100,4 @@ def _time(value: Any) -> datetime | None:
             return datetime.fromtimestamp(value, UTC) if value > 0 else None
         except (OverflowError, OSError, ValueError):
             return None
-    if isinstance(value, str) and len(value) <= 64:
-        try:
-            return parse_rfc3339(value.strip())
-        except ValueError:
-            return None
-    return None
+    return parse_time(value.strip()) if isinstance(value, str) else None

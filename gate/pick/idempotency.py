@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from gate.config import fields
 from gate.config.validation import validate_client_token
 
 _DIGEST_CHARS = 40  # 160 bits of sha256: a collision between two steps is out of reach
@@ -87,7 +88,7 @@ def choose_client_token(
     explicit: str | None,
     workflow_id: str,
     env: Mapping[str, str],
-    field: str = "--client-token",
+    field: str = fields.CLI("client-token"),
     random_token: Callable[[], str] = _random,
 ) -> ClientToken:
     """An explicit token (validated), else one derived from the CI job or step and the workflow, else a random one."""

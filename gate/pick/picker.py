@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gate import defaults
+from gate.api.history import durations_from
 from gate.api.operations import Api
+from gate.config import fields
+from gate.config.fields import Naming
 from gate.config.settings import RunChoice, WorkflowRef
 from gate.errors import DeadlineExceeded, InputError, TransientError
 from gate.pace.pacing import Pacing
@@ -79,18 +82,20 @@ class Picker:
         self._workflows = workflows.follow_pages(page, what="ListWorkflows")
         return self._workflows
 
-    def workflow(self, ref: WorkflowRef, *, field: str = "--workflow",
-                 flags: tuple[str, str] = ("--branch", "--repository")) -> Item:
+    def workflow(self, ref: WorkflowRef, *, naming: Naming = fields.CLI) -> Item:
         """The one workflow `ref` names; exit 2 with the candidates when none or several match."""
         items = self.workflows()
         if workflows.is_workflow_id(ref.workflow):
             for item in items:
                 if str(item.get("id", "")).lower() == ref.workflow.lower():
                     return item
-            raise InputError(field, ref.workflow, "no workflow of the project has this ID; "
-                                                  f"the project's workflows: {workflows.listed(items)}")
-        return dict(workflows.pick_workflow(items, name=ref.workflow, branch=ref.branch, repository=ref.repository,
-                                            field=field, flags=flags))
+            raise naming.keyed(InputError(naming("workflow"), ref.workflow, "no workflow of the project has this ID; "
+                                          f"the project's workflows: {workflows.listed(items)}"))
+        try:
+            return dict(workflows.pick_workflow(items, name=ref.workflow, branch=ref.branch,
+                                                repository=ref.repository, naming=naming))
+        except InputError as e:  # with the key of the field it names, and where that came from
+            raise naming.keyed(e) from None
 
     def runs(self, workflow_id: str, *, until: Callable[[Sequence[Any]], bool],
              capped: Callable[[int, int], None] | None = None) -> list[Item]:
@@ -107,7 +112,7 @@ class Picker:
 
     # -- the run ---------------------------------------------------------------------------------------------
 
-    def start(self, workflow: Item, *, client_token: str | None, field: str = "--client-token") -> str:
+    def start(self, workflow: Item, *, client_token: str | None, field: str = fields.CLI("client-token")) -> str:
         """StartWorkflowRun with one client token for every attempt: however often the call is retried (a 5xx, a
         dropped answer after the run was made), the service makes one run for that token."""
         workflow_id = str(workflow["id"])
@@ -119,11 +124,12 @@ class Picker:
                             f"if {token.holder} already started it)")
         return str(run["id"])
 
-    def latest(self, workflow: Item, *, since: datetime | None, given_by: str = "--since") -> RunRef:
+    def latest(self, workflow: Item, *, since: datetime | None, naming: Naming = fields.CLI) -> RunRef:
         """The newest run of the workflow (started at or after `since`), looked for until one exists. Without a
         stated since, in CI, the CI system's time for this pipeline (gate.pick.cisince); where no time is known, a run
         that ended before the gate started is told as such (a warning, and the result's `stale`)."""
         found = None if since is not None else ci_since(self._env, read_text=read_text)
+        given_by = naming("since")
         source = f"given by {given_by}" if found is None else found.source
         since = since if found is None else found.moment
         if since is not None or source:
@@ -131,18 +137,24 @@ class Picker:
         workflow_id = str(workflow["id"])
         what = f"run of workflow {workflow.get('name')}" + (f" started since {since.isoformat()}" if since else "")
         until, capped = workflows.started_at_or_before(since), capped_note(self._progress)
-        run = self._look(what, lambda: workflows.newest_run(self.runs(workflow_id, until=until, capped=capped),
-                                                            since=since, workflow_id=workflow_id))
+        read: list[Item] = []  # the runs the last look listed
+
+        def newest() -> Mapping[str, Any] | None:
+            read[:] = self.runs(workflow_id, until=until, capped=capped)
+            return workflows.newest_run(read, since=since, workflow_id=workflow_id)
+
+        run = self._look(what, newest)
         self._progress.note(f"run {run['id']}: the newest {what} (started {run.get('startTime')})")
+        listed = durations_from({"items": read}, workflow_id=workflow_id, exclude=[str(run["id"])]).durations
         if since is not None:
-            return RunRef(str(run["id"]), workflow)
+            return RunRef(str(run["id"]), workflow, listed=listed)
         if ended_before(run.get("endTime"), self._began_at):
             self._progress.warning(
                 f"run {run['id']} ended at {run.get('endTime')}, before this gate started "
                 f"({self._began_at.isoformat(timespec='seconds')}); with no {given_by} given and none known from CI, "
                 f"it may be an earlier run than the one to wait for: give {given_by} to wait for a run started "
                 "after that time")
-        return RunRef(str(run["id"]), workflow, stale_if_ended_before=self._began_at)
+        return RunRef(str(run["id"]), workflow, stale_if_ended_before=self._began_at, listed=listed)
 
     def successor(self, superseded: Item) -> str:
         """The run that superseded `superseded` (a GetWorkflowRun answer), looked for until it is listed."""
@@ -154,15 +166,13 @@ class Picker:
         self._progress.note(f"run {superseded['id']} was superseded by run {run['id']}; gating on that one")
         return str(run["id"])
 
-    def pick(self, choice: RunChoice, *, names: Mapping[str, str],
+    def pick(self, choice: RunChoice, *, naming: Naming = fields.CLI,
              picked: Callable[[RunRef], None] = lambda _: None) -> list[RunRef]:
         """The runs `choice` asks for, in its order. Every workflow is resolved before any run is started, so
         a name that matches none or several starts nothing at all; `picked` hears of each run as it is known."""
         if choice.run_ids:
             return [RunRef(run_id) for run_id in choice.run_ids]
-        field = names.get("workflow", "--workflow")
-        flags = (names.get("branch", "--branch"), names.get("repository", "--repository"))
-        resolved = [self.workflow(ref, field=field, flags=flags) for ref in choice.workflows]
+        resolved = [self.workflow(ref, naming=naming) for ref in choice.workflows]
         # A workflow named twice (by name and by ID, or NAME and NAME@BRANCH) is started once, whatever the token.
         chosen: dict[str, Item] = {}
         for item in resolved:
@@ -171,9 +181,9 @@ class Picker:
         for workflow in chosen.values():
             if choice.start:
                 run = RunRef(self.start(workflow, client_token=choice.client_token,
-                                        field=names.get("client-token", "--client-token")), workflow, started=True)
+                                        field=naming("client-token")), workflow, started=True)
             else:
-                run = self.latest(workflow, since=choice.since, given_by=names.get("since", "--since"))
+                run = self.latest(workflow, since=choice.since, naming=naming)
             picked(run)
             runs.append(run)
         return runs

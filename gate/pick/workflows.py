@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from gate.config import fields
 from gate.config.validation import UUID_PATTERN
 from gate.errors import InputError, InvalidResponse
-from gate.timestamps import parse_rfc3339
+from gate.timestamps import parse_time
 
 MAX_PAGES = 1000  # 100 000 workflows, 50 000 runs: past this a listing is not ending
 MAX_LISTED = 20  # candidates named in an error message; the rest are counted
@@ -52,11 +53,12 @@ def pick_workflow(
     name: str,
     branch: str | None = None,
     repository: str | None = None,
-    field: str = "--workflow",
-    flags: tuple[str, str] = ("--branch", "--repository"),
+    naming: Callable[[str], str] = fields.CLI,
 ) -> Item:
     """The one workflow named exactly `name`, narrowed by branch and repository; else an InputError (exit 2,
-    nothing started) that lists the candidates so the user can add the missing flag or pass the ID."""
+    nothing started) that lists the candidates so the user can add the missing flag or pass the ID. `naming` words
+    a field as the door that received it does."""
+    field, flags = naming("workflow"), (naming("branch"), naming("repository"))
     everything = list(items)
     named = [w for w in everything if w.get("name") == name]
     chosen = [w for w in named
@@ -112,10 +114,7 @@ def follow_pages(
 
 
 def _started(item: Item) -> datetime | None:
-    try:
-        return parse_rfc3339(str(item.get("startTime")))
-    except ValueError:
-        return None
+    return parse_time(item.get("startTime"))
 
 
 def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_id: str | None = None) -> Item | None:

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from gate.result import Result
+from typing import Any
 
 PREFIX = "codecatalyst-gate:"
 
@@ -62,27 +59,17 @@ def format_duration(seconds: float) -> str:
     return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
 
 
-def against_usual(took: float | None, median: float | None, count: int = 0, *, times: str = "×") -> str:
-    """`took 6m40s; usual 3m25s (median of 20 recent runs); 2.0× slower`. With no history it says so: an unknown
-    usual duration is never shown as a zero."""
-    parts = [] if took is None else [f"took {format_duration(took)}"]
+def against_usual(took: float | None, median: float | None, count: int = 0, *, times: str = "×",
+                  why_not: str = "no history to compare with") -> str:
+    """`usual 3m25s (median of 20 recent runs); 2.0× slower`: the usual duration, and how `took` (said elsewhere,
+    never here) compares. With no history it says why: an unknown usual duration is never shown as a zero."""
     if median is None or count <= 0:
-        return "; ".join([*parts, "no history to compare with"])
+        return why_not
     basis = "the one recent run" if count == 1 else f"median of {count} recent runs"
-    parts.append(f"usual {format_duration(median)} ({basis})")
+    parts = [f"usual {format_duration(median)} ({basis})"]
     if took is not None:
         parts.append(_speed(took, median, times=times))
     return "; ".join(parts)
-
-
-def compared(result: Result, *, times: str = "×") -> str:
-    """The run's duration against its workflow's usual one (`against_usual`), from its result."""
-    from gate.timestamps import duration_seconds
-
-    response = result.response or {}
-    took = duration_seconds(response.get("startTime"), response.get("endTime"))
-    usual = result.usual
-    return against_usual(took, usual.median_seconds if usual else None, usual.count if usual else 0, times=times)
 
 
 def _speed(took: float, median: float, *, times: str) -> str:

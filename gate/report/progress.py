@@ -11,9 +11,9 @@ if TYPE_CHECKING:
 
 
 class Progress(Protocol):
-    def status_changed(self, *, status: str, previous: str | None, elapsed: float, run_id: str | None = None,
+    def status_changed(self, *, status: str, elapsed: float, run_id: str | None = None,
                        workflow: str | None = None) -> None: ...  # which run and workflow, when several are gated
-    def polled(self, *, status: str, elapsed: float, next_delay: float) -> None: ...
+    def polled(self, *, elapsed: float, next_delay: float) -> None: ...
     def retrying(self, *, reason: str, attempt: int, delay: float, elapsed: float) -> None: ...
     def history_learned(self, *, durations: Sequence[float], note: str, workflow: str | None = None
                         ) -> None: ...  # workflow: which one, when the gate waits on runs of several

@@ -11,6 +11,7 @@ included, is free text.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gate.defaults import MIN_MASKED_TOKEN
@@ -29,8 +30,10 @@ class Redactor:
 
     def __init__(self, *secrets: str | None, min_length: int = MIN_MASKED_TOKEN) -> None:
         given = {s for s in secrets if s}
-        # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted((s for s in given if len(s) >= min_length), key=len, reverse=True)
+        # Each secret as it is and as text built from it shows it (escaped_forms). Longest first, so a secret that
+        # contains another, or a form that contains the plain one, is masked whole.
+        forms = {form for s in given if len(s) >= min_length for form in escaped_forms(s)}
+        self._secrets = sorted(forms, key=len, reverse=True)
         self.too_short = any(len(s) < min_length for s in given)  # some secret is left as it is (warn once)
 
     def text(self, value: str) -> str:
@@ -55,6 +58,18 @@ class Redactor:
             return document
         return {key if key in ANSWER_FIELDS else self.text(key): value if key in STRUCTURED_FIELDS else self.data(value)
                 for key, value in document.items()}
+
+
+def escaped_forms(secret: str) -> set[str]:
+    """The secret, and the forms it takes inside text made from a string that holds it: JSON-escaped (once, twice,
+    and with `\\/` as some encoders write `/`) and Python's repr with either quote (a schema violation quotes the
+    value it names). A token may hold `"` and `\\`, which each of these writes differently."""
+    once = json.dumps(secret)[1:-1]
+    forms = {secret, once, json.dumps(secret, ensure_ascii=False)[1:-1], once.replace("/", "\\/"),
+             json.dumps(once)[1:-1], repr(secret)[1:-1]}
+    for quote in ("'", '"'):
+        forms.add(secret.replace("\\", "\\\\").replace(quote, "\\" + quote))
+    return forms
 
 
 def short_token_warning(source: str) -> str:

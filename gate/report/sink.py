@@ -7,58 +7,26 @@ never stops the others.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from gate.config import fields
 from gate.config.settings import OutputTargets
 from gate.errors import GateError, NotWritten
 from gate.report.describe import PREFIX
+from gate.report.files import append, write_atomic
 from gate.report.redact import Redactor
 from gate.result import FREE_TEXT, Result
 from gate.textsafe import inert_line, json_text
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Readers never see half a file, even if we are killed mid-write.
-
-    The file gets the mode `open()` would give it (0666 less the umask), not mkstemp's 0600: a CI agent
-    outside the container (Jenkins reading a bind mount, say) must be able to read it.
-    """
-    import tempfile  # here: only a wait that writes a file needs it, and it costs every start a few ms
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX; on Windows the mode bits mean nothing here
-            os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def append(path: Path, text: str) -> None:
-    """As the Actions runner expects of its files: other steps' lines stay as they were."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)
 
 
 def redacted(result: Result, redactor: Redactor) -> Result:
     """The result with the token masked in its free text (the message, the workflow's name, the answer's unchecked
     fields), whatever a server echoed into it; the space, the project, IDs, times and statuses stay as they are."""
     return dataclasses.replace(result, response=redactor.response(result.response),
-                               message=redactor.text(result.message),
+                               message=redactor.text(result.message), usual_note=redactor.text(result.usual_note),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
                                runs=tuple(redacted(run, redactor) for run in result.runs),
                                phases=tuple(dataclasses.replace(phase, status=redactor.text(phase.status))
@@ -73,12 +41,15 @@ class Sink:
         self.not_written: list[NotWritten] = []
 
     def _write(self, what: str, path: Path, write: Callable[[Path, str], None], text: str) -> bool:
-        """Writes; False (and remembered) when the file could not be written."""
+        """Writes; False (and remembered) when the file could not be written. `what` is the field that named the
+        file (`junit-xml`), worded as the door that received it does, or the file's own name (`$GITHUB_OUTPUT`)."""
+        key = what if what in fields.BY_KEY else None
+        said = self.targets.naming(what) if key else what
         try:
             write(path, text)
         except OSError as e:
-            if not any(p.what == what and p.path == str(path) for p in self.not_written):  # told once per file
-                self.not_written.append(NotWritten(what, str(path), e.strerror or type(e).__name__))
+            if not any(p.what == said and p.path == str(path) for p in self.not_written):  # told once per file
+                self.not_written.append(NotWritten(said, str(path), e.strerror or type(e).__name__, key=key))
             return False
         return True
 
@@ -90,7 +61,7 @@ class Sink:
         """The Markdown summary, as a file the agent attaches to the run (no timeline: Azure draws no Mermaid)."""
         import secrets
 
-        from gate.report.formats import azure, github
+        from gate.report.formats import azure
 
         path = azure.summary_path(folder, secrets.token_hex(4))
 
@@ -98,7 +69,7 @@ class Sink:
             target.parent.mkdir(exist_ok=True)
             write_atomic(target, text)
 
-        if self._write("Azure summary", path, write, github.step_summary(result, gantt=False)):
+        if self._write("Azure summary", path, write, azure.summary_markdown(result)):
             self._print(stream, azure.upload_summary(path))
 
     def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:
@@ -128,10 +99,11 @@ class Sink:
         from gate.report.formats import dotenv
 
         text, emptied = dotenv.dotenv_text(result, prefix=self.targets.prefix)
-        self._write("--dotenv", path, write_atomic, text)
+        self._write("dotenv", path, write_atomic, text)
         if emptied:
-            self._print(self._err, f"{PREFIX} --dotenv: left {' and '.join(emptied)} empty to keep the file "
-                                   f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); --output-file "
+            name = self.targets.naming
+            self._print(self._err, f"{PREFIX} {name('dotenv')}: left {' and '.join(emptied)} empty to keep the file "
+                                   f"under {dotenv.MAX_BYTES} bytes (GitLab's dotenv limit); {name('output-file')} "
                                    "keeps them whole\n")
 
     def _github(self, result: Result) -> None:
@@ -160,7 +132,7 @@ class Sink:
         result = redacted(result, self._redactor)
         targets = self.targets
         if targets.output_file is not None:
-            self._write("--output-file", targets.output_file, write_atomic, result.to_json() + "\n")
+            self._write("output-file", targets.output_file, write_atomic, result.to_json() + "\n")
         if targets.dotenv_file is not None:
             self._dotenv(targets.dotenv_file, result)
         if targets.github_output is not None or targets.github_summary is not None or targets.github_commands:
@@ -168,7 +140,7 @@ class Sink:
         if targets.junit_xml is not None:
             from gate.report.formats import junit
 
-            self._write("--junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
+            self._write("junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
         if targets.azure:
             from gate.report.formats import azure
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from gate.config import fields
 from gate.errors import (
     Cancelled,
     DeadlineExceeded,
@@ -46,6 +47,7 @@ class Reader(Lister, Protocol):
 class Policies(Protocol):
     def for_workflow(self, workflow_id: str | None) -> PollPolicy: ...
     def usual(self, workflow_id: str | None) -> Usual | None: ...
+    def usual_note(self, workflow_id: str | None) -> str: ...
 
 
 @dataclass
@@ -68,7 +70,7 @@ class RunState:
         if isinstance(workflow_id, str):
             self.workflow_id = workflow_id
         stamp = parse_time(start_time)
-        if stamp is not None and stamp.tzinfo is not None:
+        if stamp is not None:
             self.started_at = stamp
         changed, self.status = status != self.status, status
         if changed:
@@ -86,7 +88,7 @@ class RunState:
 class Rules:
     success_statuses: frozenset[str]
     fail_fast: bool = False  # several runs: stop at the first that can no longer pass
-    fail_fast_name: str = "--fail-fast"  # what the user calls it (the Action: its input)
+    naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
     successor: Successor | None = None  # --follow-superseded: a SUPERSEDED run hands the gate to its successor
 
 
@@ -107,14 +109,14 @@ class Loop:
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
                           workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
-                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases))
+                          stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases),
+                          usual_note="" if usual else self.policies.usual_note(w.workflow_id))
 
     def seen(self, w: RunState, status: str, item: dict[str, Any]) -> None:
-        previous = w.status
         if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
                  at=self.pacing.utc_now()):
             self.pacing.progress.status_changed(
-                status=status, previous=previous, elapsed=self.pacing.elapsed(),
+                status=status, elapsed=self.pacing.elapsed(),
                 run_id=w.ref.run_id if self.several else None,
                 workflow=(w.ref.workflow_name or w.workflow_id) if self.several else None)
 
@@ -184,9 +186,9 @@ class Loop:
     def next_delay(self, failure: TransientError | None) -> float | None:
         """How long to sleep before the next round; None when every run is decided."""
         if self.rules.fail_fast and (failed := self.failed()) is not None:
-            self.last_look("cancelled", ExitCode.RUN_FAILED, f"not waited for: {self.rules.fail_fast_name} stopped "
-                                                             f"the gate when run {failed.ref.run_id} could no longer "
-                                                             "pass")
+            stopper = self.rules.naming("fail-fast")
+            self.last_look("skipped", ExitCode.RUN_FAILED, f"not waited for: {stopper} stopped the gate when run "
+                                                             f"{failed.ref.run_id} could no longer pass")
         still, pacing = self.going(), self.pacing
         if not still:
             return None
@@ -206,7 +208,7 @@ class Loop:
             return None
         delay = min(self.policies.for_workflow(w.workflow_id)(pacing.context(
             polls=w.polls, status=w.status, started_at=w.started_at, workflow_id=w.workflow_id)) for w in still)
-        pacing.progress.polled(status=still[0].status or "", elapsed=pacing.elapsed(), next_delay=delay)
+        pacing.progress.polled(elapsed=pacing.elapsed(), next_delay=delay)
         return delay
 
     def failed(self) -> RunState | None:

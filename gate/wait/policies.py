@@ -3,12 +3,16 @@ after a first poll, and the usual duration it gives."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gate.api.history import History
 from gate.pace.policy import Adaptive, FixedInterval, PollContext, PollPolicy
 from gate.result import Usual
+
+# A run over at the gate's first answer costs no history call (see LearnsHistory): its summary says so.
+NOT_LEARNED = "not compared: the run had ended when the gate first read it, and its workflow's history is read " \
+              "only while a run is going"
 
 
 class LearnsHistory:
@@ -21,12 +25,10 @@ class LearnsHistory:
         self._tuning = tuning
         self.history: History | None = None  # None: not asked yet
         self.policy: PollPolicy | None = None
-        self.calls = 0  # ListWorkflowRuns calls made: 0 or 1
 
     def __call__(self, context: PollContext) -> float:
         if self.policy is None:
             if context.workflow_id:
-                self.calls += 1
                 self.history = self._load(context.workflow_id, context.remaining)
             else:
                 self.history = History((), "no workflowId in the answer")
@@ -41,8 +43,12 @@ class WorkflowPolicies:
     included) the gate waits on."""
 
     def __init__(self, *, interval: float | None = None,
-                 load: Callable[[str, float | None], History] | None = None, **tuning: Any) -> None:
+                 load: Callable[[str, float | None], History] | None = None,
+                 listed: Mapping[str, tuple[float, ...]] | None = None, **tuning: Any) -> None:
         self._interval, self._load, self._tuning = interval, load, tuning
+        # The durations picking read in a listing, by workflow ID (lower case): a usual duration for a run over at
+        # its first answer, at no call; the polling never uses them.
+        self._listed = {key.lower(): value for key, value in (listed or {}).items()}
         self._policies: dict[str | None, PollPolicy] = {}
         self._histories: dict[str, History] = {}
 
@@ -62,19 +68,25 @@ class WorkflowPolicies:
                 self._policies[workflow_id] = LearnsHistory(self.history, fixed=self._interval)
         return self._policies[workflow_id]
 
+    def _known(self, workflow_id: str | None) -> History | None:
+        """The history learned for the workflow, else the runs picking listed; None when neither."""
+        if not workflow_id:
+            return None
+        learned = self._histories.get(workflow_id)
+        if learned is not None:
+            return learned
+        listed = self._listed.get(workflow_id.lower())
+        return None if listed is None else History(listed, "no finished runs in the workflow's history")
+
     def usual(self, workflow_id: str | None) -> Usual | None:
-        """The workflow's usual duration, from the history its policy learned (none learned: None). A run over at
-        its first answer costs no history call, so it has none."""
-        history = self._histories.get(workflow_id) if workflow_id else None
+        """The workflow's usual duration, from the history its policy learned, else from the listing the run was
+        picked from (neither: None; a run over at its first answer costs no history call)."""
+        history = self._known(workflow_id)
         return Usual.of(history.durations) if history is not None else None
 
-    @property
-    def calls(self) -> int:
-        """ListWorkflowRuns calls made for history: at most one per workflow."""
-        return len(self._histories) if self._load else 0
-
-
-def usual_of(policy: object) -> Usual | None:
-    """The usual duration a policy learned from the workflow's history (LearnsHistory); None when it learned none."""
-    history = getattr(policy, "history", None)
-    return Usual.of(history.durations) if isinstance(history, History) else None
+    def usual_note(self, workflow_id: str | None) -> str:
+        """Why the workflow has no usual duration, in words a summary can show; '' when it has one."""
+        history = self._known(workflow_id)
+        if history is None:
+            return NOT_LEARNED if workflow_id else "not compared: the answer names no workflow"
+        return "" if history.durations else f"not compared: {history.note or 'no history to compare with'}"

@@ -73,7 +73,8 @@ def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], disp
                                     workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
         return history
 
-    return WorkflowPolicies(interval=settings.polling.interval, load=load)
+    listed = {str(ref.workflow["id"]): ref.listed for ref in refs if ref.workflow and ref.listed is not None}
+    return WorkflowPolicies(interval=settings.polling.interval, load=load, listed=listed)
 
 
 def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
@@ -81,6 +82,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
     """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
     Signals end it with `result = cancelled`; the result is always returned, never raised."""
     project, polling, choice = settings.project, settings.polling, settings.run
+    began = clock.now()
     single = choice.count == 1
     known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
     refs = [RunRef(run_id) for run_id in choice.run_ids]
@@ -96,8 +98,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                 display.note(f"token from {project.token_source}")
             display.tick(clock.now())
             ticking = DisplayClock(clock, display)
-            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR,
-                                endpoint_name=settings.names.get("endpoint", "--endpoint"))
+            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR, naming=settings.naming)
             pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
                             retry=retry)
             picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
@@ -108,9 +109,9 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                     announce({"run-id": run_id, "started": "false"})
                 return run_id
 
-            refs = distinct(picker.pick(choice, names=settings.names, picked=told))
+            refs = distinct(picker.pick(choice, naming=settings.naming, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
-                          fail_fast_name=settings.names.get("fail-fast", "--fail-fast"),
+                          naming=settings.naming,
                           successor=successor if choice.follow_superseded else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display, pacing)))
@@ -118,6 +119,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                 display.note(f"{note.removeprefix('; ')}, and slowed down to share its rate limit")
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
+    result = dataclasses.replace(result, waited=clock.now() - began)
     display.finished(result)
     return result
 

@@ -184,7 +184,10 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
             doc["endTime"] = _stamp(run.duration)
         return doc
 
+    loads: list[str] = []  # the ListWorkflowRuns calls for history: one per workflow at most
+
     def load(workflow_id: str, remaining: float | None) -> History:
+        loads.append(workflow_id)
         if run.history is None:
             return History((), "ListWorkflowRuns failed (ApiRefused)")
         return durations_from(run.history, workflow_id=workflow_id, run_id=run.run_id)
@@ -195,7 +198,7 @@ def simulate(run: SimRun, interval: float | None, **tuning: float) -> Outcome:
                      timeout=PollSettings().timeout)
     if result.kind not in ("success", "failure"):
         raise RuntimeError(f"simulated run {run.run_id} ended {result.kind}: {result.message}")
-    return Outcome(calls=result.polls + policies.calls, latency=clock.t - max(run.duration, run.gate_start))
+    return Outcome(calls=result.polls + len(loads), latency=clock.t - max(run.duration, run.gate_start))
 
 
 @dataclass(frozen=True)

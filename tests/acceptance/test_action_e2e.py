@@ -260,7 +260,9 @@ def test_a_hostile_run_exits_1_and_its_text_changes_no_output_and_runs_no_comman
     commands, fence = our_commands(action.stdout)
     [annotation] = [c for c in commands if c.name == "error"]
     assert annotation.properties == {"title": "CodeCatalyst gate: failure (FAILED)"}
-    assert annotation.data.splitlines()[0] == "the run ended FAILED"
+    # Issue 31: the annotation names the run and its workflow (its ID: the run was given by ID).
+    assert annotation.data.splitlines()[0] == \
+        f"run {HOSTILE_RUN_ID} (workflow {outputs['workflow-id']}): the run ended FAILED"
     assert len(annotation.data.splitlines()) == 1 + len(reasons)  # one line per reason, none split in two
     # The poll log sits inside the fence, and every hostile reason shows there, made inert.
     lines = action.stdout.splitlines()

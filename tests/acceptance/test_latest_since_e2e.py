@@ -52,6 +52,9 @@ def test_at_a_terminal_a_run_that_ended_before_the_gate_is_reported_stale(now_em
         assert f"warning: run {old} ended at " in done.stderr
         assert ("before this gate started" in done.stderr and "with no --since given and none known from CI"
                 in done.stderr), done.stderr
+        # Issue 31: compared with the runs the pick listed a moment before, at no further call.
+        assert done.json()["usual-duration-seconds"] is not None and "no history" not in done.stderr
+    assert len(calls(now_emulator, "ListWorkflowRuns")) == 2  # one per gate: the pick's own
 
 
 def test_a_run_still_going_when_the_gate_starts_is_not_stale(start_emulator) -> None:

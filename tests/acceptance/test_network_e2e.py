@@ -110,38 +110,53 @@ def test_a_certificate_for_another_name_fails_fast(https_emulator, tmp_path: Pat
 
 
 # --- a CONNECT proxy ------------------------------------------------------------------------------------------------
+# A loopback endpoint never goes through a proxy (tests/acceptance/test_attacks_e2e.py), so here the endpoint is a
+# name that is not loopback, which only the proxy resolves (to the emulator): the gate itself never looks it up.
+REMOTE = "codecatalyst.example"
 
-def test_through_a_connect_proxy_with_https_proxy(https_emulator, tls: TlsFiles) -> None:
-    emulator = https_emulator(tls)
+
+@pytest.fixture(scope="module")
+def remote_tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return tls_files(tmp_path_factory.mktemp("remote-tls"), REMOTE)
+
+
+def remote_args(emulator: Emulator, run_id: str, *extra: str) -> list[str]:
+    """wait_args with the endpoint by the remote name, at the emulator's port."""
+    args = wait_args(emulator, run_id, *extra)
+    args[args.index("--endpoint") + 1] = f"https://{REMOTE}:{emulator.port}"
+    return args
+
+
+def test_through_a_connect_proxy_with_https_proxy(https_emulator, remote_tls: TlsFiles) -> None:
+    emulator = https_emulator(remote_tls)
     run = emulator.start_run(workflow="MyDemoWorkflow")
-    with ConnectProxy() as proxy:
-        done = run_gate(*wait_args(emulator, run.id),
-                        env=network_env(REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=proxy.url))
+    with ConnectProxy(hosts={REMOTE: "127.0.0.1"}) as proxy:
+        done = run_gate(*remote_args(emulator, run.id),
+                        env=network_env(REQUESTS_CA_BUNDLE=str(remote_tls.ca), HTTPS_PROXY=proxy.url))
     assert done.returncode == 0, done.stderr
-    assert proxy.requests and all(r.startswith(f"CONNECT 127.0.0.1:{emulator.port} ") for r in proxy.requests)
+    assert proxy.requests and all(r.startswith(f"CONNECT {REMOTE}:{emulator.port} ") for r in proxy.requests)
 
 
-def test_no_proxy_is_respected(https_emulator, tls: TlsFiles) -> None:
+def test_a_loopback_endpoint_is_reached_directly_whatever_https_proxy_says(https_emulator, tls: TlsFiles) -> None:
     emulator = https_emulator(tls)
     run = emulator.start_run(workflow="MyDemoWorkflow")
     with ConnectProxy() as proxy:
         done = run_gate(*wait_args(emulator, run.id), env=network_env(
-            REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=proxy.url, NO_PROXY="localhost,127.0.0.1"))
+            REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=proxy.url, ALL_PROXY=proxy.url))
     assert done.returncode == 0, done.stderr
     assert proxy.requests == []  # straight to the endpoint
 
 
-def test_a_proxy_that_refuses_the_tunnel_is_named(https_emulator, tls: TlsFiles) -> None:
-    emulator = https_emulator(tls)
+def test_a_proxy_that_refuses_the_tunnel_is_named(https_emulator, remote_tls: TlsFiles) -> None:
+    emulator = https_emulator(remote_tls)
     run = emulator.start_run(workflow="MyDemoWorkflow")
     with ConnectProxy(refuse="407 Proxy Authentication Required") as proxy:
-        done = run_gate(*wait_args(emulator, run.id), env=network_env(
-            REQUESTS_CA_BUNDLE=str(tls.ca), HTTPS_PROXY=f"http://someone:pr0xy-pass@127.0.0.1:{proxy.port}"))
+        done = run_gate(*remote_args(emulator, run.id), env=network_env(
+            REQUESTS_CA_BUNDLE=str(remote_tls.ca), HTTPS_PROXY=f"http://someone:pr0xy-pass@127.0.0.1:{proxy.port}"))
     assert done.returncode == ExitCode.UNAVAILABLE and done.seconds < FAST, done.stderr
-    assert f"proxy 127.0.0.1:{proxy.port} would not open a tunnel to 127.0.0.1:{emulator.port}: 407" in done.stderr
+    assert f"proxy 127.0.0.1:{proxy.port} would not open a tunnel to {REMOTE}:{emulator.port}: 407" in done.stderr
     assert "pr0xy-pass" not in done.stderr
     assert_readable(done.stderr)
-
 
 
 def test_a_socks_proxy_is_one_line_naming_the_variable_and_nothing_is_sent(start_emulator) -> None:
@@ -149,15 +164,15 @@ def test_a_socks_proxy_is_one_line_naming_the_variable_and_nothing_is_sent(start
     run = emulator.start_run(workflow="MyDemoWorkflow")
     with socket.create_server(("127.0.0.1", 0)) as socks:
         port = socks.getsockname()[1]
-        done = run_gate(*wait_args(emulator, run.id, "--timeout", "5"),
-                        env=network_env(HTTP_PROXY=f"socks5://user:s0cks-pass@127.0.0.1:{port}"))
+        done = run_gate(*remote_args(emulator, run.id, "--timeout", "5"),
+                        env=network_env(HTTPS_PROXY=f"socks5://user:s0cks-pass@127.0.0.1:{port}"))
         socks.setblocking(False)
         with pytest.raises(BlockingIOError):
             socks.accept()
     assert done.returncode == ExitCode.UNAVAILABLE, done.stderr
     [line] = [line for line in done.stderr.splitlines() if "SOCKS" in line]
-    assert line.endswith(f"HTTP_PROXY is a SOCKS proxy (socks5://127.0.0.1:{port}), which the gate does not "
-                         "support: set it to an HTTP proxy (http://host:port), or add 127.0.0.1 to NO_PROXY")
+    assert line.endswith(f"HTTPS_PROXY is a SOCKS proxy (socks5://127.0.0.1:{port}), which the gate does not "
+                         f"support: set it to an HTTP proxy (http://host:port), or add {REMOTE} to NO_PROXY")
     assert "; retry " not in done.stderr and requests_seen(emulator) == []
     assert "s0cks-pass" not in done.stderr and "malformed" not in done.stderr
     assert_readable(done.stderr)

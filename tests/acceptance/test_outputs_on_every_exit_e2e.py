@@ -24,9 +24,11 @@ def dotenv(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines())
 
 
-def refused_result(result: dict[str, Any], code: int) -> None:
+def refused_result(result: dict[str, Any], code: int, run_id: str | None = None) -> None:
+    """An error result; it keeps the good values that were given (issue 31): the space, the project, the run ID."""
     assert (result["result"], result["exit-code"]) == ("error", code)
-    assert [result[key] for key in ("status", "run-id", "space", "project", "response")] == [None] * 5
+    assert [result[key] for key in ("status", "run-id", "space", "project", "response")] == [
+        None, run_id, SPACE, PROJECT, None]
 
 
 @pytest.mark.parametrize(("args", "env", "named"), [
@@ -42,8 +44,9 @@ def test_a_refused_input_is_written_to_every_output_asked_for(tmp_path: Path, ar
                     "--dotenv", str(dot), env=clean_env(**{"CODECATALYST_TOKEN": TOKEN, **env}))
     assert done.returncode == 2
     assert named in done.stderr
-    refused_result(done.json(), 2)
-    refused_result(json.loads(out.read_text(encoding="utf-8")), 2)
+    kept = RUN_ID if args == ["--run-id", RUN_ID] else None  # one good run ID, and no error names it
+    refused_result(done.json(), 2, kept)
+    refused_result(json.loads(out.read_text(encoding="utf-8")), 2, kept)
     values = dotenv(dot)
     assert (values["CODECATALYST_GATE_RESULT"], values["CODECATALYST_GATE_EXIT_CODE"]) == ("error", "2")
     assert TOKEN not in done.stdout + done.stderr + out.read_text() + dot.read_text()
@@ -95,8 +98,8 @@ def test_a_bug_is_exit_70_and_the_outputs_say_so(tmp_path: Path, monkeypatch: py
                                           dotenv_file=tmp_path / "gate.env"))
     assert app.main(raw, command="wait", stdout=out, stderr=err) == 70
     assert "internal error: this is a bug in codecatalyst-gate" in err.getvalue()
-    refused_result(json.loads(out.getvalue()), 70)
-    refused_result(json.loads((tmp_path / "result.json").read_text(encoding="utf-8")), 70)
+    refused_result(json.loads(out.getvalue()), 70, RUN_ID)
+    refused_result(json.loads((tmp_path / "result.json").read_text(encoding="utf-8")), 70, RUN_ID)
     assert dotenv(tmp_path / "gate.env")["GATE_EXIT_CODE"] == "70"
     assert TOKEN not in out.getvalue() + err.getvalue()
 

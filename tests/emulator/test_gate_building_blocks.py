@@ -14,6 +14,7 @@ from gate.emulator.seed import PROJECT, SPACE
 from gate.errors import InputError, TransientError
 from gate.pick.idempotency import choose_client_token
 from gate.pick.workflows import follow_pages, pick_workflow, superseding_run
+from gate.report.redact import Redactor
 
 TOKEN = "building-blocks-token"
 GITHUB = {"GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "99", "GITHUB_RUN_ATTEMPT": "1",
@@ -27,7 +28,7 @@ def busy(make_emulator) -> Emulator:
 
 @pytest.fixture
 def client(busy: Emulator) -> Any:
-    client = CodeCatalystClient(endpoint=busy.base_url, token=TOKEN, read_timeout=5)
+    client = CodeCatalystClient(endpoint=busy.base_url, token=TOKEN, env={}, mask=Redactor(TOKEN).text, read_timeout=5)
     yield client
     client.close()
 

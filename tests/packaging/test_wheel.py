@@ -103,7 +103,7 @@ def test_the_wheel_runs_from_its_own_venv(venv: Path, tmp_path: Path) -> None:
 
 def test_schema_from_the_wheel(venv: Path, tmp_path: Path) -> None:
     done = _run(venv / "bin" / "codecatalyst-gate", "schema", cwd=tmp_path, env=clean_env())
-    shipped = json.loads((ROOT / "gate" / "schemas" / "get-workflow-run-response.schema.json").read_text())
+    shipped = json.loads((ROOT / "gate" / "api" / "schemas" / "get-workflow-run-response.schema.json").read_text())
     assert json.loads(done.stdout) == shipped
 
 

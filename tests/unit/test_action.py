@@ -129,7 +129,11 @@ def test_bad_input_is_an_annotation_naming_the_input_and_exit_2_with_nothing_sen
     written = outputs(tmp_path)
     assert (written["result"], written["exit-code"], written["status"]) == ("error", "2", "")
     summary = (tmp_path / "summary").read_text(encoding="utf-8")
-    assert "| Result | error |" in summary and "| Space / project |  |" in summary and "None" not in summary
+    # What was given and good is kept (issue 31): the space and project, unless the refusal names one of them.
+    space_project = f"| Space / project | {'?' if 'space' in inputs else SPACE} / {PROJECT} |"
+    assert "| Result | error |" in summary and space_project in summary and "None" not in summary
+    assert (written["space"], written["project"]) == ("" if "space" in inputs else SPACE, PROJECT)
+    assert written["run-id"] == ("" if "run-id" in inputs else RUN_ID)
 
 
 def test_underscore_spelling_of_an_input_works(api: responses.RequestsMock, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from gate.config.variables import output_name
 from gate.errors import ExitCode
 from gate.report.formats import azure
 from gate.result import RESULT_KEYS, Result, ResultKind
-from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
+from tests.conftest import PROJECT, RUN_ID, SPACE, WORKFLOW_ID, run_document
 
 NAMES = [output_name(key) for key in RESULT_KEYS]
 JSON_KEYS = {"status-reasons", "response"}
@@ -128,7 +128,9 @@ def test_failure_issue_names_the_status_and_reasons_on_one_line() -> None:
     assert issue is not None
     [command] = run_agent(issue)
     assert (command.event, command.properties) == ("logissue", {"type": "error"})
-    assert command.data.startswith("CodeCatalyst gate: failure (FAILED): the run ended FAILED: Build failed; x\\n")
+    # Issue 31: the issue names the run and its workflow.
+    assert command.data.startswith(f"CodeCatalyst gate: failure (FAILED): run {RUN_ID} (workflow {WORKFLOW_ID}): "
+                                   "the run ended FAILED: Build failed; x\\n")
     assert "##vso" not in command.data.lower() and "**vso[task.complete" in command.data
 
 

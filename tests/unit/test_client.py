@@ -10,8 +10,10 @@ import responses
 from responses import matchers
 
 from gate import __version__
-from gate.api.client import CodeCatalystClient
+from gate.api.client import MAX_MESSAGE, CodeCatalystClient, classify_error
+from gate.api.transport import Answer
 from gate.errors import ApiRefused, ExitCode, InvalidResponse, TransientError
+from gate.report.redact import Redactor
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, run_document
 
 ENDPOINT = "https://codecatalyst.global.api.aws"
@@ -20,7 +22,7 @@ URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
 
 @pytest.fixture
 def client() -> CodeCatalystClient:
-    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}, mask=Redactor(TOKEN).text)
 
 
 def get(client: CodeCatalystClient) -> object:
@@ -49,7 +51,7 @@ def test_session_is_reused_across_calls(client: CodeCatalystClient) -> None:
 @responses.activate
 def test_path_segments_are_percent_encoded() -> None:
     # Validation refuses such names before the client is reached; encoding is the second wall.
-    client = CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+    client = CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}, mask=Redactor(TOKEN).text)
     responses.get(f"{ENDPOINT}/v1/spaces/a%2F..%2Fb/projects/p%3Fx/workflowRuns/{RUN_ID}", json={})
     client.get_workflow_run(space="a/../b", project="p?x", run_id=RUN_ID)
     assert responses.calls[0].request.url.endswith(f"/v1/spaces/a%2F..%2Fb/projects/p%3Fx/workflowRuns/{RUN_ID}")
@@ -149,12 +151,13 @@ def test_redirects_are_not_followed(client: CodeCatalystClient) -> None:
 
 @responses.activate
 def test_answers_and_errors_come_back_as_the_server_sent_them(client: CodeCatalystClient) -> None:
-    """Masking the token is the sinks' job (tests/unit/test_app.py): the data we validate is never altered."""
+    """The data we validate is never altered (masking it is the sinks' job: tests/unit/test_app.py); an error's
+    message is masked here already, since the client cuts it (issue 30 M3)."""
     responses.get(URL, status=403, json={"message": f"token {TOKEN} is not allowed"},
                   headers={"x-amzn-ErrorType": "AccessDeniedException"})
     with pytest.raises(ApiRefused) as caught:
         get(client)
-    assert caught.value.message == f"token {TOKEN} is not allowed"
+    assert caught.value.message == "token *** is not allowed"
 
     echoed = run_document(statusReasons=[{"message": TOKEN, TOKEN: 1}])
     responses.replace(responses.GET, URL, json=echoed)
@@ -224,12 +227,24 @@ def test_start_workflow_run_on_the_wire_always_carries_the_client_token(client: 
 
 @responses.activate
 def test_start_and_list_errors_are_translated(client: CodeCatalystClient) -> None:
-    """As sent: the token is masked where the error is printed (the sinks), not here."""
+    """The type as sent; the message masked (and cut), as the client's errors all are."""
     responses.put(RUNS_URL, status=409, json={"message": f"token {TOKEN} used"},
                   headers={"x-amzn-ErrorType": "ConflictException"})
     responses.post(LIST_WORKFLOWS_URL, status=503, body="<html>busy</html>")
     with pytest.raises(ApiRefused) as refused:
         client.start_workflow_run(space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID, client_token="t")
-    assert refused.value.error_type == "ConflictException" and refused.value.message == f"token {TOKEN} used"
+    assert refused.value.error_type == "ConflictException" and refused.value.message == "token *** used"
     with pytest.raises(TransientError):
         client.list_workflows(space=SPACE, project=PROJECT)
+
+
+def test_a_message_is_masked_before_it_is_cut() -> None:
+    """A token across the cut (issue 30 M3): cut first, all but its tail would be left unmasked."""
+    secret = "ccpat-padded-echo-0123456789abcdefgh"
+    message = "x" * 460 + "token=" + secret
+    body = json.dumps({"message": message}).encode()
+    error = classify_error(Answer(403, {}, body), mask=Redactor(secret).text)
+    assert isinstance(error, ApiRefused)
+    assert error.message == "x" * 460 + "token=***"
+    long_one = classify_error(Answer(403, {}, json.dumps({"message": "y" * 600}).encode()), mask=Redactor(secret).text)
+    assert isinstance(long_one, ApiRefused) and long_one.message == "y" * MAX_MESSAGE

@@ -9,7 +9,7 @@ import pytest
 from gate.errors import ExitCode
 from gate.report.formats import github
 from gate.result import RESULT_KEYS, Result
-from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
+from tests.conftest import PROJECT, RUN_ID, SPACE, WORKFLOW_ID, run_document
 
 HOSTILE_REASONS = [
     {"message": "Build failed\n::set-output name=result::success"},
@@ -98,7 +98,9 @@ def test_failure_annotation_is_one_command_line_with_every_reason() -> None:
     annotation = github.failure_annotation(failed_result(statusReasons=HOSTILE_REASONS))
     assert annotation is not None
     assert "\n" not in annotation and "\r" not in annotation
-    assert annotation.startswith("::error title=CodeCatalyst gate%3A failure (FAILED)::the run ended FAILED%0A")
+    assert annotation.startswith(  # issue 31: it names the run and its workflow
+        f"::error title=CodeCatalyst gate%3A failure (FAILED)::run {RUN_ID} (workflow {WORKFLOW_ID}): "
+        "the run ended FAILED%0A")
     assert annotation.count("%0A") == len(HOSTILE_REASONS)  # one line each, none split by its own newlines
     assert "\u2028" not in annotation and "\x1b" not in annotation
 

@@ -42,6 +42,16 @@ def test_the_verdict_is_the_most_serious_outcome_by_the_documented_precedence() 
     assert set(PRECEDENCE) == set(ExitCode) - {ExitCode.NOT_WRITTEN}  # 7 is applied after, by the sink's verdict
 
 
+def test_a_run_fail_fast_skipped_never_decides_the_verdict() -> None:
+    skipped = dataclasses.replace(result(IDS[0], ExitCode.RUN_FAILED), kind="skipped")
+    failed, refused, ok = (result(IDS[1], ExitCode.RUN_FAILED), result(IDS[2], ExitCode.API_REFUSED),
+                           result(IDS[3], ExitCode.SUCCESS))
+    assert (combined([skipped, failed]).kind, combined([skipped, failed]).run_id) == ("failure", IDS[1])
+    assert (combined([skipped, refused]).kind, combined([skipped, refused]).run_id) == ("error", IDS[2])
+    assert [r.run_id for r in worst_first([skipped, ok, failed])] == [IDS[1], IDS[0], IDS[3]]
+    assert combined([ok, skipped]).exit_code == ExitCode.RUN_FAILED  # a run not waited for: the gate cannot pass
+
+
 class World:
     """Runs whose statuses change at given times; answers GetWorkflowRun and one ListWorkflowRuns page."""
 
@@ -157,10 +167,11 @@ def test_fail_fast_stops_at_the_first_run_that_cannot_pass(clock: FakeClock) -> 
     world = World(clock, {IDS[0]: [(5, "IN_PROGRESS")], IDS[1]: [(15, "FAILED")], IDS[2]: [(500, "SUCCEEDED")]})
     results = gate(world, clock, fail_fast=True)
     assert [(r.kind, r.exit_code) for r in results] == [
-        ("cancelled", ExitCode.RUN_FAILED), ("failure", ExitCode.RUN_FAILED), ("cancelled", ExitCode.RUN_FAILED)]
+        ("skipped", ExitCode.RUN_FAILED), ("failure", ExitCode.RUN_FAILED), ("skipped", ExitCode.RUN_FAILED)]
     assert f"--fail-fast stopped the gate when run {IDS[1]} could no longer pass" in results[0].message
     # As it stood: read once more, so its result rests on a fresh answer, not on the first round's.
     assert results[0].response is not None and results[0].response["status"] == "IN_PROGRESS"
+    assert (combined(results).kind, combined(results).run_id) == ("failure", IDS[1])  # the run that stopped it
     assert clock.t - 1000.0 == 20.0  # two rounds after the start, not 500 s
     other_clock = FakeClock()
     without = gate(World(other_clock, dict(world.plans)), other_clock)

@@ -43,7 +43,7 @@ def past_run(seconds: float, *, status: str = "SUCCEEDED", number: int = 0, **ov
 
 @pytest.fixture
 def client() -> CodeCatalystClient:
-    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN)
+    return CodeCatalystClient(endpoint=ENDPOINT, token=TOKEN, env={}, mask=Redactor(TOKEN).text)
 
 
 def fetch(client: CodeCatalystClient) -> History:
@@ -179,14 +179,14 @@ def test_history_is_loaded_once_for_the_whole_wait() -> None:
     policy = LearnsHistory(load)
     for age in (1.0, 30.0, 300.0, 600.0):
         policy(context(age))
-    assert load.asked == [WORKFLOW_ID] and policy.calls == 1
+    assert load.asked == [WORKFLOW_ID]
 
 
 def test_no_workflow_id_means_no_history_call() -> None:
     load = Loads(History((600.0,) * 20))
     policy = LearnsHistory(load)
     assert policy(context(600.0, workflow_id=None)) == TAIL
-    assert load.asked == [] and policy.calls == 0
+    assert load.asked == []
     assert policy.history is not None and "no workflowId" in policy.history.note
 
 

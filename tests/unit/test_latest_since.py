@@ -13,6 +13,7 @@ import pytest
 
 from gate.api.operations import Api
 from gate.clock import Deadline
+from gate.config import fields
 from gate.config.settings import RetrySettings
 from gate.errors import DeadlineExceeded, ExitCode
 from gate.pace.pacing import Pacing
@@ -21,6 +22,7 @@ from gate.pace.retry import RetryPolicy
 from gate.pick.picker import Picker
 from gate.result import Result
 from gate.timestamps import ended_before, parse_rfc3339
+from gate.wait.policies import WorkflowPolicies
 from tests.conftest import PROJECT, SPACE, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 
 GATE_BEGAN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -103,7 +105,7 @@ def test_in_ci_without_a_new_run_the_deadline_comes_rather_than_a_stale_pass(clo
 def test_a_stated_since_always_wins_over_the_ci_time(clock, progress, tmp_path) -> None:
     env = github_push(tmp_path, GATE_BEGAN)
     picked = picker(Listing([OLD]), clock, progress, env).latest(
-        WORKFLOW, since=parse_rfc3339("2026-11-30T08:00:00Z"), given_by="input 'since'")
+        WORKFLOW, since=parse_rfc3339("2026-11-30T08:00:00Z"), naming=fields.ACTION)
     assert picked.run_id == OLD["id"] and picked.stale_if_ended_before is None
     assert notes(progress)[0] == "since 2026-11-30T08:00:00+00:00: given by input 'since'"
     assert notes(progress, "warning") == []  # the user said which runs count
@@ -135,3 +137,20 @@ def test_ended_before_needs_two_known_zoned_times() -> None:
     assert ended_before("2026-11-30T08:59:59Z", GATE_BEGAN) and not ended_before("2026-11-30T09:00:00Z", GATE_BEGAN)
     assert not ended_before("2026-11-30T08:00:00", GATE_BEGAN)  # no offset: not a time to compare
     assert not ended_before(None, GATE_BEGAN) and not ended_before("2026-11-30T08:00:00Z", None)
+
+
+def test_the_listing_a_run_was_picked_from_gives_its_usual_duration_at_no_call(clock, progress) -> None:
+    """Issue 31: a run over before the gate started is compared with the runs the pick listed, not 'no history'."""
+    earlier = [summary(10 + n, GATE_BEGAN - timedelta(hours=n + 1), GATE_BEGAN - timedelta(hours=n + 1) +
+                       timedelta(seconds=60 * (n + 2))) for n in range(3)]  # 2, 3 and 4 minutes
+    listing = Listing([OLD, RUNNING, *earlier])
+    picked = picker(listing, clock, progress, {}).latest(WORKFLOW, since=None)
+    assert picked.run_id == RUNNING["id"] and picked.listed == (300.0, 120.0, 180.0, 240.0) and listing.calls == 1
+    book = WorkflowPolicies(listed={WORKFLOW_ID.upper(): picked.listed})
+    usual = book.usual(WORKFLOW_ID)
+    assert usual is not None and (usual.median_seconds, usual.count) == (210.0, 4) and book.usual_note(WORKFLOW_ID) == ""
+    book.history(WORKFLOW_ID, None)  # a history learned while polling wins over the listing (here: none, no loader)
+    assert book.usual(WORKFLOW_ID) is None
+    assert book.usual_note(WORKFLOW_ID) == "not compared: no history to compare with"
+    nothing = WorkflowPolicies(listed={WORKFLOW_ID: ()})
+    assert nothing.usual_note(WORKFLOW_ID) == "not compared: no finished runs in the workflow's history"

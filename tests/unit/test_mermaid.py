@@ -179,8 +179,9 @@ def test_the_group_summary_draws_the_runs_most_serious_first_with_each_against_i
     sections = [line.split()[1] for line in fence_body(summary) if line.startswith("    section ")]
     assert sections == ["Deploy", "Test", "Build"]  # timeout, failure, success
     assert "| Against usual |" in summary
-    assert "took 3m25s\\; usual 3m20s \\(median of 5 recent runs\\)\\; about as usual" in summary
-    assert "took 3m25s\\; no history to compare with" in summary
+    # Each duration once, in its own column: the comparison beside it no longer repeats it (issue 26).
+    assert "| 03:25 | usual 3m20s \\(median of 5 recent runs\\)\\; about as usual |" in summary
+    assert "| 03:25 | no history to compare with |" in summary
 
 
 def test_no_timeline_where_it_is_not_wanted() -> None:

@@ -65,7 +65,7 @@ CASES = [
                          u3.SSLError("x"), outer=requests.exceptions.SSLError),
                  URL, NetworkFailure("TLS certificate does not match the name codecatalyst.example: Hostname "
                                      "mismatch, certificate is not valid for 'codecatalyst.example'. "
-                                     "(check --endpoint)", False, False), id="hostname-mismatch"),
+                                     "(check the endpoint)", False, False), id="hostname-mismatch"),
     pytest.param(wrapped(handshake_error("WRONG_VERSION_NUMBER"), u3.SSLError("x"), outer=requests.exceptions.SSLError),
                  URL, NetworkFailure("TLS handshake with codecatalyst.example:443 failed: WRONG_VERSION_NUMBER "
                                      "(is it a plain http port?)", True, False), id="handshake"),

@@ -107,7 +107,7 @@ def test_every_output_keeps_the_checked_values_of_a_run_whose_ids_hold_the_token
 def test_the_log_masks_free_text_and_leaves_ids_and_the_run_url() -> None:
     stream = io.StringIO()
     display = PlainDisplay(redactor=Redactor(IN_THE_IDS), clock=FakeClock(), stream=stream)
-    display.status_changed(status="IN_PROGRESS", previous=None, elapsed=0.0, run_id=RUN_ID)
+    display.status_changed(status="IN_PROGRESS", elapsed=0.0, run_id=RUN_ID)
     display.retrying(reason=f"HTTP 503: {IN_THE_IDS} busy", attempt=1, delay=1.0, elapsed=1.0)
     display.finished(Result(kind="failure", exit_code=ExitCode.RUN_FAILED, space=SPACE, project=PROJECT,
                             run_id=RUN_ID, polls=2, response=echoing(IN_THE_IDS), message="the run ended FAILED"))
@@ -117,3 +117,23 @@ def test_the_log_masks_free_text_and_leaves_ids_and_the_run_url() -> None:
     assert "codecatalyst-gate: reason: bearer *** rejected" in "\n".join(lines)
     [url] = [line for line in lines if line.startswith("codecatalyst-gate: run: ")]  # the comparison line is last
     assert url.endswith(f"/ci/workflows/{WORKFLOW_ID}/runs/{RUN_ID}")
+
+
+QUOTED = 'ccTok"SECRET\\value/0123456789'  # a token with `"`, `\` and `/`: each escape writes them differently
+
+
+@pytest.mark.parametrize("shown", [
+    json.dumps({"detail": QUOTED}),  # text built by JSON-encoding first
+    json.dumps(json.dumps({"detail": QUOTED})),  # twice
+    json.dumps({"detail": QUOTED}).replace("/", "\\/"),  # an encoder that escapes `/`
+    repr(QUOTED), repr(QUOTED + "'"), repr({"status": QUOTED}),  # Python's repr, either quote
+    f"'{QUOTED}' is not one of ['SUCCEEDED']",
+])
+def test_escaped_forms_of_the_token_are_masked(shown: str) -> None:
+    masked = Redactor(QUOTED).text(shown)
+    assert "0123456789" not in masked and MASK in masked, masked
+
+
+def test_escaped_forms_leave_other_text_alone() -> None:
+    plain = json.dumps({"detail": "ccTok value 0123456789"})
+    assert Redactor(QUOTED).text(plain) == plain

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import requests
 
 from gate.api import transport
 from gate.api.resolve import ResolveTimeout, addresses
@@ -96,8 +95,8 @@ def run_url(emulator: Emulator, host: str) -> str:
 
 def test_a_request_resolves_inside_its_bound_and_says_dns(resolver, emulator: Emulator) -> None:
     resolver([info("127.0.0.1", emulator.port)], silent=True)
-    with requests.Session() as session, pytest.raises(TransientError) as caught:
-        transport.send(session, "GET", run_url(emulator, NAME), limit=0.3,
+    with transport.Transport(env={}) as wire, pytest.raises(TransientError) as caught:
+        wire.send("GET", run_url(emulator, NAME), limit=0.3,
                        headers={"Authorization": f"Bearer {TOKEN}"})
     assert caught.value.reason == (f"DNS lookup for {NAME} got no answer within 0.3 s (check the resolver: "
                                    "/etc/resolv.conf or the network's DNS)")
@@ -107,13 +106,13 @@ def test_a_request_resolves_inside_its_bound_and_says_dns(resolver, emulator: Em
 def test_every_address_is_tried_in_turn(resolver, emulator: Emulator) -> None:
     """127.0.0.2 is loopback too, and nothing listens there on the emulator's port: refused, then the next."""
     resolver([info("127.0.0.2", emulator.port), info("127.0.0.1", emulator.port)])
-    with requests.Session() as session:
-        answer = transport.send(session, "GET", run_url(emulator, NAME), headers={"Authorization": f"Bearer {TOKEN}"})
+    with transport.Transport(env={}) as wire:
+        answer = wire.send("GET", run_url(emulator, NAME), headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status == 200 and len(emulator.requests) == 1
 
 
 def test_a_real_name_resolves(emulator: Emulator) -> None:
-    with requests.Session() as session:
-        answer = transport.send(session, "GET", run_url(emulator, "localhost"),
+    with transport.Transport(env={}) as wire:
+        answer = wire.send("GET", run_url(emulator, "localhost"),
                                 headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status == 200

@@ -145,3 +145,16 @@ def test_every_violation_is_listed() -> None:
     with pytest.raises(InvalidResponse) as caught:
         schema.validate_response(run_document(status="X", startTime="no", id="bad"))
     assert [v.split(":")[0] for v in caught.value.violations] == ["$.id", "$.id", "$.startTime", "$.status"]
+
+
+@pytest.mark.parametrize("value", ["2026-11-25T10:00:00Z\n", "2026-11-25T10:00:00Z\r\n", " 2026-11-25T10:00:00Z",
+                                   "2026-11-25T10:00:00Z\nx", "2026-02-30T10:00:00Z", "2026-11-25 10:00:00Z"])
+def test_a_date_time_must_be_the_whole_value(value: str) -> None:
+    """rfc3339-validator alone lets a trailing newline through (its pattern ends in `$`): issue 30 L4."""
+    assert schema.violations(run_document(lastUpdatedTime=value)) == [
+        f"$.lastUpdatedTime: {value!r} is not a 'date-time'"]
+
+
+@pytest.mark.parametrize("value", ["2026-11-25T10:00:00Z", "2026-11-25t10:00:00.123456+05:30", "2026-11-25T10:00:00z"])
+def test_a_date_time_as_rfc_3339_writes_it_passes(value: str) -> None:
+    assert schema.violations(run_document(lastUpdatedTime=value)) == []

@@ -18,6 +18,7 @@ import responses
 from responses import matchers
 
 from gate.api import transport
+from gate.api.proxies import proxy_variable
 from gate.emulator import Emulator
 from gate.emulator.faults import _bomb
 from gate.errors import ExitCode, InvalidResponse, PermanentNetworkError, TransientError
@@ -30,10 +31,11 @@ GENEROUS = 10.0
 
 
 @pytest.fixture
-def session() -> Iterator[requests.Session]:
+def wire() -> Iterator[transport.Transport]:
+    """The transport with an empty environment: no proxy, no CA bundle but the system's."""
     with requests.Session() as s:
         s.headers["Authorization"] = f"Bearer {TOKEN}"
-        yield s
+        yield transport.Transport(env={}, session=s)
 
 
 @pytest.fixture(scope="module")
@@ -123,12 +125,12 @@ def test_an_answer_at_the_cap_is_read_whole() -> None:
 
 
 @responses.activate
-def test_a_declared_length_over_the_cap_is_not_read(session: requests.Session) -> None:
+def test_a_declared_length_over_the_cap_is_not_read(wire: transport.Transport) -> None:
     responses.get("https://h.example/x", body=b"x" * 100, headers={"Content-Length": "100"},
                   match=[matchers.header_matcher({"Accept-Encoding": "gzip, deflate"})])
     with pytest.raises(InvalidResponse, match="larger than 10 bytes.*Content-Length 100"):
-        transport.send(session, "GET", "https://h.example/x", max_bytes=10)
-    assert transport.send(session, "GET", "https://h.example/x").body == b"x" * 100
+        wire.send("GET", "https://h.example/x", max_bytes=10)
+    assert wire.send("GET", "https://h.example/x").body == b"x" * 100
 
 
 # --- the wall-clock bound, for real ------------------------------------------------------------------------------
@@ -140,118 +142,118 @@ def test_a_declared_length_over_the_cap_is_not_read(session: requests.Session) -
 ], ids=["trickled-body", "trickled-headers", "stall"])
 @pytest.mark.parametrize("https", [False, True], ids=["http", "https"])
 def test_a_slow_answer_is_abandoned_at_the_limit(fault: dict, https: bool, tls: TlsFiles,
-                                                 session: requests.Session) -> None:
+                                                 wire: transport.Transport) -> None:
     files = {"cert": tls.cert, "key": tls.key} if https else {}
     with Emulator(token=TOKEN, **files) as emulator:
         url = run_url(emulator)
         emulator.add_fault(fault)
         started = time.monotonic()
         with pytest.raises(TransientError, match=r"no complete answer from 127\.0\.0\.1:\d+ within 0.5 s") as caught:
-            transport.send(session, "GET", url, limit=0.5, verify=str(tls.ca))
+            wire.send("GET", url, limit=0.5, verify=str(tls.ca))
         assert time.monotonic() - started < GENEROUS
         assert caught.value.reached  # a server answered the connection: not a mistyped endpoint
         # The abandoned connection is not reused: the next request gets a whole answer.
-        assert transport.send(session, "GET", url, verify=str(tls.ca)).status == 200
+        assert wire.send("GET", url, verify=str(tls.ca)).status == 200
 
 
-def test_the_deadline_bounds_the_request_too(emulator: Emulator, session: requests.Session) -> None:
+def test_the_deadline_bounds_the_request_too(emulator: Emulator, wire: transport.Transport) -> None:
     url = run_url(emulator)
     emulator.add_fault({"kind": "stall"})
     with pytest.raises(TransientError, match="within 1 s"):
-        transport.send(session, "GET", url, limit=30, remaining=0.2)  # one second of grace at the deadline
+        wire.send("GET", url, limit=30, remaining=0.2)  # one second of grace at the deadline
 
 
-def test_the_watchdog_ends_with_the_request(emulator: Emulator, session: requests.Session) -> None:
+def test_the_watchdog_ends_with_the_request(emulator: Emulator, wire: transport.Transport) -> None:
     url = run_url(emulator)
     for _ in range(3):
-        transport.send(session, "GET", url)
+        wire.send("GET", url)
     assert not [t for t in threading.enumerate() if t.name == "gate-request-watchdog"]
 
 
 @pytest.mark.parametrize("kind", ["oversized", "bomb"])
-def test_large_answers_stop_at_the_cap(kind: str, emulator: Emulator, session: requests.Session) -> None:
+def test_large_answers_stop_at_the_cap(kind: str, emulator: Emulator, wire: transport.Transport) -> None:
     url = run_url(emulator)
     emulator.add_fault({"kind": kind})
     with pytest.raises(InvalidResponse, match="larger than 4 MiB, the gate's cap on an answer"):
-        transport.send(session, "GET", url)
-    assert transport.send(session, "GET", url).status == 200
+        wire.send("GET", url)
+    assert wire.send("GET", url).status == 200
 
 
-def test_a_small_oversized_answer_is_still_json(emulator: Emulator, session: requests.Session) -> None:
+def test_a_small_oversized_answer_is_still_json(emulator: Emulator, wire: transport.Transport) -> None:
     url = run_url(emulator)
     emulator.add_fault({"kind": "oversized", "size": 5000})
     import json
 
-    answer = transport.send(session, "GET", url)
+    answer = wire.send("GET", url)
     assert len(answer.body) == 5000 and json.loads(answer.body)["status"]
 
 
 # --- failures, produced for real -------------------------------------------------------------------------------
 
-def test_refused(session: requests.Session) -> None:
+def test_refused(wire: transport.Transport) -> None:
     port = closed_port()
     with pytest.raises(TransientError) as caught:
-        transport.send(session, "GET", f"http://127.0.0.1:{port}/v1/x")
+        wire.send("GET", f"http://127.0.0.1:{port}/v1/x")
     assert caught.value.reason == f"connection refused by 127.0.0.1:{port}"
     assert not caught.value.reached
 
 
-def test_dns(session: requests.Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dns(wire: transport.Transport, monkeypatch: pytest.MonkeyPatch) -> None:
     def no_such_host(*args: object, **kwargs: object) -> list:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_host)  # no lookup leaves the machine
     with pytest.raises(TransientError) as caught:
-        transport.send(session, "GET", "https://codecatalyst.example/v1/x")
+        wire.send("GET", "https://codecatalyst.example/v1/x")
     assert caught.value.reason == "DNS lookup failed for codecatalyst.example"
     assert not caught.value.reached
 
 
-def test_untrusted_certificate_is_not_retryable(tls: TlsFiles, session: requests.Session) -> None:
+def test_untrusted_certificate_is_not_retryable(tls: TlsFiles, wire: transport.Transport) -> None:
     with Emulator(token=TOKEN, cert=tls.cert, key=tls.key) as emulator:
         url = run_url(emulator)
         with pytest.raises(PermanentNetworkError) as caught:
-            transport.send(session, "GET", url, verify=True)
+            wire.send("GET", url, verify=True)
         assert str(caught.value).startswith("TLS certificate not trusted for 127.0.0.1: ")
         assert str(caught.value).endswith("(set REQUESTS_CA_BUNDLE to your CA bundle)")
         assert caught.value.exit_code == ExitCode.UNAVAILABLE
-        assert transport.send(session, "GET", url, verify=str(tls.ca)).status == 200
+        assert wire.send("GET", url, verify=str(tls.ca)).status == 200
 
 
-def test_hostname_mismatch_is_not_retryable(tmp_path: Path, session: requests.Session) -> None:
+def test_hostname_mismatch_is_not_retryable(tmp_path: Path, wire: transport.Transport) -> None:
     other = tls_files(tmp_path, "codecatalyst.example")
     with Emulator(token=TOKEN, cert=other.cert, key=other.key) as emulator, \
             pytest.raises(PermanentNetworkError, match="TLS certificate does not match the name 127.0.0.1: "):
-        transport.send(session, "GET", run_url(emulator), verify=str(other.ca))
+        wire.send("GET", run_url(emulator), verify=str(other.ca))
 
 
-def test_https_to_a_plain_http_port(emulator: Emulator, session: requests.Session) -> None:
+def test_https_to_a_plain_http_port(emulator: Emulator, wire: transport.Transport) -> None:
     with pytest.raises(TransientError, match="TLS handshake with 127.0.0.1:.* failed") as caught:
-        transport.send(session, "GET", run_url(emulator).replace("http://", "https://"))
+        wire.send("GET", run_url(emulator).replace("http://", "https://"))
     assert not caught.value.reached
 
 
-def test_through_a_connect_proxy(tls: TlsFiles, session: requests.Session) -> None:
+def test_through_a_connect_proxy(tls: TlsFiles, wire: transport.Transport) -> None:
     with Emulator(token=TOKEN, cert=tls.cert, key=tls.key) as emulator, ConnectProxy() as proxy:
         url = run_url(emulator)
-        answer = transport.send(session, "GET", url, verify=str(tls.ca), proxies={"https": proxy.url})
+        answer = wire.send("GET", url, verify=str(tls.ca), proxies={"https": proxy.url})
         assert answer.status == 200
         assert [r.rsplit(" ", 1)[0] for r in proxy.requests] == [f"CONNECT 127.0.0.1:{emulator.port}"]
         emulator.add_fault({"kind": "trickle", "bytes": 1, "every": 0.2})
         with pytest.raises(TransientError, match="within 0.5 s"):  # the bound holds through the tunnel
-            transport.send(session, "GET", url, limit=0.5, verify=str(tls.ca), proxies={"https": proxy.url})
+            wire.send("GET", url, limit=0.5, verify=str(tls.ca), proxies={"https": proxy.url})
 
 
-def test_proxy_failures(tls: TlsFiles, session: requests.Session) -> None:
+def test_proxy_failures(tls: TlsFiles, wire: transport.Transport) -> None:
     port = closed_port()
     with pytest.raises(TransientError) as caught:
-        transport.send(session, "GET", "https://127.0.0.1:9/v1/x", proxies={"https": f"http://u:pw@127.0.0.1:{port}"})
+        wire.send("GET", "https://127.0.0.1:9/v1/x", proxies={"https": f"http://u:pw@127.0.0.1:{port}"})
     assert caught.value.reason == (f"connection refused by proxy 127.0.0.1:{port} (check HTTPS_PROXY, "
                                    "or NO_PROXY for 127.0.0.1)")
     assert not caught.value.reached
     with ConnectProxy(refuse="407 Proxy Authentication Required") as proxy, \
             pytest.raises(PermanentNetworkError) as refused:
-        transport.send(session, "GET", "https://127.0.0.1:9/v1/x", proxies={"https": proxy.url})
+        wire.send("GET", "https://127.0.0.1:9/v1/x", proxies={"https": proxy.url})
     assert str(refused.value) == (f"proxy 127.0.0.1:{proxy.port} would not open a tunnel to 127.0.0.1:9: "
                                   "407 Proxy Authentication Required (check the user and password in HTTPS_PROXY)")
 
@@ -264,15 +266,15 @@ def test_proxy_failures(tls: TlsFiles, session: requests.Session) -> None:
     ("https://h/v1", {"HTTPS_PROXY": "socks5://b:1"}, "the proxy setting"),  # given some other way
 ])
 def test_the_proxy_variable_is_named_as_urllib_reads_them(url: str, env: dict[str, str], expected: str) -> None:
-    assert transport.proxy_variable(url, "socks5://a:1", env) == expected
+    assert proxy_variable(url, "socks5://a:1", env) == expected
 
 
-def test_a_socks_proxy_is_refused_in_one_line_before_any_connection(session: requests.Session) -> None:
+def test_a_socks_proxy_is_refused_in_one_line_before_any_connection(wire: transport.Transport) -> None:
     """Even where PySocks is installed: the gate's sockets are the ones its watchdog can shut."""
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
         with pytest.raises(PermanentNetworkError) as caught:
-            transport.send(session, "GET", "https://127.0.0.1:9/v1/x",
+            wire.send("GET", "https://127.0.0.1:9/v1/x",
                            proxies={"https": f"socks5h://u:pw@127.0.0.1:{port}"})
         listener.setblocking(False)
         with pytest.raises(BlockingIOError):  # nobody knocked
@@ -281,3 +283,24 @@ def test_a_socks_proxy_is_refused_in_one_line_before_any_connection(session: req
                                  "does not support: set it to an HTTP proxy (http://host:port), or add 127.0.0.1 "
                                  "to NO_PROXY")
     assert caught.value.exit_code == ExitCode.UNAVAILABLE
+
+
+def test_the_adapter_is_mounted_once_and_the_process_environment_is_not_read(emulator: Emulator,
+                                                                            wire: transport.Transport) -> None:
+    adapters = dict(wire.session.adapters)
+    assert all(isinstance(a, transport.WatchedAdapter) for a in adapters.values())
+    assert wire.session.trust_env is False  # requests would read ~/.netrc and the proxy variables itself
+    url = run_url(emulator)
+    assert wire.send("GET", url).status == wire.send("GET", url).status == 200
+    assert dict(wire.session.adapters) == adapters  # the same adapters, not new ones per request
+
+
+def test_the_ca_bundle_comes_from_the_environment_given(tls: TlsFiles) -> None:
+    with Emulator(token=TOKEN, cert=tls.cert, key=tls.key) as emulator:
+        url = run_url(emulator)
+        with transport.Transport(env={"REQUESTS_CA_BUNDLE": str(tls.ca)}) as given:
+            assert given.send("GET", url, headers={"Authorization": f"Bearer {TOKEN}"}).status == 200
+        with transport.Transport(env={"CURL_CA_BUNDLE": str(tls.ca)}) as given:
+            assert given.send("GET", url, headers={"Authorization": f"Bearer {TOKEN}"}).status == 200
+        with transport.Transport(env={}) as bare, pytest.raises(PermanentNetworkError):
+            bare.send("GET", url)

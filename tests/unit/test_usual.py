@@ -10,12 +10,13 @@ import pytest
 
 from gate.api.history import History
 from gate.errors import ExitCode
-from gate.pace.policy import FixedInterval, PollContext
-from gate.report.describe import against_usual, compared, format_duration
+from gate.pace.policy import PollContext
+from gate.report.describe import against_usual, format_duration
 from gate.report.display import PlainDisplay, TtyDisplay
 from gate.report.redact import Redactor
+from gate.report.summary import run_summary
 from gate.result import RESULT_KEYS, Result, Usual
-from gate.wait.policies import LearnsHistory, usual_of
+from gate.wait.policies import WorkflowPolicies
 from tests.conftest import PROJECT, RUN_ID, SPACE, FakeClock, run_document
 from tests.unit.test_display import Terminal, screen
 
@@ -38,15 +39,15 @@ def test_durations_read_as_people_say_them(seconds: float, text: str) -> None:
 
 
 @pytest.mark.parametrize(("took", "median", "count", "text"), [
-    (400, 205, 20, "took 6m40s; usual 3m25s (median of 20 recent runs); 2.0× slower"),
-    (100, 400, 7, "took 1m40s; usual 6m40s (median of 7 recent runs); 4.0× faster"),
-    (210, 205, 20, "took 3m30s; usual 3m25s (median of 20 recent runs); about as usual"),
-    (190, 205, 20, "took 3m10s; usual 3m25s (median of 20 recent runs); about as usual"),
-    (2400, 200, 5, "took 40m00s; usual 3m20s (median of 5 recent runs); 12× slower"),
-    (300, 200, 1, "took 5m00s; usual 3m20s (the one recent run); 1.5× slower"),
-    (0, 200, 3, "took 0s; usual 3m20s (median of 3 recent runs); faster than usual"),
+    (400, 205, 20, "usual 3m25s (median of 20 recent runs); 2.0× slower"),
+    (100, 400, 7, "usual 6m40s (median of 7 recent runs); 4.0× faster"),
+    (210, 205, 20, "usual 3m25s (median of 20 recent runs); about as usual"),
+    (190, 205, 20, "usual 3m25s (median of 20 recent runs); about as usual"),
+    (2400, 200, 5, "usual 3m20s (median of 5 recent runs); 12× slower"),
+    (300, 200, 1, "usual 3m20s (the one recent run); 1.5× slower"),
+    (0, 200, 3, "usual 3m20s (median of 3 recent runs); faster than usual"),
     (None, 200, 3, "usual 3m20s (median of 3 recent runs)"),  # a run still going: what to expect
-    (400, None, 0, "took 6m40s; no history to compare with"),
+    (400, None, 0, "no history to compare with"),
     (None, None, 0, "no history to compare with"),
 ])
 def test_the_plain_comparison(took: float | None, median: float | None, count: int, text: str) -> None:
@@ -54,7 +55,7 @@ def test_the_plain_comparison(took: float | None, median: float | None, count: i
 
 
 def test_no_history_is_said_never_shown_as_a_zero() -> None:
-    for text in (against_usual(400, None, 0), against_usual(400, 0.0, 0), compared(result())):
+    for text in (against_usual(400, None, 0), against_usual(400, 0.0, 0), run_summary(result()).compared()):
         assert "no history" in text and "usual 0s" not in text and "0.0" not in text
 
 
@@ -75,7 +76,7 @@ def test_the_result_key_is_a_number_or_null_right_after_the_duration() -> None:
     assert result().to_strings()["usual-duration-seconds"] == ""
     known = result(usual=Usual(median_seconds=205.12345, count=20))
     assert known.to_dict()["usual-duration-seconds"] == 205.123
-    assert compared(known) == "took 3m25s; usual 3m25s (median of 20 recent runs); about as usual"
+    assert run_summary(known).compared() == "usual 3m25s (median of 20 recent runs); about as usual"
 
 
 def test_the_log_ends_with_the_comparison() -> None:
@@ -83,14 +84,14 @@ def test_the_log_ends_with_the_comparison() -> None:
     display = PlainDisplay(redactor=Redactor(), clock=FakeClock(), stream=stream)
     display.finished(result("FAILED", usual=Usual(median_seconds=100.0, count=4)))
     assert stream.getvalue().splitlines()[-1] == (
-        "codecatalyst-gate: took 3m25s; usual 1m40s (median of 4 recent runs); 2.1× slower")
+        "codecatalyst-gate: usual 1m40s (median of 4 recent runs); 2.1× slower")
 
 
 def test_the_terminal_last_line_and_each_run_of_a_group() -> None:
     term = Terminal()
     display = TtyDisplay(redactor=Redactor(), clock=FakeClock(), stream=term, colour=False)
     display.finished(result(usual=Usual(median_seconds=410.0, count=9)))
-    assert screen(term.getvalue())[-1] == "  took 3m25s; usual 6m50s (median of 9 recent runs); 2.0× faster"
+    assert screen(term.getvalue())[-1] == "  usual 6m50s (median of 9 recent runs); 2.0× faster"
 
     slow = result("FAILED", usual=Usual(median_seconds=60.0, count=3))
     fresh = dataclasses.replace(result(), run_id=OTHER_RUN)  # no history for its workflow
@@ -98,9 +99,9 @@ def test_the_terminal_last_line_and_each_run_of_a_group() -> None:
     ascii_term = Terminal()
     TtyDisplay(redactor=Redactor(), clock=FakeClock(), stream=ascii_term, colour=False, unicode=False).finished(group)
     lines = screen(ascii_term.getvalue())
-    assert lines[lines.index(f"  [failed] {RUN_ID}  FAILED  the run ended FAILED") + 1] == (
-        "    took 3m25s; usual 1m00s (median of 3 recent runs); 3.4x slower")
-    assert lines[lines.index(f"  [ok] {OTHER_RUN}  SUCCEEDED") + 1] == "    took 3m25s; no history to compare with"
+    assert lines[lines.index(f"  [failed] {RUN_ID}  FAILED, run took 03:25") + 1] == (
+        "    usual 1m00s (median of 3 recent runs); 3.4x slower")
+    assert lines[lines.index(f"  [ok] {OTHER_RUN}  SUCCEEDED, run took 03:25") + 1] == "    no history to compare with"
 
 
 def test_a_run_still_going_without_history_gets_no_comparison_line() -> None:
@@ -116,11 +117,14 @@ def test_a_run_still_going_without_history_gets_no_comparison_line() -> None:
 
 
 def test_the_usual_duration_a_policy_learned() -> None:
-    learns = LearnsHistory(lambda workflow_id, remaining: History((100.0, 300.0, 250.0)))
-    assert usual_of(learns) is None  # not asked yet
-    learns(PollContext(elapsed=0.0, polls=1, status="IN_PROGRESS", workflow_id="wf"))
-    assert usual_of(learns) == Usual(median_seconds=250.0, count=3)
-    empty = LearnsHistory(lambda workflow_id, remaining: History((), "no finished runs in the workflow's history"))
-    empty(PollContext(elapsed=0.0, polls=1, status="IN_PROGRESS", workflow_id="wf"))
-    assert usual_of(empty) is None
-    assert usual_of(FixedInterval(10.0)) is None and usual_of(None) is None
+    polled = PollContext(elapsed=0.0, polls=1, status="IN_PROGRESS", workflow_id="wf")
+    book = WorkflowPolicies(load=lambda workflow_id, remaining: History((100.0, 300.0, 250.0)))
+    assert book.usual("wf") is None  # not asked yet
+    book.for_workflow("wf")(polled)
+    assert book.usual("wf") == Usual(median_seconds=250.0, count=3)
+    empty = WorkflowPolicies(
+        load=lambda workflow_id, remaining: History((), "no finished runs in the workflow's history"))
+    empty.for_workflow("wf")(polled)
+    assert empty.usual("wf") is None
+    fixed = WorkflowPolicies(interval=10.0)  # a plain poller reads no history
+    assert fixed.for_workflow("wf")(polled) == 10.0 and fixed.usual("wf") is None and book.usual(None) is None

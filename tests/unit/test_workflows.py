@@ -69,7 +69,7 @@ def test_several_matches_list_every_candidate_and_the_missing_flags() -> None:
                  f"Deploy (repository MyDemoRepo, branch release, id {RELEASE})",
                  f"Deploy (repository WebsiteRepo, branch main, id {SITE})"):
         assert line in message
-    narrowed = error(WORKFLOWS, name="Deploy", branch="main", field="workflow", flags=("branch", "repository"))
+    narrowed = error(WORKFLOWS, name="Deploy", branch="main", naming=str)
     assert "2 workflows have this name on branch main; pick one with repository or the workflow ID" in narrowed
     assert RELEASE not in narrowed
 

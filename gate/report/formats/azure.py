@@ -22,7 +22,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gate.config.variables import DEFAULT_OUTPUT_PREFIX, output_name
-from gate.report.describe import describe_reason, failure_title
+from gate.report.describe import failure_title
+from gate.report.formats import markdown
+from gate.report.summary import failures, summarize
 from gate.result import Result
 from gate.textsafe import inert_json, inert_line
 
@@ -55,14 +57,19 @@ def set_variables(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> lis
 
 
 def failure_issue(result: Result) -> str | None:
-    """A `task.logissue` error naming why the gate failed; None when it succeeded."""
+    """A `task.logissue` error on one line: why the gate failed, naming each run that did not pass, its workflow
+    and its reasons; None when it succeeded."""
     if result.kind == "success":
         return None
-    data = result.to_dict()
-    title = failure_title(result.kind, data["status"])
-    reasons = "; ".join(describe_reason(r) for r in data["status-reasons"])
-    detail = result.message + (f": {reasons}" if reasons else "")
-    return command("task.logissue", inert_line(f"{title}: {detail}" if detail else title), type="error")
+    summary = summarize(result)
+    title = failure_title(summary.kind, summary.decisive.status)
+    told = " | ".join(head + (f": {'; '.join(rest)}" if rest else "") for head, rest in failures(summary))
+    return command("task.logissue", inert_line(f"{title}: {told}" if told else title), type="error")
+
+
+def summary_markdown(result: Result) -> str:
+    """The summary tab's Markdown (gate.report.formats.markdown), without a timeline: Azure draws no Mermaid."""
+    return markdown.render(summarize(result))
 
 
 def commands_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> str:

@@ -33,7 +33,8 @@ other than JSON's own, backquote or blank outside a JSON string, and a backslash
   escapes into the characters, still the same value unless a string holds a quote, backslash or control character
   (read those from `--output-file` with `readJSON`). A shell keeps everything but JSON's own double quotes: it runs
   nothing and sets nothing else.
-- To stay under GitLab's limits: with several runs the top-level `response` is left out (20 variables); past
+- To stay under GitLab's limits: at most MAX_VARIABLES variables, keys left out in LEFT_OUT order until it fits
+  (with several runs the top-level `response` first, then `api-calls`, which `--output-file` keeps); past
   MAX_BYTES (well under 5120, whether GitLab counts the file before or after the runner gzips it) the runs'
   responses, then `response`, then all but the runs' verdict keys, then `runs`, then `status-reasons` go.
 """
@@ -49,6 +50,10 @@ from gate.result import Result
 from gate.textsafe import json_escape
 
 MAX_BYTES = 5000
+MAX_VARIABLES = 20  # GitLab Self-Managed's default limit of variables in a dotenv report
+# Left out, in this order, while the file would hold more than MAX_VARIABLES: with several runs the top-level
+# response (it repeats the deciding run's, which `runs` holds), then the gate's count of API calls.
+LEFT_OUT = ("response", "api-calls")
 SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 # What each run in `runs` keeps when the runs would not fit otherwise: what a later job decides on and links to.
 VERDICT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "duration-seconds",
@@ -77,11 +82,17 @@ def encode_json(value: Any) -> str:
 
 
 def dotenv_lines(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX) -> dict[str, str]:
-    """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order. With several runs the
-    top-level `response` is left out: it repeats the deciding run's, which `runs` holds, and without it the file
-    keeps to 20 variables, the most some GitLab plans take in a dotenv report."""
-    return {output_name(f.key, prefix): encode_json(f.value) if f.is_json else encode_scalar(f.text)
-            for f in result.fields() if not (result.runs and f.key == "response")}
+    """Each result key's encoded value, keyed by its variable name, in RESULT_KEYS order, but no more than
+    MAX_VARIABLES, the most some GitLab plans take in a dotenv report: the keys in LEFT_OUT go first (the top-level
+    `response` only with several runs)."""
+    lines = {output_name(f.key, prefix): encode_json(f.value) if f.is_json else encode_scalar(f.text)
+             for f in result.fields()}
+    for key in LEFT_OUT:
+        if len(lines) <= MAX_VARIABLES:
+            break
+        if key != "response" or result.runs:
+            lines.pop(output_name(key, prefix), None)
+    return lines
 
 
 def dotenv_text(result: Result, *, prefix: str = DEFAULT_OUTPUT_PREFIX,

@@ -6,18 +6,14 @@ References: the runner's file commands (`GITHUB_OUTPUT` heredoc form) and workfl
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import datetime
-from typing import Any
 
-from gate.report.describe import compared, describe_reason, failure_title, format_elapsed
-from gate.report.formats import mermaid
+from gate.report.describe import failure_title
+from gate.report.formats import markdown, mermaid
+from gate.report.summary import failure_lines, summarize
 from gate.result import Result
-from gate.textsafe import inert_line
 from gate.verdict import worst_first
-
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 def escape_data(text: str) -> str:
@@ -48,19 +44,6 @@ def output_file_text(outputs: dict[str, str]) -> str:
     return "".join(f"{name}<<{delimiter}\n{value}\n{delimiter}\n" for name, value in outputs.items())
 
 
-def md(text: Any) -> str:
-    """Untrusted text as inert Markdown: one line, every ASCII punctuation character backslash-escaped."""
-    return _MD_PUNCTUATION.sub(r"\\\1", inert_line(str(text)))
-
-
-ICONS = {"success": "✅", "failure": "❌", "timeout": "⏱️", "cancelled": "🛑"}
-
-
-def run_link(data: dict[str, Any]) -> str:
-    """The run's ID linked to its console page (the URL is ours, built from validated IDs); empty without one."""
-    return f"[{md(data['run-id'])}]({data['run-url']})" if data["run-id"] and data["run-url"] else ""
-
-
 def timeline(results: list[Result], *, now: datetime | None) -> list[str]:
     """The runs' Mermaid gantt (gate.report.formats.mermaid) under its own heading; nothing when there is nothing
     to draw."""
@@ -69,60 +52,17 @@ def timeline(results: list[Result], *, now: datetime | None) -> list[str]:
 
 
 def step_summary(result: Result, *, now: datetime | None = None, gantt: bool = True) -> str:
-    """The run (or runs) in Markdown: a table, how long against the usual, the reasons; with `gantt`, a Mermaid
-    timeline (GitHub renders it; `now` ends the bar of a run still going)."""
-    if result.runs:
-        return group_summary(result, now=now, gantt=gantt)
-    data = result.to_dict()
-    icon = ICONS.get(result.kind, "⚠️")
-    rows = [
-        ("Result", md(data["result"])),
-        ("Status", md(data["status"] or "unknown")),
-        ("Run", run_link(data)),
-        ("Space / project", f"{md(data['space'])} / {md(data['project'])}" if data["space"] else ""),
-        ("Started", md(data["start-time"] or "")),
-        ("Ended", md(data["end-time"] or "")),
-        ("Duration", format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""),
-        ("Against usual", md(compared(result))),
-        ("Polls", str(data["polls"])),
-        ("Exit code", str(data["exit-code"])),
-    ]
-    lines = [f"### {icon} CodeCatalyst workflow run: {md(data['status'] or result.kind)}", "",
-             "| | |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows)]
-    if gantt:
-        lines += timeline([result], now=now)
-    if data["status-reasons"]:
-        lines += ["", "**Status reasons**", "", *(f"- {md(describe_reason(r))}" for r in data["status-reasons"])]
-    if result.message and result.kind != "success":
-        lines += ["", md(result.message)]
-    return "\n".join(lines) + "\n"
-
-
-def group_summary(result: Result, *, now: datetime | None = None, gantt: bool = True) -> str:
-    """Several runs: the verdict, then one row per run, the most serious first, and their timeline."""
-    lines = [f"### {ICONS.get(result.kind, '⚠️')} CodeCatalyst workflow runs: {md(result.kind)} "
-             f"({len(result.runs)} runs, exit code {int(result.exit_code)})", "",
-             "| Run | Workflow | Status | Result | Duration | Against usual | Polls |",
-             "|---|---|---|---|---|---|---|"]
-    for run in worst_first(result.runs):
-        data = run.to_dict()
-        duration = format_elapsed(data["duration-seconds"]) if data["duration-seconds"] is not None else ""
-        workflow = md(data["workflow-name"] or data["workflow-id"] or "")
-        lines.append(f"| {run_link(data)} | {workflow} | {md(data['status'] or 'unknown')} | {md(data['result'])} "
-                     f"| {duration} | {md(compared(run))} | {data['polls']} |")
-    if gantt:
-        lines += timeline(worst_first(result.runs), now=now)
-    failed = [run for run in worst_first(result.runs) if run.kind != "success" and run.message]
-    if failed:
-        lines += ["", *(f"- {md(run.run_id)}: {md(run.message)}" for run in failed)]
-    return "\n".join(lines) + "\n"
+    """The run (or runs) in Markdown (gate.report.formats.markdown); with `gantt`, a Mermaid timeline under the table
+    (GitHub renders it; `now` ends the bar of a run still going)."""
+    lines = timeline(worst_first(result.runs) if result.runs else [result], now=now) if gantt else []
+    return markdown.render(summarize(result), timeline=lines)
 
 
 def failure_annotation(result: Result) -> str | None:
+    """An error annotation naming each run that did not pass, its workflow and what it came to, with its reasons
+    (a line each: the runner shows %0A as a line break)."""
     if result.kind == "success":
         return None
-    data = result.to_dict()
-    title = failure_title(result.kind, data["status"])
-    # One line per reason (the runner shows %0A as a line break); each reason kept to its one line.
-    lines = [inert_line(result.message or title), *(inert_line(describe_reason(r)) for r in data["status-reasons"])]
-    return command("error", "\n".join(lines), title=title)
+    summary = summarize(result)
+    return command("error", "\n".join(failure_lines(summary)),
+                   title=failure_title(summary.kind, summary.decisive.status))

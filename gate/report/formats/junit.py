@@ -22,7 +22,7 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from gate.errors import ExitCode
-from gate.report.describe import compared, describe_reason
+from gate.report.summary import run_summary
 from gate.result import Result
 from gate.textsafe import inert_line
 
@@ -46,33 +46,32 @@ def outcome(run: Result) -> str | None:
         return None
     if run.kind == "failure":
         return "failure"
-    if run.kind == "cancelled" and run.exit_code == ExitCode.RUN_FAILED:  # --fail-fast stopped watching it
+    if run.kind == "skipped":  # --fail-fast stopped waiting on it
         return "skipped"
     return "error"
 
 
-def _testcase(suite: Element, run: Result) -> float | None:
-    data = run.to_dict()
-    workflow = data["workflow-name"] or data["workflow-id"] or "CodeCatalyst workflow run"
-    duration = data["duration-seconds"]
-    case = SubElement(suite, "testcase", name=xml_text(run.run_id or "no run"), classname=xml_text(workflow))
-    if duration is not None:
-        case.set("time", seconds(duration))
-    element = outcome(run)
+def _testcase(suite: Element, result: Result) -> float | None:
+    run = run_summary(result)  # the run as every summary tells it (gate.report.summary)
+    case = SubElement(suite, "testcase", name=xml_text(run.run_id or "no run"),
+                      classname=xml_text(run.workflow or "CodeCatalyst workflow run"))
+    if run.duration is not None:
+        case.set("time", seconds(run.duration))
+    element = outcome(result)
     if element is not None:
-        why = run.message.splitlines()[0] if run.message.strip() else f"the gate ended {run.kind}"
-        kind = str(data["status"]) if element == "failure" and data["status"] else ExitCode(run.exit_code).name
-        lines = [f"why: {line}" for line in run.message.splitlines() if line.strip()]
-        lines += [f"reason: {describe_reason(reason)}" for reason in data["status-reasons"]]
-        if data["run-url"]:
-            lines.append(f"run: {data['run-url']}")
-        detail = SubElement(case, element, message=xml_text(why), type=xml_text(kind))
+        kind = run.status if element == "failure" and run.status else ExitCode(run.exit_code).name
+        lines = [f"why: {line}" for line in (run.sentence, *run.details) if line]
+        lines += [f"reason: {reason}" for reason in run.reasons]
+        lines += [f"reason: … {run.more_line}"] if run.more_line else []
+        lines += [f"run: {run.url}"] if run.url else []
+        detail = SubElement(case, element, message=xml_text(run.sentence or f"the gate ended {run.kind}"),
+                            type=xml_text(kind))
         detail.text = "\n".join(xml_text(line) for line in lines)
-    out = [f"status: {data['status'] or 'unknown'}", compared(run)]
-    if data["run-url"]:
-        out.append(f"run: {data['run-url']}")
+    out = [f"status: {run.status or 'unknown'}", *(f"{label}: {value}" for label, value in run.facts)]
+    out += [compared] if (compared := run.compared()) else []
+    out += [f"run: {run.url}"] if run.url else []
     SubElement(case, "system-out").text = "\n".join(xml_text(line) for line in out)
-    return float(duration) if duration is not None else None
+    return run.duration
 
 
 def junit_xml(result: Result) -> str:

@@ -39,7 +39,8 @@ CHAR_PX, MIN_PAD, MAX_PAD = 7, 75, 300
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Mermaid's `dateFormat YYYY-MM-DD HH:mm:ss`
 _PUNCTUATION = frozenset(" -_.,()[]/+@!?")
 # How each outcome marks its bars: passed, did not pass, still going (or not waited for), could not be judged.
-MARKS = {"success": "done", "failure": "crit", "timeout": "active", "cancelled": "active", "error": "crit"}
+MARKS = {"success": "done", "failure": "crit", "timeout": "active", "cancelled": "active", "skipped": "active",
+         "error": "crit"}
 
 
 def label(text: str, *, limit: int = LABEL_MAX) -> str:
@@ -62,21 +63,16 @@ class Bar:
     end: datetime
 
 
-def _zoned(value: object) -> datetime | None:
-    stamp = parse_time(value)
-    return stamp if stamp is not None and stamp.tzinfo is not None else None
-
-
 def run_bars(result: Result, *, now: datetime | None = None) -> list[Bar]:
     """The run from its start to its end (to `now`, or the last moment known, while it is still going): one bar
     per status seen, the first from the start; no bar without a start time."""
     response = result.response or {}
-    start = _zoned(response.get("startTime"))
+    start = parse_time(response.get("startTime"))
     if start is None:
         return []
-    end = _zoned(response.get("endTime"))
+    end = parse_time(response.get("endTime"))
     if end is None:
-        known = [stamp for stamp in (_zoned(response.get("lastUpdatedTime")), now) if stamp is not None]
+        known = [stamp for stamp in (parse_time(response.get("lastUpdatedTime")), now) if stamp is not None]
         end = max([*known, *(phase.seen_at for phase in result.phases)], default=start)
     end = max(end, start)
     steps = [(min(max(phase.seen_at, start), end), phase.status) for phase in result.phases

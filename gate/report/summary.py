@@ -1,0 +1,169 @@
+"""What every summary of a gate says, decided once (pure): per run its status, what it came to, how long it took
+against its workflow's usual duration, its status reasons, its URL and its phases; and the verdict over them.
+
+The terminal, the log, Markdown (GitHub's step summary, Azure's tab), JUnit and the annotations only lay these
+facts out: none of them re-reads the result, so each follows the same rules (which message is worth a line, how
+many reasons, which URL) and none says a fact twice. Every text here is already one inert line, with the token
+masked by `mask`: a renderer escapes for its own format and adds nothing of a server's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gate.report.describe import against_usual, describe_reason, format_duration
+from gate.result import Phase, Usual
+from gate.textsafe import inert_line
+from gate.verdict import worst_first
+
+if TYPE_CHECKING:
+    from gate.result import Result
+
+MAX_REASONS = 20  # status reasons shown in any summary (a flood stays readable); the result keeps them all
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSummary:
+    """One run as every summary tells it."""
+
+    run_id: str  # "" when the gate never knew its run
+    workflow: str  # its name, else its ID; "" when unknown
+    kind: str  # the result kind: success, failure, timeout, error, cancelled
+    exit_code: int
+    status: str | None  # the last status seen; None when no answer was read
+    sentence: str  # what it came to, one line ("the run ended FAILED", "timed out after 2s; …"); "" for a success
+    details: tuple[str, ...]  # the message's other lines
+    start_time: str | None
+    end_time: str | None
+    duration: float | None  # seconds, from the run's own times
+    usual: Usual | None
+    usual_note: str  # why there is no usual duration ("" when there is one)
+    reasons: tuple[str, ...]  # the first MAX_REASONS status reasons
+    more_reasons: int  # how many more the result's status-reasons hold
+    url: str | None  # the run's console page
+    polls: int
+    phases: tuple[Phase, ...]
+    facts: tuple[tuple[str, str], ...] = ()  # further facts about the run (label, value), shown by every renderer
+
+    @property
+    def passed(self) -> bool:
+        return self.kind == "success"
+
+    @property
+    def restates_status(self) -> bool:
+        """The sentence says no more than the status would (`the run ended FAILED`), or there is none."""
+        return not self.sentence or self.sentence == f"the run ended {self.status}"
+
+    @property
+    def heading(self) -> str:
+        """The run in a few words: its status when that says it all, else what it came to."""
+        return (self.status or self.kind) if self.restates_status else self.sentence
+
+    @property
+    def names_status(self) -> bool:
+        """The heading says the status (`FAILED`, or `timed out after 2s; the run is still IN_PROGRESS`)."""
+        return bool(self.status) and (self.heading == self.status
+                                      or self.heading.endswith(f"the run is still {self.status}"))
+
+    @property
+    def who(self) -> str:
+        """`run ID (workflow NAME)`, as an annotation names it."""
+        return f"run {self.run_id}" + (f" (workflow {self.workflow})" if self.workflow else "")
+
+    @property
+    def more_line(self) -> str | None:
+        """`… and 3 more (see the result's status-reasons)` when some were left out."""
+        return f"and {self.more_reasons} more (see the result's status-reasons)" if self.more_reasons else None
+
+    def compared(self, *, times: str = "×") -> str | None:
+        """Its usual duration, and how this run's duration compares; why not, when it is not compared; None for a
+        run still going with no history (nothing worth a line)."""
+        if self.usual is None and self.end_time is None:
+            return None
+        usual = self.usual
+        return against_usual(self.duration, usual.median_seconds if usual else None, usual.count if usual else 0,
+                             times=times, why_not=self.usual_note or "no history to compare with")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    """The verdict and every run, the most serious first (one run: the verdict is that run)."""
+
+    kind: str
+    exit_code: int
+    space: str
+    project: str
+    runs: tuple[RunSummary, ...]
+    several: bool
+    waited: float | None = None  # seconds from the gate's start to its verdict, when known
+
+    @property
+    def heading(self) -> str:
+        """The verdict in a few words: one run's heading; for several their kind, a timeout with how long the gate
+        waited."""
+        if not self.several:
+            return self.decisive.heading
+        if self.kind == "timeout" and self.waited is not None:
+            return f"timed out after {format_duration(self.waited)}"
+        return self.kind
+
+    @property
+    def decisive(self) -> RunSummary:
+        """The run whose outcome is the verdict's."""
+        return self.runs[0]
+
+    @property
+    def failed(self) -> tuple[RunSummary, ...]:
+        return tuple(run for run in self.runs if not run.passed)
+
+
+def one_line(text: str, mask: Callable[[str], str]) -> str:
+    return inert_line(mask(text))
+
+
+def run_summary(result: Result, *, mask: Callable[[str], str] = str) -> RunSummary:
+    """One run's facts from its result, free text masked and every text one inert line."""
+    data = result.to_dict()
+    lines = [line for line in result.message.splitlines() if line.strip()]
+    reasons = data["status-reasons"]
+    workflow = result.workflow_name or data["workflow-id"] or ""
+    return RunSummary(
+        run_id=inert_line(result.run_id), workflow=one_line(workflow, mask), kind=result.kind,
+        exit_code=int(result.exit_code), status=inert_line(data["status"]) if data["status"] else None,
+        sentence=one_line(lines[0], mask) if lines and result.kind != "success" else "",
+        details=tuple(one_line(line, mask) for line in lines[1:]) if result.kind != "success" else (),
+        start_time=_inert(data["start-time"]), end_time=_inert(data["end-time"]),
+        duration=data["duration-seconds"], usual=result.usual, usual_note=one_line(result.usual_note, mask),
+        reasons=tuple(one_line(describe_reason(r), mask) for r in reasons[:MAX_REASONS]),
+        more_reasons=max(0, len(reasons) - MAX_REASONS), url=_inert(data["run-url"]), polls=result.polls,
+        phases=result.phases)
+
+
+def _inert(value: str | None) -> str | None:
+    return inert_line(value) if value else None
+
+
+def summarize(result: Result, *, mask: Callable[[str], str] = str) -> Summary:
+    """The outcome of a gate: one run, or several with the verdict over them."""
+    runs = worst_first(result.runs) if result.runs else [result]
+    return Summary(kind=result.kind, exit_code=int(result.exit_code), space=result.space, project=result.project,
+                   runs=tuple(run_summary(run, mask=mask) for run in runs), several=bool(result.runs),
+                   waited=result.waited)
+
+
+def failures(summary: Summary) -> list[tuple[str, tuple[str, ...]]]:
+    """Why the gate did not pass, for an annotation or an issue: each run that did not pass, named with its
+    workflow, and what it came to; with its further lines and its reasons."""
+    told = []
+    for run in summary.failed:
+        said = run.sentence or run.kind
+        more = (f"… {run.more_line}",) if run.more_line else ()
+        told.append((f"{run.who}: {said}" if run.run_id else said, (*run.details, *run.reasons, *more)))
+    return told
+
+
+def failure_lines(summary: Summary) -> list[str]:
+    """`failures`, a line per fact."""
+    return [line for head, rest in failures(summary) for line in (head, *rest)]
