@@ -70,12 +70,17 @@ class RetryPolicy:
     settings: RetrySettings
     floor: float  # never retry sooner than a poll would come (the fixed interval, or the policy's floor)
     naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
+    # None: throttling never gives up (the deadline ends the gate). A number: a call that only labels the run (a
+    # workflow's name) gives up after this many "slow down" answers in a row, so it never holds a verdict up.
+    throttle_budget: int | None = None
 
     def give_up(self, context: PollContext, error: TransientError) -> ServiceUnavailable | None:
         """Why to stop retrying now (the error to end with), or None to try again. Throttling is an answer, not an
         outage: it never gives up here (at the deadline the gate ends as any wait does, gate.pace.pacing). Every
         other reason is exit 6: the gate could not reach the service, or not for long enough, to judge the run."""
         if error.throttled:
+            if self.throttle_budget is not None and context.failures > self.throttle_budget:
+                return ServiceUnavailable(f"throttled {context.failures} times in a row; last: {error.reason}")
             return None
         outages = context.outages
         attempts = "1 attempt" if outages == 1 else f"{outages} attempts in a row"

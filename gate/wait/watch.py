@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
+from gate import defaults
 from gate.api.history import History
 from gate.api.operations import Api
 from gate.clock import Clock, Deadline
@@ -82,9 +83,11 @@ def workflow_names(settings: Settings, api: Api, pacing: Pacing, env: Mapping[st
     """The names of the workflows of runs gated by ID, each read once with GetWorkflow under the gate's deadline and
     retry rules; its transient failures are a streak of their own, so a lookup that gives up never shortens the
     runs' own retries (a name never decides the gate)."""
-    own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=pacing.retry, progress=pacing.progress,
-                 began=pacing.began, utc_now=pacing.utc_now)
+    retry = dataclasses.replace(pacing.retry, throttle_budget=defaults.LABEL_THROTTLE_RETRIES)
+    own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=retry, progress=pacing.progress,
+                 began=pacing.began, utc_now=pacing.utc_now, spread=pacing.spread)
     own.streak.reached = True  # looked up after the run's first answer: the endpoint has answered
+    own.rate = pacing.rate  # one gate, one request rate
     picker = Picker(api=api, pacing=own, policy=look_policy(settings), env=env)
     return WorkflowNames(lambda workflow_id: picker.call(
         "GetWorkflow", lambda left: api.get_workflow(workflow_id, remaining=left)), progress=pacing.progress)
