@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gate.config.validation import validate_token
+from gate.config.validation import read_bounded, validate_endpoint, validate_token
+from gate.defaults import DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.errors import InputError
 from gate.timestamps import parse_time
 
@@ -40,12 +41,17 @@ class Credential:
 
     token: str = field(repr=False)
     source: str
+    sso: bool = False  # the SSO token `aws sso login` cached: for CodeCatalyst's own endpoints (check_sso_endpoint)
+
+
+# An AWS config file or an SSO cache file is a few KiB; past this it is not one (and is not read further).
+MAX_FILE = 1024 * 1024
 
 
 def _read_text(path: Path) -> str:
     """A file's text; one that is not UTF-8 is an OSError like any unreadable file (the callers name its path)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_bounded(path, limit=MAX_FILE)
     except UnicodeDecodeError:
         raise OSError(errno.EILSEQ, "not UTF-8 text", str(path)) from None
 
@@ -194,4 +200,26 @@ def sso_token(
         raise InputError(field, profile, f"the cached SSO token expired at {stamp}; {login}")
     token = validate_token(cached["accessToken"], field=f"accessToken in {cache}")
     source = f"the SSO token `aws sso login` cached for profile {profile} ({how}, {cache})"
-    return Credential(token, source)
+    return Credential(token, source, sso=True)
+
+
+# The AWS tools' own ways to name CodeCatalyst's endpoint (botocore: the service's variable before the global one).
+ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_CODECATALYST", "AWS_ENDPOINT_URL")
+
+
+def sso_endpoints(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Where an SSO token may go: CodeCatalyst's own endpoints, and the one the AWS tools are told to use instead."""
+    named = next((env[v].strip() for v in ENDPOINT_VARIABLES if env.get(v, "").strip()), None)
+    return (DEFAULT_ENDPOINT, FIPS_ENDPOINT) + ((named.rstrip("/"),) if named else ())
+
+
+def check_sso_endpoint(endpoint: str, *, env: Mapping[str, str], field: str, source: str) -> None:
+    """An IAM Identity Center token opens more than CodeCatalyst: it goes only to CodeCatalyst's own endpoints
+    (the default and FIPS), or to one the user named for the AWS tools as well (AWS_ENDPOINT_URL_CODECATALYST)."""
+    allowed = [e.lower() for e in sso_endpoints(env)]
+    if endpoint.rstrip("/").lower() in allowed:
+        return
+    raise InputError(field, validate_endpoint(endpoint, field=field),
+                     f"{source.split(' (', 1)[0]} is sent only to CodeCatalyst's own endpoints ({DEFAULT_ENDPOINT}, "
+                     f"{FIPS_ENDPOINT}); to send it to this one, set {ENDPOINT_VARIABLES[0]} to it (as the AWS CLI "
+                     "would be told), or give the gate a token of its own (CODECATALYST_TOKEN)")

@@ -7,6 +7,7 @@ is reported at once, in the door's own words.
 
 from __future__ import annotations
 
+import errno
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -86,26 +87,31 @@ def azure_summary_dir(env: Mapping[str, str]) -> Path | None:
 CLI_NAMES = {f.key: fields.CLI(f.key) for f in fields.FIELDS}  # the CLI's names of fields not given (the table's)
 
 
-def read_token(raw: RawInputs, name: Callable[[str], str]) -> tuple[str, str]:
+def read_token(raw: RawInputs, name: Callable[[str], str], *, endpoint: str | None = None) -> tuple[str, str]:
     """The first source that is set: `--token-file`, the token variable or input, then the AWS tools' sources
     (gate.config.credentials). Returns the token and, for the log, its source. The token never comes from argv; a file's
     problem names its path, never its content."""
     if raw.token_file:
         path = Path(raw.token_file)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = validation.read_bounded(path, limit=validation.MAX_TOKEN_FILE)
         except (OSError, UnicodeDecodeError) as e:
             reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-            raise InputError(name("token-file"), str(path), f"must be a readable file ({reason})") from None
+            rule = "must hold the token alone" if isinstance(e, OSError) and e.errno == errno.EFBIG else \
+                "must be a readable file"
+            raise InputError(name("token-file"), str(path), f"{rule} ({reason})") from None
         if not text.strip():
             raise InputError(name("token-file"), str(path), "the file is empty: it must hold the token")
         return validation.validate_token(text, field=f"{name('token-file')} {path}"), f"{name('token-file')} {path}"
     if raw.token and raw.token.strip():
         return validation.validate_token(raw.token, field=name("token")), name("token")
     if raw.profile or any(raw.token_env.get(v, "").strip() for v in ("AWS_BEARER_TOKEN_CODECATALYST", "AWS_PROFILE")):
-        from gate.config.credentials import find_token  # configparser and friends: only when an AWS source is used
+        # configparser and friends: only when an AWS source is used
+        from gate.config.credentials import check_sso_endpoint, find_token
 
         credential = find_token(profile=raw.profile, env=raw.token_env)
+        if credential.sso and endpoint is not None:
+            check_sso_endpoint(endpoint, env=raw.token_env, field=name("endpoint"), source=credential.source)
         return credential.token, credential.source
     return validation.validate_token("", field=name("token"), hint=raw.token_hint), ""
 
@@ -240,6 +246,20 @@ def _required(value: str | None, key: str, name: Callable[[str], str]) -> str:
     return value.strip()
 
 
+def chosen_endpoint(raw: RawInputs, name: Callable[[str], str]) -> str:
+    if raw.fips and raw.endpoint:
+        raise InputError(name("endpoint"), raw.endpoint, f"cannot be combined with {name('fips')}; pick one")
+    chosen = defaults.FIPS_ENDPOINT if raw.fips else (raw.endpoint or "").strip() or defaults.DEFAULT_ENDPOINT
+    return validation.validate_endpoint(chosen, field=name("endpoint"))
+
+
+def _or_none(rule: Callable[[], T]) -> T | None:
+    try:
+        return rule()
+    except InputError:
+        return None
+
+
 def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     """Every rule, every input: the problems of all of them in one InputErrors (or the one InputError)."""
     name = raw.naming
@@ -254,18 +274,13 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
             problems.append(e)
         return None
 
-    def endpoint() -> str:
-        if raw.fips and raw.endpoint:
-            raise InputError(name("endpoint"), raw.endpoint, f"cannot be combined with {name('fips')}; pick one")
-        chosen = defaults.FIPS_ENDPOINT if raw.fips else (raw.endpoint or "").strip() or defaults.DEFAULT_ENDPOINT
-        return validation.validate_endpoint(chosen, field=name("endpoint"))
-
-    credential = check(lambda: read_token(raw, name))
+    # The endpoint first, quietly (told below, in its turn): the SSO cache's token may go to some endpoints only.
+    credential = check(lambda: read_token(raw, name, endpoint=_or_none(lambda: chosen_endpoint(raw, name))))
     space = check(lambda: validation.validate_space(_required(raw.space, "space", name), field=name("space")))
     project = check(lambda: validation.validate_project(_required(raw.project, "project", name),
                                                         field=name("project")))
     choice = check(lambda: run_choice(raw, name, command=command))
-    url = check(endpoint)
+    url = check(lambda: chosen_endpoint(raw, name))
     interval = check(lambda: None if raw.interval in (None, "") else
                      validation.validate_interval(raw.interval, field=name("interval")))
     timeout = check(lambda: validation.validate_timeout(

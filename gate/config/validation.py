@@ -6,6 +6,7 @@ The model's patterns are unanchored; here every rule must match the *whole* valu
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import math
 import re
@@ -146,6 +147,20 @@ def likely_endpoint(value: str) -> str | None:
     secure = not is_loopback_host(host) or (match["scheme"] or "").lower().endswith("s")
     candidate = f"{'https' if secure else 'http'}://{rest}"
     return candidate if host and candidate != value.strip() and _endpoint_rule(candidate) is None else None
+
+
+# A CodeCatalyst personal access token is about 100 characters and an IAM Identity Center access token a few KiB:
+# 64 KiB holds any token with room to spare, and `--token-file /dev/zero` is refused instead of filling the memory.
+MAX_TOKEN_FILE = 64 * 1024
+
+
+def read_bounded(path: Path, *, limit: int) -> str:
+    """A file's UTF-8 text, or OSError(EFBIG) when it is longer than `limit` bytes (no more than that is read)."""
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit // 1024} KiB", str(path))
+    return data.decode("utf-8")
 
 
 def validate_output_path(path: Path, *, field: str) -> Path:

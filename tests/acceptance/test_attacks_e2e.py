@@ -244,3 +244,35 @@ def test_m4_a_symbolic_link_is_refused_neither_followed_nor_replaced(start_emula
         assert f"{flag}: '{link}' is invalid: it is a symbolic link" in done.stderr
         assert kind(link) == "link" and target.read_text() == "keep me\n"
     assert requests_seen(emulator) == []  # refused before anything was sent
+
+
+# --- limits ---------------------------------------------------------------------------------------------------------
+
+def test_a_token_file_without_end_is_refused_after_a_small_bound(start_emulator) -> None:
+    """`--token-file /dev/zero` read until MemoryError (exit 70)."""
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    env = {k: v for k, v in network_env().items() if k != "CODECATALYST_TOKEN"}
+    done = run_gate(*wait_args(emulator, run.id, "--token-file", "/dev/zero"), env=env)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert "--token-file: '/dev/zero' is invalid: must hold the token alone (larger than 64 KiB)" in done.stderr
+    assert requests_seen(emulator) == []
+
+
+def test_the_sso_cache_token_goes_only_to_codecatalysts_endpoints_unless_named(start_emulator, tmp_path: Path) -> None:
+    """An IAM Identity Center token was sent to any https --endpoint (here: the emulator, as any other host)."""
+    from gate.emulator.awscli import write_sso_home
+
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    config = write_sso_home(tmp_path, token=TOKEN, profile="ci")
+    env = {**{k: v for k, v in network_env().items() if not k.startswith(("AWS_", "CODECATALYST_TOKEN"))},
+           "HOME": str(tmp_path), "AWS_CONFIG_FILE": str(config)}
+    done = run_gate(*wait_args(emulator, run.id, "--profile", "ci"), env=env)
+    assert done.returncode == ExitCode.USAGE, done.stderr
+    assert "is sent only to CodeCatalyst's own endpoints" in done.stderr
+    assert "set AWS_ENDPOINT_URL_CODECATALYST to it" in done.stderr
+    assert requests_seen(emulator) == [] and TOKEN not in done.stderr
+    named = run_gate(*wait_args(emulator, run.id, "--profile", "ci", "--timeout", "5"),
+                     env={**env, "AWS_ENDPOINT_URL_CODECATALYST": emulator.base_url})
+    assert requests_seen(emulator), named.stderr  # told explicitly: sent

@@ -258,7 +258,9 @@ def test_the_sso_cache_of_a_profile_is_read_and_an_expired_one_says_how_to_log_i
                                                                                   tmp_path: Path) -> None:
     run = busy.start_run(workflow="Release", started_ago=9)
     config = write_sso_home(tmp_path, token=TOKEN, profile="ci")
-    env = token_free_env(HOME=str(tmp_path), AWS_CONFIG_FILE=str(config))
+    # The SSO token goes to CodeCatalyst's own endpoints, or one the AWS tools are told of (tests/acceptance/
+    # test_attacks_e2e.py): the emulator is named as the AWS CLI would be told.
+    env = token_free_env(HOME=str(tmp_path), AWS_CONFIG_FILE=str(config), AWS_ENDPOINT_URL_CODECATALYST=busy.base_url)
     done = run_gate(*pick_args(busy, "--run-id", run.id, "--profile", "ci"), env=env)
     assert done.returncode == 0, done.stderr
     assert "token from the SSO token `aws sso login` cached for profile ci" in done.stderr
