@@ -88,7 +88,8 @@ def test_an_endpoint_that_never_answered_gets_the_short_budget_and_a_hint() -> N
 
 
 def test_one_attempt_is_said_so_and_the_endpoint_by_its_door_s_name() -> None:
-    policy = RetryPolicy(settings=RetrySettings(first_contact_retries=0), floor=1.0, endpoint_name="input 'endpoint'")
+    policy = RetryPolicy(settings=RetrySettings(first_contact_retries=0), floor=1.0,
+                         naming=lambda key: f"input '{key}'")
     stop = policy.give_up(context(1, reached=False), ERROR)
     assert stop is not None and str(stop).startswith("the endpoint never answered: 1 attempt failed; last: ")
     assert "Check input 'endpoint', the network" in str(stop)
