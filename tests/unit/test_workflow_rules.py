@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from gate.config import fields
 from gate.errors import InputError, InvalidResponse
 from gate.pick.workflows import (
     MAX_LISTED,
@@ -23,7 +22,7 @@ from tests.unit.test_workflows import MAIN, OTHER, RUNS, WORKFLOWS, run, wf
 
 def refused(items: list[dict[str, Any]], **kwargs: Any) -> InputError:
     with pytest.raises(InputError) as caught:
-        pick_workflow(items, naming=lambda key: "input 'workflow'" if key == "workflow" else fields.CLI(key), **kwargs)
+        pick_workflow(items, naming=lambda key: "input 'workflow'" if key == "workflow" else f"--{key}", **kwargs)
     assert caught.value.field == "input 'workflow'" and caught.value.value == kwargs["name"]
     return caught.value
 
