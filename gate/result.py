@@ -123,6 +123,7 @@ class Result:
     runs: tuple[Result, ...] = ()  # several runs gated at once: each one's own result (this one is the verdict)
     usual: Usual | None = None  # the workflow's usual duration; None: no history known
     usual_note: str = ""  # why there is no usual duration, when there is none (not one of the result keys)
+    waited: float | None = None  # seconds from the gate's start to its verdict, when known (not a result key)
     phases: tuple[Phase, ...] = ()  # the statuses seen, oldest first
     # The requests the gate sent, by operation (gate.api.client counts them); None: not known (each run of several,
     # whose calls are the gate's, and a gate a bug ended).

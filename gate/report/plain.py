@@ -72,7 +72,7 @@ class PlainDisplay:
         did not pass came to, its reasons and its URL are shown even when quiet."""
         self._done = True
         summary = summarize(result, mask=self._free)
-        waited = format_elapsed(self._seen.elapsed(self._clock.now()))
+        waited = format_elapsed(self._seen.elapsed(self._clock.now()) if summary.waited is None else summary.waited)
         if not summary.several:
             run = summary.decisive
             status = "" if run.sentence and run.names_status else f"status {run.status or 'unknown'}, "

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gate.report.describe import against_usual, describe_reason
+from gate.report.describe import against_usual, describe_reason, format_duration
 from gate.result import Phase, Usual
 from gate.textsafe import inert_line
 from gate.verdict import worst_first
@@ -97,6 +97,17 @@ class Summary:
     project: str
     runs: tuple[RunSummary, ...]
     several: bool
+    waited: float | None = None  # seconds from the gate's start to its verdict, when known
+
+    @property
+    def heading(self) -> str:
+        """The verdict in a few words: one run's heading; for several their kind, a timeout with how long the gate
+        waited."""
+        if not self.several:
+            return self.decisive.heading
+        if self.kind == "timeout" and self.waited is not None:
+            return f"timed out after {format_duration(self.waited)}"
+        return self.kind
 
     @property
     def decisive(self) -> RunSummary:
@@ -138,7 +149,8 @@ def summarize(result: Result, *, mask: Callable[[str], str] = str) -> Summary:
     """The outcome of a gate: one run, or several with the verdict over them."""
     runs = worst_first(result.runs) if result.runs else [result]
     return Summary(kind=result.kind, exit_code=int(result.exit_code), space=result.space, project=result.project,
-                   runs=tuple(run_summary(run, mask=mask) for run in runs), several=bool(result.runs))
+                   runs=tuple(run_summary(run, mask=mask) for run in runs), several=bool(result.runs),
+                   waited=result.waited)
 
 
 def failures(summary: Summary) -> list[tuple[str, tuple[str, ...]]]:

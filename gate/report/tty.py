@@ -151,9 +151,10 @@ class TtyDisplay:
         summary = summarize(result, mask=self._redactor.text)
         colour = KIND_COLOURS.get(summary.kind, RED)
         icon = self._mark(summary.kind)
-        waited = f"waited {format_elapsed(self._seen.elapsed(self._clock.now()))}"
+        seconds = self._seen.elapsed(self._clock.now()) if summary.waited is None else summary.waited
+        waited = f"waited {format_elapsed(seconds)}"
         if summary.several:
-            head = self._style(f"{icon} {summary.kind}: {len(summary.runs)} runs", BOLD, colour)
+            head = self._style(f"{icon} {summary.heading}: {len(summary.runs)} runs", BOLD, colour)
             lines = [self._dot.join([head, waited, f"exit {summary.exit_code}"])]
             for run in summary.runs:
                 lines.append(f"  {self._style(self._mark(run.kind), KIND_COLOURS.get(run.kind, RED))} "

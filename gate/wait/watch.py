@@ -77,6 +77,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
     """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
     Signals end it with `result = cancelled`; the result is always returned, never raised."""
     project, polling, choice = settings.project, settings.polling, settings.run
+    began = clock.now()
     single = choice.count == 1
     known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
     refs = [RunRef(run_id) for run_id in choice.run_ids]
@@ -111,6 +112,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                                             policies=workflow_policies(settings, api, refs, display)))
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
+    result = dataclasses.replace(result, waited=clock.now() - began)
     display.finished(result)
     return result
 

@@ -203,3 +203,12 @@ def test_an_empty_history_says_why_there_is_no_usual_duration() -> None:
     learned.history(WORKFLOW_ID, None)
     assert learned.usual_note(WORKFLOW_ID) == "" and learned.usual(WORKFLOW_ID) == Usual(median_seconds=60.0,
                                                                                           count=1)
+
+
+def test_a_group_that_timed_out_is_headed_with_how_long_the_gate_waited() -> None:
+    res = dataclasses.replace(group(result("SUCCEEDED", run_id=OTHER, name="Build"), result("IN_PROGRESS")),
+                              waited=125.4)
+    assert github.step_summary(res, gantt=False).splitlines()[0] == \
+        "### ⏱️ CodeCatalyst workflow runs: timed out after 2m05s (2 runs, exit code 3)"
+    assert tty(res)[0] == "⏱ timed out after 2m05s: 2 runs · waited 02:05 · exit 3"
+    assert plain(res)[0] == "codecatalyst-gate: result timeout for 2 runs (exit 3), gate waited 02:05"

@@ -70,7 +70,7 @@ def one_run(summary: Summary, *, timeline: Sequence[str] = ()) -> str:
 def group(summary: Summary, *, timeline: Sequence[str] = ()) -> str:
     """Several runs: the verdict, one row per run (the most serious first), the timeline, then why each run that
     did not pass did not: what it came to, and its status reasons."""
-    lines = [f"### {ICONS.get(summary.kind, '⚠️')} CodeCatalyst workflow runs: {md(summary.kind)} "
+    lines = [f"### {ICONS.get(summary.kind, '⚠️')} CodeCatalyst workflow runs: {md(summary.heading)} "
              f"({len(summary.runs)} runs, exit code {summary.exit_code})", "",
              "| Run | Workflow | Status | Result | Duration | Against usual | Polls |",
              "|---|---|---|---|---|---|---|"]
