@@ -12,7 +12,7 @@ OUTER_PIP := $(PYTHON) -c 'import sys, pip; sys.exit(tuple(map(int, pip.__versio
 # Gives the venv a pip of its own, unless it has one.
 VENV_PIP := $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade >/dev/null
 
-.PHONY: demo test bench dist lint clean
+.PHONY: demo test bench mutation dist lint clean
 
 # The venv is made without pip, since ensurepip alone takes seconds (a third of a fresh `make demo`): the runtime
 # goes in with $(PYTHON)'s own pip when it can; otherwise, and for the test extra (the tests run `python -m pip`),
@@ -45,6 +45,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
+# Mutation testing of the decision modules with the unit tests (scripts/mutation.py, pyproject's [tool.mutmut]); not
+# part of `make test`: CPU-heavy. MUTATION_JOBS mutants at once; MUTANTS='gate.verdict.*' runs only those.
+MUTATION_JOBS ?= 2
+MUTANTS ?=
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py --jobs $(MUTATION_JOBS) $(MUTANTS)
+
 # The sdist and wheel as the release workflow builds them (PyPI gets these), checked as PyPI will.
 # Leftovers go first: a stale *.egg-info/SOURCES.txt would put files in the sdist that the config no longer names.
 dist: $(STAMP)
@@ -53,4 +60,4 @@ dist: $(STAMP)
 	$(BIN)/python -m twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache mutants

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,25 @@ def run_document(status: str = "SUCCEEDED", **overrides: Any) -> dict[str, Any]:
         doc["endTime"] = "2026-11-25T10:03:25.500Z"
     doc.update(overrides)
     return doc
+
+
+WORKFLOW_NAME = "MyDemoWorkflow"
+# Any GetWorkflow request (GET .../workflows/{id}): gated by run ID, the gate reads its workflow's name.
+GET_WORKFLOW_URL = re.compile(r"^https?://[^/]+/v1/spaces/[^/]+/projects/[^/]+/workflows/[^/?]+$")
+
+
+def workflow_document(**overrides: Any) -> dict[str, Any]:
+    """A valid GetWorkflow answer for the workflow of the run the tests ask about."""
+    return {"spaceName": SPACE, "projectName": PROJECT, "id": WORKFLOW_ID, "name": WORKFLOW_NAME,
+            "sourceRepositoryName": "MyDemoRepo", "sourceBranchName": "main",
+            "definition": {"path": ".codecatalyst/workflows/MyDemoWorkflow.yaml"},
+            "createdTime": "2026-10-01T09:00:00.000Z", "lastUpdatedTime": "2026-10-01T09:00:00.000Z",
+            "runMode": "PARALLEL", "status": "ACTIVE", **overrides}
+
+
+def answer_get_workflow(mock: Any, **overrides: Any) -> None:
+    """A `responses` mock answers GetWorkflow (the name lookup of a gate by run ID) with `workflow_document()`."""
+    mock.get(GET_WORKFLOW_URL, json=workflow_document(**overrides))
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""The HTTP boundary: the four operations the gate calls (GetWorkflowRun, ListWorkflowRuns, ListWorkflows,
-StartWorkflowRun) over one requests.Session, each answer parsed but not yet checked (gate.api.operations checks it).
+"""The HTTP boundary: the five operations the gate calls (GetWorkflowRun, ListWorkflowRuns, ListWorkflows,
+GetWorkflow, StartWorkflowRun) over one requests.Session, each answer parsed but not yet checked (gate.api.operations
+checks it).
 
 Foreign errors (HTTP statuses, bodies) are translated here into the gate's own; the network's, in gate.api.transport.
 """
@@ -183,6 +184,11 @@ class CodeCatalystClient:
         params = {"maxResults": str(max_results)} | ({"nextToken": next_token} if next_token else {})
         url = self._url("spaces", space, "projects", project, "workflows", query=params)
         return self._call("POST", url, what="ListWorkflows response", remaining=remaining, json={})
+
+    def get_workflow(self, *, space: str, project: str, workflow_id: str, remaining: float | None = None) -> Any:
+        """The parsed (not yet schema-checked) GetWorkflow body: the workflow's name, among others."""
+        url = self._url("spaces", space, "projects", project, "workflows", workflow_id)
+        return self._call("GET", url, what="GetWorkflow response", remaining=remaining)
 
     def start_workflow_run(
         self, *, space: str, project: str, workflow_id: str, client_token: str, remaining: float | None = None

@@ -67,6 +67,13 @@ class Api:
                                                   remaining=remaining)
         return schema.validate_list_workflows(document)
 
+    def get_workflow(self, workflow_id: str, *, remaining: float | None = None) -> Answer:
+        """GetWorkflow: this workflow, in this space and project."""
+        document = self.client.get_workflow(space=self.space, project=self.project, workflow_id=workflow_id,
+                                            remaining=remaining)
+        return schema.validate_get_workflow(document, space=self.space, project=self.project,
+                                            workflow_id=workflow_id)
+
     def start_run(self, workflow_id: str, *, client_token: str, remaining: float | None = None) -> Answer:
         """StartWorkflowRun: a run of this workflow, in this space and project."""
         with self.hinted("StartWorkflowRun", workflow_id):

@@ -1,5 +1,5 @@
-"""The response schemas (GetWorkflowRun, ListWorkflows, ListWorkflowRuns, StartWorkflowRun): shipped in the
-package, each compiled once when first used, errors as `path: message`."""
+"""The response schemas (GetWorkflowRun, GetWorkflow, ListWorkflows, ListWorkflowRuns, StartWorkflowRun): shipped in
+the package, each compiled once when first used, errors as `path: message`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ SCHEMA_FILE = "get-workflow-run-response.schema.json"
 LIST_WORKFLOWS_SCHEMA = "list-workflows-response.schema.json"
 LIST_WORKFLOW_RUNS_SCHEMA = "list-workflow-runs-response.schema.json"
 START_WORKFLOW_RUN_SCHEMA = "start-workflow-run-response.schema.json"
+GET_WORKFLOW_SCHEMA = "get-workflow-response.schema.json"
 
 
 def schema_text(name: str = SCHEMA_FILE) -> str:
@@ -142,3 +143,16 @@ def validate_start_workflow_run(
     """Schema first, then identity: a run started in another project or of another workflow is not ours."""
     return _checked(document, schema=START_WORKFLOW_RUN_SCHEMA, operation="StartWorkflowRun", source=source,
                     expected={"spaceName": space, "projectName": project, "workflowId": workflow_id})
+
+
+def validate_get_workflow(
+    document: Any,
+    *,
+    space: str | None = None,
+    project: str | None = None,
+    workflow_id: str | None = None,
+    source: str = "GetWorkflow response",
+) -> dict[str, Any]:
+    """Schema first, then identity: a workflow of another project, or another workflow, must not name our run's."""
+    return _checked(document, schema=GET_WORKFLOW_SCHEMA, operation="GetWorkflow", source=source,
+                    expected={"spaceName": space, "projectName": project, "id": workflow_id})

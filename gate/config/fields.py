@@ -12,8 +12,10 @@ Adding a setting is one row here, then:
     the key's name (`run-id` -> `run_id`), and action.yml must declare it as `action_inputs()` says (the test
     prints the block to paste);
   - RawInputs needs a field of that name, and gate.config.inputs the rule that reads it.
-A name never travels as text: errors and notes carry the key, and `Naming` (made by each door, knowing where each
-value came from) words it at the edge: `--project`, `CODECATALYST_PROJECT`, or input 'project'.
+No door's name travels as a preformatted string: each door makes one `Naming`, knowing where each value came from
+(its flag, its variable, its input), and that travels instead (RawInputs, Settings, OutputTargets, the picker, the
+loop's rules, the retry policy), wording a key where a message is formed: `--project`, `CODECATALYST_PROJECT`, or
+input 'project'. An InputError carries the key and the source besides the words; a NotWritten, the key.
 """
 
 from __future__ import annotations

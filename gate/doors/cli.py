@@ -117,12 +117,23 @@ def field_option(f: Field, command: str) -> Callable[[Any], Any]:
 
 
 def field_options(command: str) -> Callable[[Any], Any]:
-    """Every option `command` has, from the field table, in its order."""
+    """Every option `command` has, from the field table, in its order; and for a secret field of it (the token),
+    which has no flag, a hidden `--<key>` that only says how to pass it."""
     def decorate(func: Any) -> Any:
+        for f in (f for f in fields.FIELDS if f.secret and command in f.commands):
+            func = click.option(f"--{f.key}", hidden=True, expose_value=False, is_eager=True, is_flag=False,
+                                flag_value="", callback=_refuse_secret)(func)
         for f in reversed(fields.options_of(command)):
             func = field_option(f, command)(func)
         return func
     return decorate
+
+
+def _refuse_secret(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """A hidden `--token`: the Action input and the emulator option are called `token`, so users try it; they get
+    how to pass a token, and the value they typed is never repeated."""
+    if value is not None:
+        raise GateUsageError(TOKEN_REFUSED, ctx)
 
 
 def raw_inputs(options: dict[str, Any], **more: Any) -> Any:
@@ -261,19 +272,3 @@ def validate_result_answers(answers: list[tuple[str, Any]], *, source: str) -> N
     if found:
         raise InvalidResponse(f"{source}: the gate's result object; its GetWorkflowRun answer does not pass "
                               "(the answer is under response)", violations=tuple(found))
-
-
-def _refuse_token(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    """A hidden `--token` on wait and get: the Action input and the emulator option are called `token`, so users
-    try it; they get how to pass a token, and the value they typed is never repeated."""
-    if value is not None:
-        raise GateUsageError(TOKEN_REFUSED, ctx)
-
-
-# Added after the fact so that wait's and get's own option lists stay as they are: a secret field (the table's
-# `secret`) has no flag, only this hidden one that says how to pass it.
-_command: click.Command
-for _command in (wait, get):
-    for _secret in (f for f in fields.FIELDS if f.secret and _command.name in f.commands):
-        _command.params.append(click.Option([f"--{_secret.key}"], hidden=True, expose_value=False, is_eager=True,
-                                            is_flag=False, flag_value="", callback=_refuse_token))

@@ -14,6 +14,8 @@ Format (JSON; every key optional; unknown keys are refused so typos show):
         "name": "Nightly", "id": "<uuid>",                  # id defaults to uuid5(NAMESPACE, ...), see seed.py
         "timeline": [["VALIDATING", 1], ["IN_PROGRESS", 5]], # [status, seconds] steps, active statuses
         "final": {"status": "FAILED", "statusReasons": [{"message": "..."}]},  # or "SUCCEEDED"; null = never ends
+        "startedFinals": ["FAILED", "SUCCEEDED"],  # the runs StartWorkflowRun makes, in order, end so (each a
+                                     # "final"; the last one repeats): a flaky workflow that passes when rerun
         "history": 3,                # or [{"status", "startedAgo", "duration", "statusReasons", "id"}]
         "runOverrides": {...},       # merged into every answer about this workflow's runs
         "sourceRepositoryName": "MyDemoRepo", "sourceBranchName": "main", "definitionPath": "...",
@@ -49,7 +51,7 @@ DEFAULT_PAGE_SIZE = 50  # the service's page when maxResults is not given
 # oldest first, or unordered (a fixed shuffle of the runs by creation order: the same every time).
 LISTING_ORDERS = ("newest-first", "oldest-first", "unordered")
 DEFAULT_TIMELINE = [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 2]]
-_WORKFLOW_KEYS = ("name", "id", "timeline", "final", "history", "runOverrides", "sourceRepositoryName",
+_WORKFLOW_KEYS = ("name", "id", "timeline", "final", "startedFinals", "history", "runOverrides", "sourceRepositoryName",
                   "sourceBranchName", "definitionPath", "runMode", "status", "createdAgo")
 _MISSING: Any = object()
 
@@ -76,6 +78,13 @@ class WorkflowSpec:
     run_mode: str = "PARALLEL"
     status: str = "ACTIVE"
     created_ago: float = 30 * 86400.0
+    started_plans: tuple[RunPlan, ...] = ()  # the plans of the runs StartWorkflowRun makes, in order (last repeats)
+
+    def started_plan(self, index: int) -> RunPlan:
+        """The plan of the run that StartWorkflowRun makes `index`-th (from 0)."""
+        if not self.started_plans:
+            return self.plan
+        return self.started_plans[min(index, len(self.started_plans) - 1)]
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,10 @@ def parse_workflow(raw: Any, path: str) -> WorkflowSpec:
     branch = checks.text(spec.get("sourceBranchName", "main"), f"{path}.sourceBranchName")
     workflow_id = checks.uuid(spec.get("id", default_workflow_id(name, repository=repository, branch=branch)),
                               f"{path}.id")
-    plan = parse_plan(spec.get("timeline", DEFAULT_TIMELINE), spec.get("final", "SUCCEEDED"), path)
+    timeline = spec.get("timeline", DEFAULT_TIMELINE)
+    plan = parse_plan(timeline, spec.get("final", "SUCCEEDED"), path)
+    started = tuple(parse_plan(timeline, final, f"{path}.startedFinals[{i}]")
+                    for i, final in enumerate(checks.items(spec.get("startedFinals", []), f"{path}.startedFinals")))
     return WorkflowSpec(
         name=name, id=workflow_id, plan=plan,
         history=_history(spec.get("history", []), f"{path}.history", workflow_id=workflow_id, plan=plan),
@@ -204,6 +216,7 @@ def parse_workflow(raw: Any, path: str) -> WorkflowSpec:
         run_mode=checks.choice(spec.get("runMode", "PARALLEL"), f"{path}.runMode", RUN_MODES),
         status=checks.choice(spec.get("status", "ACTIVE"), f"{path}.status", WORKFLOW_STATUSES),
         created_ago=checks.number(spec.get("createdAgo", 30 * 86400.0), f"{path}.createdAgo"),
+        started_plans=started,
     )
 
 

@@ -30,6 +30,7 @@ class EmulatorState:
         self._runs: dict[str, Run] = {}
         self._tokens: dict[str, str] = {}
         self._superseded: dict[str, float] = {}  # run id -> when a newer run of its workflow replaced it
+        self._starts: dict[str, int] = {}  # workflow id -> runs StartWorkflowRun made (for its startedFinals)
         for workflow in scenario.workflows:
             for past in workflow.history:
                 plan = RunPlan((("IN_PROGRESS", past.duration),), past.status, past.reasons)
@@ -90,7 +91,7 @@ class EmulatorState:
         `final` is a status, {"status", "statusReasons"}, or None for a run that never ends.
         """
         spec = self.workflow(workflow, by_name=by_name)
-        plan = spec.plan
+        plan: RunPlan | None = None  # None: the plan of the workflow's next started run, chosen under the lock
         if timeline is not None or final is not _KEEP:
             steps = [list(s) for s in spec.plan.steps] if timeline is None else timeline
             if final is _KEEP:
@@ -115,8 +116,11 @@ class EmulatorState:
             if quota is not None and sum(1 for r in self._runs.values() if self.phase(r).ended is None) >= quota:
                 raise ApiError("ServiceQuotaExceededException",
                                f"The space has reached its limit of {quota} active workflow runs.")
+            starts = self._starts.get(spec.id, 0)
             run = self._add(run_id=run_id or str(uuid.uuid4()), workflow=spec, started=self.clock() - started_ago,
-                            plan=plan, overrides=overrides or {}, client_token=client_token)
+                            plan=plan or spec.started_plan(starts), overrides=overrides or {},
+                            client_token=client_token)
+            self._starts[spec.id] = starts + 1
             if spec.run_mode == "SUPERSEDED":
                 self._supersede_older(run)
             return run

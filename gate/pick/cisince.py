@@ -47,11 +47,11 @@ class CiSince:
 def ci_since(env: Mapping[str, str], *, read_text: Callable[[str], str],
              grace: float = defaults.CI_SINCE_GRACE) -> CiSince:
     """The CI system's time for this pipeline, less `grace` seconds; CiSince(None, "") outside a known CI."""
-    if env.get("GITHUB_ACTIONS", "").strip().lower() == "true":
+    if _true(env, "GITHUB_ACTIONS"):
         found = _github(env, read_text)
-    elif env.get("GITLAB_CI", "").strip().lower() == "true":
+    elif _true(env, "GITLAB_CI"):
         found = _variable(env, "CI_PIPELINE_CREATED_AT", "GitLab")
-    elif env.get("TF_BUILD", "").strip().lower() == "true":
+    elif _true(env, "TF_BUILD"):
         found = _variable(env, "SYSTEM_PIPELINESTARTTIME", "Azure Pipelines")
     else:
         return CiSince(None, "")
@@ -59,6 +59,10 @@ def ci_since(env: Mapping[str, str], *, read_text: Callable[[str], str],
         return found
     return CiSince(found.moment - timedelta(seconds=grace),
                    f"{found.source} {found.moment.isoformat()}, less {grace:g} s for clock skew")
+
+
+def _true(env: Mapping[str, str], name: str) -> bool:
+    return name in env and env[name].strip().lower() == "true"
 
 
 def _variable(env: Mapping[str, str], name: str, system: str) -> CiSince:

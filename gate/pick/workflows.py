@@ -69,8 +69,8 @@ def pick_workflow(
     where = "".join([f" on branch {normalize_branch(branch)}" if branch is not None else "",
                      f" in repository {repository}" if repository is not None else ""])
     if chosen:
-        missing = [flag for flag, given in zip(flags, (branch, repository), strict=True) if given is None]
-        hint = " or ".join(missing + ["the workflow ID"]) if missing else "the workflow ID"
+        missing = [flag for flag, given in ((flags[0], branch), (flags[1], repository)) if given is None]
+        hint = " or ".join([*missing, "the workflow ID"])
         raise InputError(field, name, f"{len(chosen)} workflows have this name{where}; pick one with {hint}: "
                                       f"{listed(chosen)}")
     if named:
@@ -123,7 +123,7 @@ def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_
     best: tuple[datetime, Item] | None = None
     for run in runs:
         started = _started(run)
-        other = workflow_id is not None and str(run.get("workflowId", "")).lower() != workflow_id.lower()
+        other = workflow_id is not None and str(run["workflowId"]).lower() != workflow_id.lower()
         if started is None or other:
             continue
         if (since is None or started >= since) and (best is None or started > best[0]):
@@ -133,17 +133,18 @@ def newest_run(runs: Iterable[Item], *, since: datetime | None = None, workflow_
 
 def superseding_run(runs: Iterable[Item], *, superseded: Item) -> Item | None:
     """The run that superseded `superseded`: the next run of the same workflow started after it (None while
-    it is not listed), by startTime wherever the listing put it. On a tie, the one listed last."""
-    workflow = str(superseded.get("workflowId", "")).lower()
-    run_id = str(superseded.get("id", "")).lower()
+    it is not listed), by startTime wherever the listing put it. On a tie, the one listed last. Both are checked
+    answers (gate.api.schema): the superseded run and each listed one have an id and a workflowId."""
+    workflow = str(superseded["workflowId"]).lower()
+    run_id = str(superseded["id"]).lower()
     after = _started(superseded)
     if after is None:
         raise ValueError("the superseded run has no startTime")
     best: tuple[datetime, Item] | None = None
     for run in runs:
         started = _started(run)
-        if (started is None or started <= after or str(run.get("workflowId", "")).lower() != workflow
-                or str(run.get("id", "")).lower() == run_id):
+        if (started is None or started <= after or str(run["workflowId"]).lower() != workflow
+                or str(run["id"]).lower() == run_id):
             continue
         if best is None or started <= best[0]:
             best = (started, run)

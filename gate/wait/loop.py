@@ -36,6 +36,10 @@ class Reader(Lister, Protocol):
     def get_run(self, run_id: str, *, remaining: float | None) -> dict[str, Any]: ...
 
 
+class Names(Protocol):
+    def name(self, workflow_id: str) -> str | None: ...
+
+
 class Policies(Protocol):
     def for_workflow(self, workflow_id: str | None) -> PollPolicy: ...
     def usual(self, workflow_id: str | None) -> Usual | None: ...
@@ -48,6 +52,7 @@ class RunState:
 
     ref: RunRef
     workflow_id: str | None = None
+    workflow_name: str | None = None  # from picking (ListWorkflows), else from GetWorkflow once its ID is known
     status: str | None = None  # the newest status known, from a listing or an answer
     started_at: datetime | None = None
     last: dict[str, Any] | None = None  # the last GetWorkflowRun answer
@@ -82,12 +87,13 @@ class Rules:
     fail_fast: bool = False  # several runs: stop at the first that can no longer pass
     naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
     successor: Successor | None = None  # --follow-superseded: a SUPERSEDED run hands the gate to its successor
+    names: Names | None = None  # runs gated by ID: their workflows' names (GetWorkflow); None: not looked up
 
 
 class Loop:
     def __init__(self, refs: Sequence[RunRef], *, reader: Reader, pacing: Pacing, policies: Policies,
                  rules: Rules) -> None:
-        self.runs = [RunState(ref) for ref in refs]
+        self.runs = [RunState(ref, workflow_name=ref.workflow_name) for ref in refs]
         self.reader, self.pacing, self.policies, self.rules = reader, pacing, policies, rules
         self.listings = Listings(reader)
         self.several = len(self.runs) > 1
@@ -100,17 +106,20 @@ class Loop:
         usual = self.policies.usual(w.workflow_id)
         w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
-                          workflow_name=w.ref.workflow_name, started=w.ref.started, followed=tuple(w.followed),
+                          workflow_name=w.workflow_name, started=w.ref.started, followed=tuple(w.followed),
                           stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases),
                           usual_note="" if usual else self.policies.usual_note(w.workflow_id))
 
     def seen(self, w: RunState, status: str, item: dict[str, Any]) -> None:
-        if w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
-                 at=self.pacing.utc_now()):
+        changed = w.saw(status, workflow_id=item.get("workflowId"), start_time=item.get("startTime"),
+                        at=self.pacing.utc_now())
+        if w.workflow_name is None and w.workflow_id is not None and self.rules.names is not None:
+            w.workflow_name = self.rules.names.name(w.workflow_id)
+        if changed:
             self.pacing.progress.status_changed(
                 status=status, elapsed=self.pacing.elapsed(),
                 run_id=w.ref.run_id if self.several else None,
-                workflow=(w.ref.workflow_name or w.workflow_id) if self.several else None)
+                workflow=(w.workflow_name or w.workflow_id) if self.several else None)
 
     def read(self, w: RunState) -> TransientError | None:
         """One GetWorkflowRun: its answer ends the run when it says the run ended. A transient failure is returned

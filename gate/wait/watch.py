@@ -27,6 +27,7 @@ from gate.result import Result
 from gate.runref import RunRef
 from gate.verdict import combined
 from gate.wait.loop import Rules, wait_for_runs
+from gate.wait.names import WorkflowNames
 from gate.wait.policies import WorkflowPolicies
 from gate.wait.signals import cancel_on_signals
 
@@ -72,6 +73,18 @@ def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], disp
     return WorkflowPolicies(interval=settings.polling.interval, load=load, listed=listed)
 
 
+def workflow_names(settings: Settings, api: Api, pacing: Pacing, env: Mapping[str, str]) -> WorkflowNames:
+    """The names of the workflows of runs gated by ID, each read once with GetWorkflow under the gate's deadline and
+    retry rules; its transient failures are a streak of their own, so a lookup that gives up never shortens the
+    runs' own retries (a name never decides the gate)."""
+    own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=pacing.retry, progress=pacing.progress,
+                 began=pacing.began, utc_now=pacing.utc_now)
+    own.streak.reached = True  # looked up after the run's first answer: the endpoint has answered
+    picker = Picker(api=api, pacing=own, policy=look_policy(settings), env=env)
+    return WorkflowNames(lambda workflow_id: picker.call(
+        "GetWorkflow", lambda left: api.get_workflow(workflow_id, remaining=left)), progress=pacing.progress)
+
+
 def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
           announce: Announce) -> Result:
     """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
@@ -107,7 +120,8 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
             refs = distinct(picker.pick(choice, naming=settings.naming, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
                           naming=settings.naming,
-                          successor=successor if choice.follow_superseded else None)
+                          successor=successor if choice.follow_superseded else None,
+                          names=workflow_names(settings, api, pacing, env) if choice.run_ids else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display)))
     except GateError as e:  # in picking the runs: the gate could not judge them

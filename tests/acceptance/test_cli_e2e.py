@@ -70,11 +70,14 @@ def test_a_succeeding_run_exits_0_with_the_result_on_stdout_and_in_the_file(star
     assert result["polls"] == 5 and requests_seen(emulator) == [200] * 5
     assert status_lines(done.stderr) == ["VALIDATING", "PROVISIONING", "IN_PROGRESS", "SUCCEEDED"]
     assert f"{PREFIX} result success (status SUCCEEDED, exit 0), run took 00:04" in done.stderr
-    # --interval: a fixed interval; one ListWorkflowRuns all the same, for the usual duration (issue 22).
+    # --interval: a fixed interval; one ListWorkflowRuns all the same, for the usual duration (issue 22); one
+    # GetWorkflow for the workflow's name (issue 29).
     assert {r.path for r in emulator.requests} == {
         f"/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{run.id}",
+        f"/v1/spaces/{SPACE}/projects/{PROJECT}/workflows/{result['workflow-id']}",
         f"/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns?workflowId={result['workflow-id']}&maxResults=50"}
     assert len(requests_seen(emulator, "ListWorkflowRuns")) == 1 and result["usual-duration-seconds"] is not None
+    assert requests_seen(emulator, "GetWorkflow") == [200] and result["workflow-name"] == "MyDemoWorkflow"
     assert "adaptive polling" not in done.stderr
 
 

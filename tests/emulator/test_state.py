@@ -116,3 +116,28 @@ def test_scenario_runs_exist_from_the_start_with_their_overrides(manual_clock: M
     state = make_state(manual_clock, "hostile")
     doc = document(state, "c0dec47a-0000-4000-8000-00000000bad1")
     assert doc["status"] == "FAILED" and "::set-output" in doc["statusReasons"][0]["message"]
+
+
+FLAKY = {"workflows": [{"name": "Flaky", "timeline": [["IN_PROGRESS", 2]], "final": "SUCCEEDED",
+                        "startedFinals": [{"status": "FAILED", "statusReasons": [{"message": "flaky test"}]},
+                                          "FAILED", "SUCCEEDED"]}]}
+
+
+def test_started_finals_plan_each_started_run_in_order_the_last_repeating(manual_clock: ManualClock) -> None:
+    state = make_state(manual_clock, FLAKY)
+    first = state.start_run(workflow="Flaky", client_token="attempt-1")
+    assert state.start_run(workflow="Flaky", client_token="attempt-1") == first  # found again: no entry used
+    runs = [first] + [state.start_run(workflow="Flaky") for _ in range(3)]
+    manual_clock.advance(3)
+    ends = [(document(state, r.id)["status"], document(state, r.id)["statusReasons"]) for r in runs]
+    assert ends == [("FAILED", [{"message": "flaky test"}]), ("FAILED", []), ("SUCCEEDED", []), ("SUCCEEDED", [])]
+    assert state.start_run(workflow="Flaky", final="FAILED").plan.final_status == "FAILED"  # a test's own plan wins
+
+
+def test_started_finals_are_checked_like_a_final(manual_clock: ManualClock) -> None:
+    from gate.emulator.checks import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"\$\.workflows\[0\]\.startedFinals\[1\]\.final\.status"):
+        make_state(manual_clock, {"workflows": [{"name": "Flaky", "startedFinals": ["FAILED", "EXPLODED"]}]})
+    with pytest.raises(ScenarioError, match=r"startedFinals"):
+        make_state(manual_clock, {"workflows": [{"name": "Flaky", "startedFinals": "FAILED"}]})

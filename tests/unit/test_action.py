@@ -12,7 +12,7 @@ import responses
 
 from gate.doors import action
 from gate.result import RESULT_KEYS
-from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, answer_get_workflow, run_document
 from tests.unit.test_github import HOSTILE_REASONS, parse_output_file
 
 ENDPOINT = "https://codecatalyst.example.test"
@@ -23,6 +23,7 @@ OUR_COMMANDS = re.compile(r"::(group|endgroup|stop-commands|error)\b|::[0-9a-f]{
 @pytest.fixture
 def api() -> responses.RequestsMock:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        answer_get_workflow(mock)
         yield mock
 
 

@@ -120,3 +120,23 @@ def test_gitlab_and_azure_variables(env: dict[str, str], source: str) -> None:
 ])
 def test_a_missing_or_unreadable_variable_gives_none_and_says_why(env: dict[str, str], why: str) -> None:
     assert since(env) == CiSince(None, why)
+
+
+@pytest.mark.parametrize("env", [{"GITHUB_ACTIONS": " TRUE "}, {"GITLAB_CI": "True"}, {"TF_BUILD": "true"}])
+def test_each_ci_is_known_by_its_own_variable_whatever_its_case(env: dict[str, str]) -> None:
+    assert since(env, github("schedule", {})[1]).source != ""
+    assert since({name: "false" for name in env}) == CiSince(None, "")  # set, but not true
+
+
+def test_github_without_an_event_name_says_unnamed() -> None:
+    env, reader = github("push", {})
+    del env["GITHUB_EVENT_NAME"]
+    assert since(env, reader) == CiSince(None, "GitHub Actions, but its unnamed event carries no time of this pipeline")
+
+
+@pytest.mark.parametrize(("seconds", "moment"), [
+    (0, None), (-5, None), (1, datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)), (1e300, None), (True, None)])
+def test_epoch_seconds_count_from_one(seconds: Any, moment: datetime | None) -> None:
+    env, reader = github("push", {"repository": {"pushed_at": seconds}})
+    found = since(env, reader, grace=0)
+    assert found.moment == moment

@@ -16,7 +16,7 @@ from gate.doors.cli import main
 from gate.errors import Cancelled, ExitCode
 from gate.result import RESULT_KEYS
 from gate.wait.signals import cancel_on_signals
-from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, answer_get_workflow, run_document
 
 ENDPOINT = "https://codecatalyst.global.api.aws"
 URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns/{RUN_ID}"
@@ -35,6 +35,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def wire():
     """Any request not registered fails the test: bad input must send nothing."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        answer_get_workflow(mock)
         yield mock
 
 

@@ -17,7 +17,7 @@ from gate.config.validation import NAME_RULE, UUID_RULE, validate_run_id, valida
 from gate.doors import action, cli
 from gate.doors.cli import main
 from gate.errors import COMMAND_EXIT_CODES, ExitCode, InputError
-from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
+from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, answer_get_workflow, run_document
 
 ARGS = ["--space", SPACE, "--project", PROJECT, "--run-id", RUN_ID]
 TYPED = "ccpat-typed-on-the-command-line-5ecret"  # what a user passes to --token: it must never be repeated
@@ -35,6 +35,7 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def wire():
     """Any request not registered fails the test: a usage error must send nothing."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        answer_get_workflow(mock)
         yield mock
 
 

@@ -1,4 +1,4 @@
-"""The ListWorkflows, ListWorkflowRuns and StartWorkflowRun schemas: the model's shapes, clear failures."""
+"""The ListWorkflows, ListWorkflowRuns, StartWorkflowRun and GetWorkflow schemas: the model's shapes, clear failures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from gate.api import schema
 from gate.emulator import RELEASE_WORKFLOW_ID, ManualClock, load_scenario
-from gate.emulator.operations import list_workflow_runs, list_workflows, start_workflow_run
+from gate.emulator.operations import get_workflow, list_workflow_runs, list_workflows, start_workflow_run
 from gate.emulator.state import EmulatorState
 from gate.errors import ExitCode, InvalidResponse
 from tests.conftest import PROJECT, RUN_ID, SPACE, WORKFLOW_ID
@@ -21,6 +21,7 @@ FILES = {
     "ListWorkflowsResponse": (schema.LIST_WORKFLOWS_SCHEMA, "WorkflowSummary"),
     "ListWorkflowRunsResponse": (schema.LIST_WORKFLOW_RUNS_SCHEMA, "WorkflowRunSummary"),
     "StartWorkflowRunResponse": (schema.START_WORKFLOW_RUN_SCHEMA, None),
+    "GetWorkflowResponse": (schema.GET_WORKFLOW_SCHEMA, "WorkflowDefinition"),
 }
 
 
@@ -69,6 +70,18 @@ def test_what_the_emulator_answers_passes(state: EmulatorState) -> None:
     runs = list_workflow_runs(state, params | {"workflowId": RELEASE_WORKFLOW_ID})
     assert schema.validate_list_workflow_runs(runs, workflow_id=RELEASE_WORKFLOW_ID) == runs
     assert schema.validate_list_workflows({}) == {} and schema.validate_list_workflow_runs({"items": []})
+    answer = get_workflow(state, params | {"id": RELEASE_WORKFLOW_ID})
+    assert schema.validate_get_workflow(answer, space=SPACE.lower(), project=PROJECT,
+                                        workflow_id=RELEASE_WORKFLOW_ID.upper()) == answer
+
+
+def test_get_workflow_enums_and_patterns_are_the_list_items() -> None:
+    """One workflow, described the same way as in ListWorkflows: the same enums, names and timestamps."""
+    own, listed = shipped(schema.GET_WORKFLOW_SCHEMA)["$defs"], shipped(schema.LIST_WORKFLOWS_SCHEMA)["$defs"]
+    for name in ("WorkflowRunMode", "WorkflowStatus", "SourceRepositoryNameString", "Uuid", "Timestamp"):
+        assert own[name] == listed[name], name
+    assert own["WorkflowRunMode"]["enum"] == SHAPES["WorkflowRunMode"]["enum"]
+    assert own["NameString"] == shipped(schema.START_WORKFLOW_RUN_SCHEMA)["$defs"]["NameString"]
 
 
 def workflow(**overrides: Any) -> dict[str, Any]:
@@ -134,6 +147,27 @@ def test_a_broken_list_workflow_runs_page_says_where_and_why(document: dict[str,
 def test_a_broken_start_answer_says_where_and_why(document: Any, expected: str) -> None:
     message = failure(schema.validate_start_workflow_run, document, space=SPACE, project=PROJECT,
                       workflow_id=WORKFLOW_ID)
+    assert expected in message
+
+
+def get_workflow_answer(**overrides: Any) -> dict[str, Any]:
+    doc = {"spaceName": SPACE, "projectName": PROJECT, **workflow(), **overrides}
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+@pytest.mark.parametrize(("document", "expected"), [
+    ([], "GetWorkflow response: $ must be a JSON object, got list"),
+    (get_workflow_answer(name=None), "$: 'name' is a required property"),
+    (get_workflow_answer(name=7), "$.name: 7 is not of type 'string'"),
+    (get_workflow_answer(status="PAUSED"), "$.status: 'PAUSED' is not one of"),
+    (get_workflow_answer(definition={"file": "x"}), "$.definition: 'path' is a required property"),
+    (get_workflow_answer(lastUpdatedTime="now"), "$.lastUpdatedTime: 'now' is not a 'date-time'"),
+    (get_workflow_answer(id=RUN_ID), f"$.id: '{RUN_ID}' is not the id that was asked for ('{WORKFLOW_ID}')"),
+    (get_workflow_answer(projectName="OtherProject"),
+     "$.projectName: 'OtherProject' is not the projectName that was asked for"),
+])
+def test_a_broken_get_workflow_answer_says_where_and_why(document: Any, expected: str) -> None:
+    message = failure(schema.validate_get_workflow, document, space=SPACE, project=PROJECT, workflow_id=WORKFLOW_ID)
     assert expected in message
 
 

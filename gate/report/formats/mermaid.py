@@ -89,25 +89,37 @@ def _utc(stamp: datetime) -> str:
     return stamp.astimezone(UTC).strftime(TIME_FORMAT)
 
 
-def section_name(result: Result) -> str:
-    """The workflow's name (known when the run was picked through it) and the run ID's first characters; a
-    workflow ID would only add a second UUID."""
-    run = label(result.run_id[:8]) if result.run_id else "no run"
+def section_name(result: Result, *, prefix: int = 8) -> str:
+    """The workflow's name (from picking it, or GetWorkflow) and the run ID's first `prefix` characters; a workflow
+    ID would only add a second UUID."""
+    run = label(result.run_id[:prefix]) if result.run_id else "no run"
     name = label(result.workflow_name or "", limit=30)
     return f"{name} {run}" if name else f"run {run}"
+
+
+def section_names(results: Sequence[Result]) -> list[str]:
+    """Each run's section name, no two alike (Mermaid would draw two sections of one name as one): the run IDs'
+    shortest prefix that tells the runs apart as well as the whole IDs do; runs still alike (no ID, or one run
+    twice) get a number."""
+    tries = [[section_name(result, prefix=prefix) for result in results] for prefix in (8, 13, 18, 23, 36)]
+    names = next(t for t in tries if len(set(t)) == len(set(tries[-1])))  # up to each of a UUID's hyphens, then all
+    seen: dict[str, int] = {}
+    numbered = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        numbered.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return numbered
 
 
 def gantt(results: Sequence[Result], *, now: datetime | None = None) -> str | None:
     """The gantt's text, the runs in the order given; None when no run has a start time to draw from."""
     lines: list[str] = []
     names: list[str] = []
-    for i, result in enumerate(results):
-        bars = run_bars(result, now=now)
-        if not bars:
-            continue
+    drawn = [(i, result, bars) for i, result in enumerate(results) if (bars := run_bars(result, now=now))]
+    for (i, result, bars), name in zip(drawn, section_names([result for _, result, _ in drawn]), strict=True):
         mark = MARKS.get(result.kind, "crit")
-        names.append(section_name(result))
-        lines.append(f"    section {names[-1]}")
+        names.append(name)
+        lines.append(f"    section {name}")
         lines += [f"    {bar.text} :{mark}, r{i}b{j}, {_utc(bar.start)}, {_utc(bar.end)}" for j, bar in enumerate(bars)]
         if result.usual is not None:
             start, usual = bars[0].start, timedelta(seconds=result.usual.median_seconds)
