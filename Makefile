@@ -38,7 +38,7 @@ test: lint
 
 # ruff (lint and import order) over everything; mypy, strict, over the package (pyproject.toml configures both).
 lint: $(STAMP)
-	$(BIN)/ruff check gate tests scripts entrypoint.py
+	$(BIN)/ruff check gate tests scripts entrypoint.py any-runner
 	$(BIN)/ruff check --select C901 gate
 	$(BIN)/mypy
 

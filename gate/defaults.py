@@ -19,6 +19,12 @@ BACKOFF_CAP = 60.0
 # Until the endpoint has answered once, refused connections, DNS and TLS failures are likelier a wrong --endpoint
 # than an outage: they get this many retries (about 7 s of backoff at most), then the gate stops with a hint.
 FIRST_CONTACT_RETRIES = 3
+# Throttling (HTTP 429) is an answer, not an outage: it is retried until the deadline, never counted toward
+# MAX_RETRIES. A Retry-After is honoured up to the deadline, and never beyond this without one.
+MAX_RETRY_AFTER = 600.0
+# A call that only labels the run (GetWorkflow, for the workflow's name) gives up after this many 429s in a row: a
+# name never decides the gate, so it must never hold a verdict up.
+LABEL_THROTTLE_RETRIES = 2
 
 # One request: connect, headers and the whole body within this, and never past the deadline (plus the grace).
 REQUEST_TIMEOUT = 30.0

@@ -34,12 +34,13 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.RUN_FAILED: "the run ended in a status outside the success set",
     ExitCode.USAGE: "usage or input error; nothing was sent (nothing started, for a workflow name that matches "
                     "none or several)",
-    ExitCode.TIMEOUT: "the deadline passed while the run was still going (or before the run to wait on appeared)",
+    ExitCode.TIMEOUT: "the deadline passed while the run was still going (or before the run to wait on appeared); "
+                      "a throttled gate (429) keeps going until then",
     ExitCode.API_REFUSED: "the API refused the request (400, 401, 402, 403, 404, 409)",
     ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid answer (GetWorkflowRun, or "
                                "the listing and start calls that pick the run), or what answers at the endpoint is "
                                "not CodeCatalyst",
-    ExitCode.UNAVAILABLE: "the service could not be reached or stayed unavailable (429, 5xx, network, TLS)",
+    ExitCode.UNAVAILABLE: "the service could not be reached or stayed unavailable (5xx, network, TLS; never 429)",
     ExitCode.NOT_WRITTEN: "the verdict was reached but a result file could not be written",
     ExitCode.INTERNAL: "internal error in the gate (a bug: please report it with the traceback)",
     ExitCode.SIGINT: "interrupted (SIGINT); the result was still written",
@@ -54,7 +55,8 @@ COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
         ExitCode.USAGE: "usage or input error; nothing was sent",
         ExitCode.API_REFUSED: EXIT_CODE_MEANINGS[ExitCode.API_REFUSED],
         ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid GetWorkflowRun answer",
-        ExitCode.UNAVAILABLE: EXIT_CODE_MEANINGS[ExitCode.UNAVAILABLE],
+        ExitCode.UNAVAILABLE: "the service could not be reached, failed or throttled the call (5xx, network, TLS, "
+                              "429): get asks once",
         ExitCode.INTERNAL: EXIT_CODE_MEANINGS[ExitCode.INTERNAL],
         ExitCode.SIGINT: "interrupted (SIGINT); nothing was printed",
         ExitCode.SIGTERM: "terminated (SIGTERM); nothing was printed",
@@ -156,10 +158,11 @@ class TransientError(GateError):
     exit_code = ExitCode.UNAVAILABLE
 
     def __init__(self, reason: str, *, status: int | None = None, throttled: bool = False,
-                 reached: bool = True) -> None:
+                 reached: bool = True, retry_after: float | None = None) -> None:
         self.reason, self.status = reason, status
         self.throttled = throttled  # the service said "slow down" (HTTP 429, ThrottlingException)
         self.reached = reached
+        self.retry_after = retry_after  # seconds the answer's Retry-After asked for (None: none, or unreadable)
         super().__init__(reason)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -51,6 +53,25 @@ def error_message(document: Any, fallback: str) -> str:
     return fallback
 
 
+def retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a Retry-After header asks for (RFC 9110: delay-seconds or an HTTP date), or None when there is none
+    or it cannot be read (malformed, negative, not finite): then the gate's own backoff decides. A date in the past
+    is 0. How long is too long is the retry step's business (gate.pace.retry caps it)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return float(int(text[:12]))  # 12 digits: thousands of years, read without a huge int
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT; an unzoned one (-0000) is read as such
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())
+
+
+
 def foreign(answer: Answer, document: Any) -> bool:
     """True when the answer is not one CodeCatalyst (or the emulator) gives: no JSON object, no JSON content type
     and no error type header (an HTML page, plain text). Gateways' 5xx pages and throttling are not told apart:
@@ -70,9 +91,10 @@ def not_codecatalyst(answer: Answer, *, method: str, url: str) -> InvalidRespons
         "CodeCatalyst, the URL `codecatalyst-gate emulator` prints first for the emulator) and any proxy")
 
 
-def classify_error(answer: Answer, *, mask: Mask) -> GateError:
-    """What a non-2xx answer means for the gate (pure). The server's message is masked (`mask`: the token, however
-    echoed), then cut to MAX_MESSAGE characters: cut first, a token across the cut would be left unmasked in part."""
+def classify_error(answer: Answer, *, mask: Mask, now: datetime | None = None) -> GateError:
+    """What a non-2xx answer means for the gate (pure, given `now`: when a Retry-After date is read). The server's
+    message is masked (`mask`: the token, however echoed), then cut to MAX_MESSAGE characters: cut first, a token
+    across the cut would be left unmasked in part."""
     try:
         document = parse_document(answer.body)
     except InvalidResponse:
@@ -83,7 +105,9 @@ def classify_error(answer: Answer, *, mask: Mask) -> GateError:
     message = mask(message)[:MAX_MESSAGE]
     throttled = answer.status == 429 or kind == "ThrottlingException"
     if throttled or answer.status >= 500:
-        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled)
+        wait = retry_after(answer.headers.get("retry-after"), now=now or datetime.now(UTC))
+        return TransientError(f"HTTP {answer.status} {kind}: {message}", status=answer.status, throttled=throttled,
+                              retry_after=wait)
     if 400 <= answer.status < 500:  # the model's 400, 401, 402, 403, 404, 409, and any other refusal
         return ApiRefused(status=answer.status, error_type=kind, message=message)
     return InvalidResponse(f"unexpected HTTP {answer.status} {kind}: {message}")

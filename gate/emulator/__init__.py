@@ -13,6 +13,7 @@ from __future__ import annotations
 from gate.emulator.checks import ScenarioError
 from gate.emulator.clock import ManualClock, rfc3339
 from gate.emulator.faults import Fault
+from gate.emulator.ratelimit import RateLimit
 from gate.emulator.scenario import BUILTIN_SCENARIOS, Scenario, load_scenario
 from gate.emulator.seed import (
     BROKEN_WORKFLOW_ID,
@@ -32,6 +33,6 @@ from gate.emulator.server import Emulator, RequestRecord
 __all__ = [
     "BROKEN_WORKFLOW_ID", "BUILTIN_SCENARIOS", "DEPLOY_MAIN_ID", "DEPLOY_RELEASE_ID", "DEPLOY_WEBSITE_ID",
     "HOSTILE_RUN_ID", "HOSTILE_WORKFLOW_ID", "MY_DEMO_WORKFLOW_ID", "PROJECT", "RELEASE_WORKFLOW_ID", "SPACE",
-    "STUCK_RUN_ID", "Emulator", "Fault", "ManualClock", "RequestRecord", "Scenario", "ScenarioError",
+    "STUCK_RUN_ID", "Emulator", "Fault", "ManualClock", "RateLimit", "RequestRecord", "Scenario", "ScenarioError",
     "load_scenario", "rfc3339",
 ]

@@ -4,6 +4,7 @@ starts a run on one that is serving."""
 from __future__ import annotations
 
 import io
+import math
 import os
 import signal
 import ssl
@@ -31,6 +32,21 @@ def in_background_of_a_terminal(stream: object) -> bool:
         return True
 
 
+def rate_limit(value: str | None) -> float | None:
+    """--rate-limit: requests per second, a finite number above 0."""
+    if value is None:
+        return None
+    from gate.emulator.ratelimit import rate_problem
+
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = math.nan
+    if rate_problem(rate):
+        raise click.BadParameter(f"{value!r} {rate_problem(rate)} (e.g. 3 or 0.5)", param_hint="--rate-limit")
+    return rate
+
+
 @click.group("emulator", invoke_without_command=True, epilog=exit_codes_help("emulator"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it loopback).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
@@ -48,13 +64,16 @@ def in_background_of_a_terminal(stream: object) -> bool:
 @click.option("--quiet/--log-requests", default=None,
               help="Log each request on stderr, or not [default: not when started in the background of a terminal "
                    "(`emulator &`), where the log would draw over the gate's status line; else logged].")
+@click.option("--rate-limit", metavar="R", callback=lambda _ctx, _param, value: rate_limit(value), default=None,
+              help="Answer 429 ThrottlingException beyond R requests per second per bearer token (bursts of R, "
+                   "rounded up); the scenario's rateLimit sets the burst, per space, Retry-After (default: none).")
 @click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this PEM certificate "
               "(chain); needs --key.")
 @click.option("--key", type=click.Path(exists=True, dir_okay=False), help="The PEM private key of --cert.")
 @click.pass_context
 def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | None, scenario: str | None,
                      page_size: int | None, listing_order: str | None, quiet: bool | None, cert: str | None,
-                     key: str | None) -> None:
+                     key: str | None, rate_limit: float | None) -> None:
     """Serve a local CodeCatalyst workflow-run API for trying the gate without an account.
 
     Prints the base URL (e.g. http://127.0.0.1:8080, https://... with --cert) as the first line on stdout. Seeded:
@@ -66,6 +85,7 @@ def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | N
     if quiet is None:
         quiet = in_background_of_a_terminal(sys.stderr)
     from gate.emulator.checks import ScenarioError
+    from gate.emulator.ratelimit import RateLimit
     from gate.emulator.server import Emulator
 
     log = None if quiet else (lambda line: click.echo(f"emulator: {line}", err=True))
@@ -73,7 +93,8 @@ def emulator_command(ctx: click.Context, *, host: str, port: int, token: str | N
         raise click.UsageError("--cert and --key go together: HTTPS needs the certificate and its key")
     try:
         emulator = Emulator(host=host, port=port, token=token, scenario=scenario, log=log,
-                            page_size=page_size, listing_order=listing_order, cert=cert, key=key)
+                            page_size=page_size, listing_order=listing_order, cert=cert, key=key,
+                            rate_limit=None if rate_limit is None else RateLimit.of(rate_limit))
     except (ScenarioError, ValueError) as e:
         raise click.BadParameter(str(e), param_hint="--scenario" if isinstance(e, ScenarioError) else "--token") from e
     except ssl.SSLError as e:

@@ -27,7 +27,8 @@ SPOILERS = ("slow", "malformed-json", "empty-body", "schema-violation", "drop-co
 DELIVERIES = ("trickle", "stall", "oversized", "bomb")
 KINDS = REFUSALS + SPOILERS + DELIVERIES
 _KEYS = ("kind", "operation", "runId", "workflowId", "count", "after", "delay",
-         "status", "errorType", "message", "patch", "remove", "bytes", "every", "headers", "pause", "size")
+         "status", "errorType", "message", "patch", "remove", "bytes", "every", "headers", "pause", "size",
+         "retryAfter")
 DEFAULT_SIZE = {"oversized": 8 << 20, "bomb": 1 << 30}  # bytes on the wire / bytes once inflated
 _MEMBER = 1 << 20  # the bomb is gzip members of 1 MiB of zeros each (~1 KiB compressed), made once
 
@@ -51,6 +52,7 @@ class Fault:
     headers: bool = False  # trickle: the status line and headers too, not only the body
     pause: float = 3600.0  # stall: seconds between the headers and the body
     size: int = 0  # oversized: body bytes; bomb: bytes once inflated
+    retry_after: str | None = None  # refusals: a Retry-After header, sent as given (malformed ones included)
 
     def matches(self, *, operation: str, run_id: str | None, workflow_id: str | None) -> bool:
         return ((self.operation is None or self.operation == operation)
@@ -81,6 +83,7 @@ def parse_fault(raw: Any, path: str = "fault") -> Fault:
             raise checks.fail(f"{path}.{key}", f"belongs to kind {' or '.join(repr(k) for k in kinds)}")
     if not isinstance(spec.get("headers", False), bool):
         raise checks.fail(f"{path}.headers", "must be true or false")
+    retry_after = _retry_after(spec.get("retryAfter"), kind, f"{path}.retryAfter")
     return Fault(
         kind=kind,
         operation=None if spec.get("operation") is None
@@ -103,7 +106,19 @@ def parse_fault(raw: Any, path: str = "fault") -> Fault:
         pause=checks.number(spec.get("pause", 3600.0), f"{path}.pause"),
         size=checks.integer(spec.get("size", DEFAULT_SIZE.get(kind, 0)), f"{path}.size", minimum=1)
         if kind in DEFAULT_SIZE else 0,
+        retry_after=retry_after,
     )
+
+
+def _retry_after(value: Any, kind: str, path: str) -> str | None:
+    """A refusal's Retry-After, as the header will say it: any text (a malformed one too, for the client's sake)."""
+    if value is None:
+        return None
+    if kind not in REFUSALS:
+        raise checks.fail(path, f"belongs to the refusals ({', '.join(REFUSALS)})")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise checks.fail(path, "must be a string or a number (sent as the header's value)")
+    return str(value)
 
 
 class FaultBook:
@@ -142,7 +157,14 @@ class FaultBook:
 
 
 def refusal(fault: Fault) -> Answer:
-    """The answer a refusal fault gives instead of running the operation."""
+    """The answer a refusal fault gives instead of running the operation (with its Retry-After, if any)."""
+    answer = _refusal(fault)
+    if fault.retry_after is None:
+        return answer
+    return Answer(answer.status, (*answer.headers, ("Retry-After", fault.retry_after)), answer.body)
+
+
+def _refusal(fault: Fault) -> Answer:
     if fault.kind == "server-error":
         phrase = HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else "Error"  # type: ignore[arg-type]
         page = (f"<html>\r\n<head><title>{fault.status} {phrase}</title></head>\r\n<body>\r\n"

@@ -23,7 +23,8 @@ Format (JSON; every key optional; unknown keys are refused so typos show):
       }],
       "runs": [{"id": "<uuid>", "workflow": "MyDemoWorkflow", "startedAgo": 0,   # runs that exist at start
                 "timeline": ..., "final": ..., "overrides": {...}, "clientToken": "..."}],
-      "faults": [{"kind": "throttle", "operation": "GetWorkflowRun", "count": 2}]   # see faults.py
+      "faults": [{"kind": "throttle", "operation": "GetWorkflowRun", "count": 2}],  # see faults.py
+      "rateLimit": {"rate": 3, "burst": 3, "per": "token", "retryAfter": false}     # see ratelimit.py
     }
 
 Times are seconds; "...Ago" counts back from the moment the emulator was created.
@@ -42,6 +43,7 @@ from typing import Any
 from gate.emulator import checks
 from gate.emulator.faults import Fault, parse_fault
 from gate.emulator.model import ACTIVE_STATUSES, NAME, RUN_MODES, TERMINAL_STATUSES, WORKFLOW_STATUSES
+from gate.emulator.ratelimit import RateLimit, parse_rate_limit
 from gate.emulator.seed import SEED, default_workflow_id, history_run_id
 from gate.emulator.timeline import RunPlan
 
@@ -107,6 +109,7 @@ class Scenario:
     max_active_runs: int | None = None
     page_size: int | None = None  # None: a page holds maxResults items, DEFAULT_PAGE_SIZE without it
     listing_order: str = LISTING_ORDERS[0]  # how ListWorkflowRuns orders its runs
+    rate_limit: RateLimit | None = None  # None: no limit
 
     def workflow(self, key: str) -> WorkflowSpec | None:
         """By id (any case) or by exact name; a name several workflows share is a ValueError."""
@@ -284,7 +287,7 @@ def _merged_workflows(spec: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def parse_scenario(raw: Any) -> Scenario:
     spec = checks.obj(raw, "$", allowed=("description", "space", "project", "seed", "maxActiveRuns", "pageSize",
-                                         "listingOrder", "workflows", "runs", "faults"))
+                                         "listingOrder", "workflows", "runs", "faults", "rateLimit"))
     if not isinstance(spec.get("seed", True), bool):
         raise checks.fail("$.seed", "must be true or false")
     workflows = tuple(parse_workflow(entry, path) for path, entry in _merged_workflows(spec))
@@ -311,4 +314,5 @@ def parse_scenario(raw: Any) -> Scenario:
         max_active_runs=None if quota is None else checks.integer(quota, "$.maxActiveRuns", minimum=1),
         page_size=None if spec.get("pageSize") is None else checks.integer(spec["pageSize"], "$.pageSize", minimum=1),
         listing_order=checks.choice(spec.get("listingOrder", LISTING_ORDERS[0]), "$.listingOrder", LISTING_ORDERS),
+        rate_limit=None if spec.get("rateLimit") is None else parse_rate_limit(spec["rateLimit"]),
     )

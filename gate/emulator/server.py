@@ -21,6 +21,7 @@ from gate.emulator.clock import Clock, system_clock
 from gate.emulator.documents import Run
 from gate.emulator.faults import Delivery, Fault, FaultBook
 from gate.emulator.model import ApiError
+from gate.emulator.ratelimit import Limiter, RateLimit
 from gate.emulator.scenario import LISTING_ORDERS, Scenario, load_scenario, resolve_fault
 from gate.emulator.service import Reply, Service
 from gate.emulator.state import EmulatorState
@@ -197,7 +198,7 @@ class Emulator:
                  scenario: Scenario | Mapping[str, Any] | str | Path | None = None, clock: Clock | None = None,
                  log: Callable[[str], None] | None = None, page_size: int | None = None,
                  listing_order: str | None = None, cert: str | Path | None = None,
-                 key: str | Path | None = None) -> None:
+                 key: str | Path | None = None, rate_limit: RateLimit | None = None) -> None:
         if page_size is not None and page_size < 1:
             raise ValueError("page_size must be at least 1")
         if listing_order is not None and listing_order not in LISTING_ORDERS:
@@ -212,7 +213,9 @@ class Emulator:
         self.state = EmulatorState(scenario=self.scenario, clock=self.clock, page_size=page_size,
                                    listing_order=listing_order)
         self.faults = FaultBook(self.scenario.faults)
-        self.service = Service(state=self.state, faults=self.faults, token=token)
+        limit = rate_limit or self.scenario.rate_limit  # --rate-limit overrides the scenario's rateLimit
+        self.limiter = None if limit is None else Limiter(limit, self.clock)
+        self.service = Service(state=self.state, faults=self.faults, token=token, limiter=self.limiter)
         self.requests: deque[RequestRecord] = deque(maxlen=100_000)  # bounded: the CLI may serve for days
         self._log = log
         self._tls: ssl.SSLContext | None = None

@@ -1,7 +1,7 @@
 """One request in, one reply out: routing, auth, checks, faults and the operation, without sockets.
 
-Order: unknown path/method (404/405), then the bearer token (403), then the members (400), then faults,
-then the operation (404/409/402 from the project's state).
+Order: unknown path/method (404/405), then the bearer token (403), then the members (400), then the rate limit
+(429), then faults, then the operation (404/409/402 from the project's state).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from gate.emulator.faults import DELIVERIES, REFUSALS, Delivery, FaultBook, delivery, refusal, spoil
 from gate.emulator.model import ApiError
 from gate.emulator.operations import dispatch
+from gate.emulator.ratelimit import Limiter
 from gate.emulator.state import EmulatorState
 from gate.emulator.wire import Answer, Call, authorize, error_answer, json_answer, parse_call, route
 
@@ -25,10 +26,12 @@ class Reply:
 
 
 class Service:
-    def __init__(self, *, state: EmulatorState, faults: FaultBook, token: str | None) -> None:
+    def __init__(self, *, state: EmulatorState, faults: FaultBook, token: str | None,
+                 limiter: Limiter | None = None) -> None:
         self.state = state
         self.faults = faults
         self._token = token
+        self.limiter = limiter
 
     def _workflow_of(self, call: Call) -> str | None:
         """The workflow a request is about, so a fault can be keyed by workflow."""
@@ -49,6 +52,9 @@ class Service:
             operation = op.name
             authorize(authorization, expected=self._token)
             call = parse_call(op, uri, query, body)
+            if self.limiter is not None and (refused := self.limiter.take(
+                    token=authorization or "", space=str(call.params.get("spaceName", "")))) is not None:
+                raise refused
         except ApiError as e:
             return Reply(error_answer(e), operation)
         run_id = call.params["id"].lower() if call.operation == "GetWorkflowRun" else None

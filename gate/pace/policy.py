@@ -7,9 +7,9 @@ late costs PENALTY more. That polls densely around the predicted end and sparsel
 prediction rests on too little (no history, a short one, or a run older than nearly every past run) it
 cannot bet, so it bounds the worst case instead: never more than TAIL seconds between polls. Two guards
 hold: never more often than FLOOR, and never longer than FLOOR + RAMP × the run's age (runs fail in their
-first seconds, in VALIDATING or PROVISIONING). One thing overrides both: once the service has throttled
-the gate, the shortest wait doubles for each time it did (at most CAP), for the rest of the wait, since
-the space's API quota is shared.
+first seconds, in VALIDATING or PROVISIONING). Throttling is not the policy's business: once the service
+has throttled the gate, the gate's own request rate (gate.pace.rate) spaces its calls out, whatever the
+policy asks.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ FLOOR = 1.0  # seconds: never poll more often, whatever the prediction says
 CAP = 60.0  # seconds: never wait longer, so a prediction that is far off costs at most this
 RAMP = 0.2  # a wait is at most FLOOR + RAMP × run age: a run that fails at 20 s is noticed by 25 s
 STOPPING_DELAY = 2.0  # a run that is being stopped ends within seconds
-THROTTLE_WIDENING = 2.0  # each "slow down" from the service multiplies the floor by this
 # The objective, in seconds of detection delay (see `Adaptive`). PRICE: what one poll is worth (the call
 # budget's exchange rate). TAIL: a notice later than this is late (the goal is 6 s; the request itself takes
 # some of it). PENALTY: what a late notice costs on top of its delay. Chosen on the simulation's seeds 1-5
@@ -59,6 +58,7 @@ class PollContext:
     throttled: int = 0  # times the service throttled this wait (HTTP 429, ThrottlingException); a burst is once
     remaining: float | None = None  # seconds left before the deadline; None: no deadline
     failures: int = 0  # transient failures in a row, the last one included
+    outages: int = 0  # of those, the ones that were not throttling: only these count toward giving up
     reached: bool = True  # the endpoint has sent at least one HTTP answer in this wait
 
 
@@ -74,12 +74,6 @@ class FixedInterval:
 
     def __call__(self, context: PollContext) -> float:
         return self.seconds
-
-
-def throttled_floor(floor: float, throttled: int, *, cap: float = CAP) -> float:
-    """The shortest wait once the service has throttled us `throttled` times: floor × 2^n, at most cap."""
-    exponent = min(max(throttled, 0), 64)  # 2^64 × any floor is past any cap; a bound keeps the float finite
-    return min(cap, floor * THROTTLE_WIDENING ** exponent)
 
 
 def kernel_width(durations: Sequence[float]) -> float:
@@ -191,9 +185,8 @@ class Adaptive:
         limit = max(self.floor, min(self.cap, self.floor + self.ramp * age))
         if context.status == "STOPPING":
             limit = min(limit, max(self.floor, STOPPING_DELAY))
-        # Tenths of a second: the schedule is exact to state and to test. Throttling only ever lengthens it.
-        wait = max(self.floor, round(self.best_wait(age, limit), 1))
-        return max(wait, throttled_floor(self.floor, context.throttled, cap=self.cap))
+        # Tenths of a second: the schedule is exact to state and to test.
+        return max(self.floor, round(self.best_wait(age, limit), 1))
 
     def best_wait(self, age: float, limit: float) -> float:
         """The wait in [floor, limit] with the least expected cost per second (TAIL where it can't tell)."""

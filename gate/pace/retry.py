@@ -12,29 +12,49 @@ from dataclasses import dataclass
 
 from gate.config import fields
 from gate.config.settings import RetrySettings
+from gate.defaults import MAX_RETRY_AFTER
 from gate.errors import ServiceUnavailable, TransientError
 from gate.pace.policy import PollContext
 
 
 @dataclass
 class Streak:
-    """Transient failures in a row, and what they said: how often the service throttled (a burst of "slow down"
-    answers counts once) and whether the endpoint has ever answered. One per gate, kept by gate.pace.pacing for the
-    picker and the wait loop alike; both policies read it through PollContext."""
+    """Transient failures in a row, and what they said: how often and how long the service throttled (a burst of
+    "slow down" answers counts once in `throttled`, each one in `refusals`) and whether the endpoint has ever
+    answered. One per gate, changed only by gate.pace.pacing, for the picker and the wait loop alike; both policies
+    read it through PollContext."""
 
     failures: int = 0
+    outages: int = 0  # of the failures in a row, those that were not throttling
     throttled: int = 0
     throttled_now: bool = False  # the current streak already counted as one throttling
     reached: bool = False
+    refusals: int = 0  # "slow down" answers in all
+    throttled_seconds: float = 0.0  # time from the first "slow down" of each burst to the answer that ended it
+    burst_began: float | None = None
 
-    def failed(self, error: TransientError) -> None:
-        if error.throttled and not self.throttled_now:
-            self.throttled, self.throttled_now = self.throttled + 1, True
-        self.failures += 1
+    def noted(self, error: TransientError, now: float) -> None:
+        """A failure seen, retried or not (a listing's is not: its runs are read one by one)."""
+        if error.throttled:
+            self.refusals += 1
+            if not self.throttled_now:
+                self.throttled, self.throttled_now, self.burst_began = self.throttled + 1, True, now
         self.reached = self.reached or error.reached
 
-    def answered(self) -> None:
-        self.failures, self.throttled_now, self.reached = 0, False, True
+    def failed(self, error: TransientError, now: float) -> None:
+        self.noted(error, now)
+        self.failures += 1
+        self.outages += not error.throttled
+
+    def answered(self, now: float) -> None:
+        if self.burst_began is not None:
+            self.throttled_seconds += max(0.0, now - self.burst_began)
+        self.failures, self.outages, self.throttled_now, self.reached, self.burst_began = 0, 0, False, True, None
+
+    def throttled_for(self, now: float) -> float:
+        """Seconds spent throttled so far, the burst still going included."""
+        going = 0.0 if self.burst_began is None else max(0.0, now - self.burst_began)
+        return self.throttled_seconds + going
 
 
 def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> float:
@@ -50,22 +70,34 @@ class RetryPolicy:
     settings: RetrySettings
     floor: float  # never retry sooner than a poll would come (the fixed interval, or the policy's floor)
     naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
+    # None: throttling never gives up (the deadline ends the gate). A number: a call that only labels the run (a
+    # workflow's name) gives up after this many "slow down" answers in a row, so it never holds a verdict up.
+    throttle_budget: int | None = None
 
     def give_up(self, context: PollContext, error: TransientError) -> ServiceUnavailable | None:
-        """Why to stop retrying now (the error to end with), or None to try again. Every reason is exit 6: the
-        gate could not reach the service, or not for long enough, to judge the run."""
-        failures = context.failures
-        attempts = "1 attempt" if failures == 1 else f"{failures} attempts in a row"
-        if not context.reached and failures > self.settings.first_contact_retries:
+        """Why to stop retrying now (the error to end with), or None to try again. Throttling is an answer, not an
+        outage: it never gives up here (at the deadline the gate ends as any wait does, gate.pace.pacing). Every
+        other reason is exit 6: the gate could not reach the service, or not for long enough, to judge the run."""
+        if error.throttled:
+            if self.throttle_budget is not None and context.failures > self.throttle_budget:
+                return ServiceUnavailable(f"throttled {context.failures} times in a row; last: {error.reason}")
+            return None
+        outages = context.outages
+        attempts = "1 attempt" if outages == 1 else f"{outages} attempts in a row"
+        if not context.reached and outages > self.settings.first_contact_retries:
             return ServiceUnavailable(
                 f"the endpoint never answered: {attempts} failed; last: {error.reason}. Check "
                 f"{self.naming('endpoint')}, the network and any proxy (HTTPS_PROXY, NO_PROXY)")
-        if failures > self.settings.max_retries:
+        if outages > self.settings.max_retries:
             return ServiceUnavailable(f"the service is unavailable: {attempts} failed; last: {error.reason}")
         if context.remaining is not None and context.remaining <= 0:
             return ServiceUnavailable(f"the deadline passed while retrying, which cut the retries short "
                                       f"({attempts} failed); last: {error.reason}")
         return None
 
-    def delay(self, context: PollContext) -> float:
-        return backoff_delay(context.failures, settings=self.settings, floor=self.floor)
+    def delay(self, context: PollContext, error: TransientError | None = None) -> float:
+        """The backoff, or longer when the answer's Retry-After asks (capped: gate.pace.pacing sleeps no further
+        than the deadline, and MAX_RETRY_AFTER without one)."""
+        backoff = backoff_delay(context.failures, settings=self.settings, floor=self.floor)
+        asked = None if error is None else error.retry_after
+        return backoff if asked is None else max(backoff, min(asked, MAX_RETRY_AFTER))

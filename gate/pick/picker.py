@@ -44,11 +44,13 @@ class Picker:
         """One API call, retried on transient failures by the gate's retry step, never past the deadline."""
         pacing = self._pacing
         while True:
+            pacing.before_call()
             try:
                 answer = request(pacing.deadline.remaining())
             except TransientError as e:
                 pacing.sleep(pacing.after_failure(e, what=what))
                 continue
+            pacing.reached()
             pacing.answered()
             return answer
 

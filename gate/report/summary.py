@@ -33,7 +33,7 @@ class RunSummary:
     kind: str  # the result kind: success, failure, timeout, error, cancelled
     exit_code: int
     status: str | None  # the last status seen; None when no answer was read
-    sentence: str  # what it came to, one line ("the run ended FAILED", "timed out after 2s; …"); "" for a success
+    sentence: str  # what it came to, one line ("the run ended FAILED", "timed out after 2s; …"); "" when nothing
     details: tuple[str, ...]  # the message's other lines
     start_time: str | None
     end_time: str | None
@@ -64,8 +64,7 @@ class RunSummary:
     @property
     def names_status(self) -> bool:
         """The heading says the status (`FAILED`, or `timed out after 2s; the run is still IN_PROGRESS`)."""
-        return bool(self.status) and (self.heading == self.status
-                                      or self.heading.endswith(f"the run is still {self.status}"))
+        return self.heading == self.status or self.heading.endswith(f"the run is still {self.status}")
 
     @property
     def who(self) -> str:
@@ -101,10 +100,8 @@ class Summary:
 
     @property
     def heading(self) -> str:
-        """The verdict in a few words: one run's heading; for several their kind, a timeout with how long the gate
-        waited."""
-        if not self.several:
-            return self.decisive.heading
+        """Several runs' verdict in a few words: their kind, a timeout with how long the gate waited (one run is
+        headed by its own `heading`)."""
         if self.kind == "timeout" and self.waited is not None:
             return f"timed out after {format_duration(self.waited)}"
         return self.kind
@@ -119,7 +116,8 @@ class Summary:
         return tuple(run for run in self.runs if not run.passed)
 
 
-def one_line(text: str, mask: Callable[[str], str]) -> str:
+def _free(text: str, mask: Callable[[str], str]) -> str:
+    """Free text (a message, a reason, a name): the token masked, on one inert line."""
     return inert_line(mask(text))
 
 
@@ -130,13 +128,12 @@ def run_summary(result: Result, *, mask: Callable[[str], str] = str) -> RunSumma
     reasons = data["status-reasons"]
     workflow = result.workflow_name or data["workflow-id"] or ""
     return RunSummary(
-        run_id=inert_line(result.run_id), workflow=one_line(workflow, mask), kind=result.kind,
+        run_id=inert_line(result.run_id), workflow=_free(workflow, mask), kind=result.kind,
         exit_code=int(result.exit_code), status=inert_line(data["status"]) if data["status"] else None,
-        sentence=one_line(lines[0], mask) if lines and result.kind != "success" else "",
-        details=tuple(one_line(line, mask) for line in lines[1:]) if result.kind != "success" else (),
+        sentence=_free(lines[0], mask) if lines else "", details=tuple(_free(line, mask) for line in lines[1:]),
         start_time=_inert(data["start-time"]), end_time=_inert(data["end-time"]),
-        duration=data["duration-seconds"], usual=result.usual, usual_note=one_line(result.usual_note, mask),
-        reasons=tuple(one_line(describe_reason(r), mask) for r in reasons[:MAX_REASONS]),
+        duration=data["duration-seconds"], usual=result.usual, usual_note=_free(result.usual_note, mask),
+        reasons=tuple(_free(describe_reason(r), mask) for r in reasons[:MAX_REASONS]),
         more_reasons=max(0, len(reasons) - MAX_REASONS), url=_inert(data["run-url"]), polls=result.polls,
         phases=result.phases)
 

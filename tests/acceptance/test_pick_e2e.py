@@ -109,6 +109,17 @@ def test_a_lost_start_answer_is_retried_with_the_same_token_and_makes_one_run(bu
     assert "StartWorkflowRun: connection closed by 127.0.0.1:" in done.stderr
 
 
+def test_a_throttled_start_is_retried_with_the_same_token_and_makes_one_run(busy: Emulator) -> None:
+    busy.add_fault({"kind": "throttle", "operation": "StartWorkflowRun", "count": 3})
+    done = run_gate(*pick_args(busy, "--workflow", "Release", "--start", "--client-token", "release-429"),
+                    jitter=False)
+    assert done.returncode == 0, done.stderr
+    assert calls(busy, "StartWorkflowRun") == [429, 429, 429, 200]
+    assert len(runs_of(busy, RELEASE_WORKFLOW_ID)) == 2 + 1
+    assert "StartWorkflowRun: HTTP 429 ThrottlingException: Rate exceeded; retry 3 in " in done.stderr
+    assert "the service throttled the gate 3 times over " in done.stderr
+
+
 def test_a_derived_token_finds_the_same_run_in_an_attempt_and_starts_anew_in_the_next(busy: Emulator) -> None:
     attempt_1 = clean_env(CODECATALYST_TOKEN=TOKEN, **GITHUB_STEP)
     first = run_gate(*pick_args(busy, "--workflow", "Release", "--start"), env=attempt_1)

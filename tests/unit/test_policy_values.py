@@ -10,7 +10,6 @@ import math
 import pytest
 
 from gate.pace.policy import (
-    CAP,
     PRIOR_SCALE,
     TAIL,
     Adaptive,
@@ -20,7 +19,6 @@ from gate.pace.policy import (
     kernel_widths,
     runs_ahead,
     survival,
-    throttled_floor,
 )
 
 ONE_SIGMA_ABOVE = 0.15865525393145707  # P(Z > 1) for a standard normal: by hand (tables)
@@ -29,12 +27,6 @@ ONE_SIGMA_ABOVE = 0.15865525393145707  # P(Z > 1) for a standard normal: by hand
 def at(age: float, *, elapsed: float | None = None, throttled: int = 0) -> PollContext:
     return PollContext(elapsed=age if elapsed is None else elapsed, polls=1, status="IN_PROGRESS", run_age=age,
                        throttled=throttled)
-
-
-def test_the_throttled_floor_stops_doubling_at_two_to_the_64() -> None:
-    assert throttled_floor(1.0, 1000, cap=math.inf) == 2.0 ** 64
-    assert throttled_floor(1.0, 64, cap=math.inf) == 2.0 ** 64 and throttled_floor(1.0, 63, cap=math.inf) == 2.0 ** 63
-    assert throttled_floor(3.0, -2) == 3.0 and throttled_floor(3.0, 2) == 12.0 and throttled_floor(3.0, 9) == CAP
 
 
 def test_the_kernel_width() -> None:
@@ -95,11 +87,6 @@ def test_the_run_s_age_not_the_gate_s_bounds_the_wait() -> None:
     assert Adaptive()(at(100.0, elapsed=0.0)) == TAIL  # 1 + 0.2 × 100 allows the tail; the gate's 0 s would not
     assert Adaptive()(PollContext(elapsed=100.0, polls=1, status="IN_PROGRESS")) == TAIL  # no start time: the gate's
     assert Adaptive()(PollContext(elapsed=2.0, polls=1, status="IN_PROGRESS")) == pytest.approx(1.4)
-
-
-def test_the_throttled_floor_is_capped_by_the_policy_s_cap() -> None:
-    assert Adaptive(cap=10.0)(at(600.0, throttled=10)) == 10.0
-    assert Adaptive()(at(600.0, throttled=10)) == CAP
 
 
 def test_with_just_enough_runs_ahead_the_policy_bets() -> None:

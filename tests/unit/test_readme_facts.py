@@ -64,9 +64,19 @@ def test_the_outputs_list_names_every_output_of_action_yml() -> None:
     assert set(ACTION["outputs"]) <= set(listed), sorted(set(ACTION["outputs"]) - set(listed))
 
 
-def test_a_docker_action_is_said_to_run_on_linux_runners_only() -> None:
-    assert ACTION["runs"]["using"] == "docker"
-    assert "runs on Linux runners only" in section("## GitHub Actions")
+def test_the_section_starts_with_which_action_runs_on_which_runner() -> None:
+    """Issue 28: the Docker action on Linux runners only, the composite on any runner, each with its cold start."""
+    composite = yaml.safe_load((REPO / "any-runner" / "action.yml").read_text(encoding="utf-8"))
+    assert (ACTION["runs"]["using"], composite["runs"]["using"]) == ("docker", "composite")
+    text = section("## GitHub Actions")
+    rows = [line for line in text.splitlines() if line.startswith("| `OWNER/")]
+    assert text.lstrip("\n").startswith("| `uses:` |") and len(rows) == 2, rows
+    docker, any_runner = rows
+    assert "`OWNER/codecatalyst-gate@v1`" in docker and "Linux runners only" in docker and "image pull" in docker
+    assert "`OWNER/codecatalyst-gate/any-runner@v1`" in any_runner and "any runner" in any_runner
+    assert "Python install" in any_runner
+    assert all(re.search(r"\| \d+(\.\d+)? s[^|]*\|$", row) for row in rows), rows
+    assert "Tested on Linux; written for macOS and Windows" in text
 
 
 def test_stopping_the_gate_is_said_to_leave_the_run_going_since_the_api_cannot_stop_it() -> None:

@@ -64,7 +64,8 @@ def test_a_huge_attempt_stays_finite_at_two_to_the_64() -> None:
 
 
 def context(failures: int, *, reached: bool = True, remaining: float | None = None) -> PollContext:
-    return PollContext(elapsed=10.0, polls=1, status=None, failures=failures, reached=reached, remaining=remaining)
+    return PollContext(elapsed=10.0, polls=1, status=None, failures=failures, outages=failures, reached=reached,
+                       remaining=remaining)
 
 
 POLICY = RetryPolicy(settings=RetrySettings(max_retries=3, first_contact_retries=2, uniform=at_top), floor=1.0)
@@ -88,7 +89,8 @@ def test_an_endpoint_that_never_answered_gets_the_short_budget_and_a_hint() -> N
 
 
 def test_one_attempt_is_said_so_and_the_endpoint_by_its_door_s_name() -> None:
-    policy = RetryPolicy(settings=RetrySettings(first_contact_retries=0), floor=1.0, endpoint_name="input 'endpoint'")
+    policy = RetryPolicy(settings=RetrySettings(first_contact_retries=0), floor=1.0,
+                         naming=lambda key: f"input '{key}'")
     stop = policy.give_up(context(1, reached=False), ERROR)
     assert stop is not None and str(stop).startswith("the endpoint never answered: 1 attempt failed; last: ")
     assert "Check input 'endpoint', the network" in str(stop)
@@ -117,19 +119,22 @@ def test_defaults() -> None:
 def test_a_streak_counts_failures_and_a_throttling_burst_once() -> None:
     streak = Streak()
     assert (streak.failures, streak.throttled, streak.reached) == (0, 0, False)
-    streak.failed(TransientError("429", status=429, throttled=True))
-    streak.failed(TransientError("429", status=429, throttled=True))
-    assert (streak.failures, streak.throttled, streak.throttled_now) == (2, 1, True)
-    streak.failed(TransientError("refused", reached=False))
-    assert streak.reached is True and streak.failures == 3  # the 429s had answered
-    streak.answered()
-    assert (streak.failures, streak.throttled, streak.throttled_now, streak.reached) == (0, 1, False, True)
-    streak.failed(TransientError("429", status=429, throttled=True))
-    assert streak.throttled == 2  # a new burst
+    streak.failed(TransientError("429", status=429, throttled=True), 10.0)
+    streak.failed(TransientError("429", status=429, throttled=True), 12.0)
+    assert (streak.failures, streak.outages, streak.throttled, streak.throttled_now) == (2, 0, 1, True)
+    streak.failed(TransientError("refused", reached=False), 13.0)
+    assert streak.reached is True and (streak.failures, streak.outages) == (3, 1)  # the 429s had answered
+    assert streak.throttled_for(14.0) == 4.0
+    streak.answered(15.0)
+    assert (streak.failures, streak.outages, streak.throttled, streak.throttled_now, streak.reached) == (
+        0, 0, 1, False, True)
+    assert (streak.refusals, streak.throttled_for(100.0)) == (2, 5.0)  # the burst lasted from 10 s to 15 s
+    streak.failed(TransientError("429", status=429, throttled=True), 20.0)
+    assert (streak.throttled, streak.refusals, streak.throttled_for(21.0)) == (2, 3, 6.0)  # a new burst
 
 
 def test_a_streak_of_unreached_failures_stays_unreached() -> None:
     streak = Streak()
-    streak.failed(TransientError("refused", reached=False))
-    streak.failed(TransientError("timed out", reached=False))
+    streak.failed(TransientError("refused", reached=False), 1.0)
+    streak.failed(TransientError("timed out", reached=False), 2.0)
     assert (streak.failures, streak.reached, streak.throttled) == (2, False, 0)

@@ -152,6 +152,7 @@ def test_the_group_summary_shows_each_failed_runs_reasons() -> None:
     ok = result("SUCCEEDED", run_id=OTHER, name="Build")
     bad = result(statusReasons=[{"message": "unit tests failed"}, {"message": "lint failed"}])
     res = group(ok, bad)
+    assert [run.run_id for run in summarize(res).runs] == [RUN_ID, OTHER]  # the most serious first
     for name in ("github", "azure", "plain", "tty", "annotation", "issue", "junit"):
         text = every_rendering(res)[name]
         assert "unit tests failed" in text and "lint failed" in text, name
@@ -212,3 +213,6 @@ def test_a_group_that_timed_out_is_headed_with_how_long_the_gate_waited() -> Non
         "### ⏱️ CodeCatalyst workflow runs: timed out after 2m05s (2 runs, exit code 3)"
     assert tty(res)[0] == "⏱ timed out after 2m05s: 2 runs · waited 02:05 · exit 3"
     assert plain(res)[0] == "codecatalyst-gate: result timeout for 2 runs (exit 3), gate waited 02:05"
+    failed = dataclasses.replace(group(result("SUCCEEDED", run_id=OTHER), result()), waited=125.4)
+    assert github.step_summary(failed, gantt=False).splitlines()[0] == \
+        "### ❌ CodeCatalyst workflow runs: failure (2 runs, exit code 1)"  # only a timeout is about the wait

@@ -16,6 +16,7 @@ from gate.api.operations import Api
 from gate.clock import Deadline
 from gate.config.inputs import RawInputs
 from gate.config.settings import RetrySettings
+from gate.defaults import LABEL_THROTTLE_RETRIES
 from gate.errors import ApiRefused, Cancelled, ExitCode, InvalidResponse, ServiceUnavailable, TransientError
 from gate.pace.pacing import Pacing
 from gate.pace.policy import FixedInterval
@@ -184,8 +185,10 @@ def test_a_throttled_lookup_is_retried_by_the_rules_then_the_id_stands_in() -> N
         code = app.main(raw, command="wait", env={}, stdout=out, stderr=err, clock=FakeClock())
         lookups = [c for c in mock.calls if "/workflows/" in c.request.url]
     assert code == ExitCode.SUCCESS, err.getvalue()
-    assert len(lookups) == RetrySettings().max_retries + 1  # the gate's retry budget, no more
-    assert f"workflow {WORKFLOW_ID}: name unknown (GetWorkflow failed: the service is unavailable" in err.getvalue()
+    assert len(lookups) == LABEL_THROTTLE_RETRIES + 1  # a label's budget for throttling: it never holds a verdict
+    assert (f"workflow {WORKFLOW_ID}: name unknown (GetWorkflow failed: throttled 3 times in a row; last: HTTP 429 "
+            "ThrottlingException: slow down)") in err.getvalue()
+    assert "unavailable" not in err.getvalue()
     assert '"workflow-name": null' in out.getvalue()
 
 

@@ -22,7 +22,7 @@ from tests.unit.test_workflows import MAIN, OTHER, RUNS, WORKFLOWS, run, wf
 
 def refused(items: list[dict[str, Any]], **kwargs: Any) -> InputError:
     with pytest.raises(InputError) as caught:
-        pick_workflow(items, field="input 'workflow'", **kwargs)
+        pick_workflow(items, naming=lambda key: "input 'workflow'" if key == "workflow" else f"--{key}", **kwargs)
     assert caught.value.field == "input 'workflow'" and caught.value.value == kwargs["name"]
     return caught.value
 
