@@ -73,7 +73,7 @@ def main() -> int:
             if not interpreter(target).is_file():  # another job renamed its venv into place first: use that
                 raise
     with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as output:
-        output.write(f"python={interpreter(target)}\n")
+        output.write(f"python={interpreter(target).as_posix()}\n")  # C:/...: bash on Windows runs it as written
     return 0
 
 

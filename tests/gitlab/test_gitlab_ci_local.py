@@ -29,8 +29,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]  # the first test may 
 RESULT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time",
                "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds", "status-reasons",
                "run-url", "started", "followed", "stale", "polls", "api-calls", "response", "exit-code")  # written out: an independent oracle
-README_IMAGE = "ghcr.io/OWNER/codecatalyst-gate:v1"
-README_COMPONENT = "$CI_SERVER_FQDN/OWNER/codecatalyst-gate/codecatalyst-gate@v1"
+README_IMAGE = "registry.example.com/you/codecatalyst-gate:main"  # the user's own image: no release has one yet
+README_COMPONENT = "$CI_SERVER_FQDN/OWNER/codecatalyst-gate/codecatalyst-gate@main"
 # gitlab-ci-local (as GitLab's docs advise for testing a component in its own project) reads a component from the
 # checkout when it is named at the commit being run.
 THIS_COMPONENT = "$CI_SERVER_FQDN/$CI_PROJECT_PATH/codecatalyst-gate@$CI_COMMIT_SHA"
