@@ -12,14 +12,18 @@ from urllib.parse import quote
 from gate.errors import ExitCode, ResultKind
 from gate.timestamps import duration_seconds, ended_before
 
-__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "Field", "Phase", "Result", "ResultKind", "Usual", "answers_in_result",
-           "run_console_url"]
+__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "START_KEYS", "Field", "Phase", "Result", "ResultKind", "Usual",
+           "answers_in_result", "run_console_url"]
 
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
     "start-time", "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds",
     "status-reasons", "run-url", "started", "followed", "stale", "polls", "api-calls", "response", "exit-code",
 )
+# What `start` knows and writes (it exits once the run is started, before any status): a failed start writes every
+# key, with its `result` and `exit-code`, as `wait` does.
+START_KEYS = ("run-id", "workflow-id", "workflow-name", "space", "project", "run-url", "started", "api-calls",
+              "exit-code")
 
 CONSOLE_BASE = "https://codecatalyst.aws"
 # Scalar keys whose text a server chooses freely (the others are enums, IDs, times and numbers).
@@ -128,6 +132,8 @@ class Result:
     # The requests the gate sent, by operation (gate.api.client counts them); None: not known (each run of several,
     # whose calls are the gate's, and a gate a bug ended).
     api_calls: Mapping[str, int] | None = None
+    workflow_id: str | None = None  # known before any GetWorkflowRun answer (a run this gate started)
+    keys: tuple[str, ...] = RESULT_KEYS  # the keys this result holds: START_KEYS for a run `start` started
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
@@ -140,9 +146,9 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The result keys with JSON types (null where unknown); `runs` only when several runs were gated."""
-        workflow_id = self._field("workflowId")
+        workflow_id = self._field("workflowId") or self.workflow_id
         reasons = self._field("statusReasons")
-        return {
+        every = {
             "result": self.kind,
             "status": self._field("status"),
             "run-id": self.run_id or None,
@@ -168,6 +174,7 @@ class Result:
             "exit-code": int(self.exit_code),
             **({"runs": [run.to_dict() for run in self.runs]} if self.runs else {}),
         }
+        return every if self.keys is RESULT_KEYS else {key: every[key] for key in (*self.keys, "runs") if key in every}
 
     def fields(self) -> tuple[Field, ...]:
         """Every result key, in RESULT_KEYS order, encoded once for every format. A free-text scalar from a server

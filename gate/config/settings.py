@@ -15,7 +15,7 @@ from gate.config import fields
 from gate.config.fields import Naming
 from gate.config.variables import DEFAULT_OUTPUT_PREFIX
 
-Command = Literal["wait", "get"]
+Command = Literal["wait", "get", "start"]
 
 
 @dataclass(frozen=True, kw_only=True)
