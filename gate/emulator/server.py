@@ -39,6 +39,7 @@ class RequestRecord:
     operation: str | None
     status: int | None  # None: the connection was dropped without an answer
     fault: str | None
+    at: float = 0.0  # when it was answered, by the emulator's clock (epoch seconds)
 
 
 class _Server(ThreadingHTTPServer):
@@ -139,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay and self.server.stopping.wait(reply.delay):
             reply = Reply(None, reply.operation, reply.fault)  # stopping: don't hold the shutdown up
         emulator.record(RequestRecord(self.command, self.path, reply.operation,
-                                      reply.answer.status if reply.answer else None, reply.fault))
+                                      reply.answer.status if reply.answer else None, reply.fault, emulator.clock()))
         if reply.answer is None:
             self.close_connection = True
             return
@@ -212,7 +213,7 @@ class Emulator:
         self.clock = clock or system_clock
         self.state = EmulatorState(scenario=self.scenario, clock=self.clock, page_size=page_size,
                                    listing_order=listing_order)
-        self.faults = FaultBook(self.scenario.faults)
+        self.faults = FaultBook(self.scenario.faults, clock=self.clock)
         limit = rate_limit or self.scenario.rate_limit  # --rate-limit overrides the scenario's rateLimit
         self.limiter = None if limit is None else Limiter(limit, self.clock)
         self.service = Service(state=self.state, faults=self.faults, token=token, limiter=self.limiter)
