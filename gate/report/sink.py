@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from gate.config import fields
 from gate.config.settings import OutputTargets
 from gate.errors import GateError, NotWritten
+from gate.report import caps
 from gate.report.describe import PREFIX
 from gate.report.files import append, write_atomic
 from gate.report.redact import Redactor
@@ -69,7 +70,7 @@ class Sink:
             target.parent.mkdir(exist_ok=True)
             write_atomic(target, text)
 
-        if self._write("Azure summary", path, write, azure.summary_markdown(result)):
+        if self._write("Azure summary", path, write, caps.cut_markdown(azure.summary_markdown(result))):
             self._print(stream, azure.upload_summary(path))
 
     def error(self, error: GateError, *, title: str = "CodeCatalyst gate: error") -> None:
@@ -111,10 +112,16 @@ class Sink:
 
         targets = self.targets
         if targets.github_output is not None:
-            self._write("$GITHUB_OUTPUT", targets.github_output, append, github.output_file_text(result.to_strings()))
+            values, emptied = caps.shed(result.to_strings(),
+                                        size=lambda v: len(github.output_file_text(v).encode("utf-8", "replace")))
+            self._write("$GITHUB_OUTPUT", targets.github_output, append, github.output_file_text(values))
+            if emptied:
+                self.warning(f"left the outputs {', '.join(emptied)} empty to keep $GITHUB_OUTPUT under 1 MiB "
+                             "(GitHub's limit on outputs)", title="CodeCatalyst gate: outputs cut")
         if targets.github_summary is not None:
             now = datetime.now(UTC)  # where the timeline ends a run still going: the wait has just ended
-            self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append, github.step_summary(result, now=now))
+            self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append,
+                        caps.cut_markdown(github.step_summary(result, now=now)))
         annotation = github.failure_annotation(result) if targets.github_commands else None
         if annotation:
             self._print(self._out, annotation + "\n")
