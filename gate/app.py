@@ -41,7 +41,7 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
             settings = parse_settings(raw, command=command)
         except GateError as e:
             return refuse(e, outputs_despite(raw), secret=raw.token, stdout=out, stderr=err,
-                          write_result=command == "wait", given=given_values(raw, e))
+                          write_result=command != "get", given=given_values(raw, e))
         secret = settings.project.token
         return run(settings, env=env, stdout=out, stderr=err, clock=clock)
     except Exception:  # noqa: BLE001 - the last line of defence: a bug must not read as a verdict
@@ -50,7 +50,7 @@ def main(raw: RawInputs, *, command: Command, env: Mapping[str, str] | None = No
                   "traceback below (the token is masked)\n"
                   + "".join(f"{PREFIX} | {inert_line(line)}\n" for line in lines))  # our prefix: no line is a command
         err.flush()
-        if command == "wait":  # best effort: the outputs say it too, unless writing them is what failed
+        if command != "get":  # best effort: the outputs say it too, unless writing them is what failed
             with contextlib.suppress(Exception):  # the traceback above is the report that matters
                 bug = GateError("internal error in codecatalyst-gate (a bug: see the log)")
                 report_error(bug, outputs_despite(raw), redactor=Redactor(secret), stdout=out, stderr=err,
@@ -117,9 +117,16 @@ def run(settings: Settings, *, env: Mapping[str, str] | None = None, stdout: Tex
         clock = clock or SystemClock()
         stream = out if settings.display.stream == "stdout" else err
         display = make_display(settings.display, redactor=redactor, clock=clock, stream=stream, env=env)
+        if settings.command == "start":  # no summary nor JUnit report: the run is not judged yet
+            sink.targets = dataclasses.replace(sink.targets, github_summary=None, junit_xml=None)
         with deferred_signals():  # between the wait's end and the written result, no signal can cut in
             with fenced(stream, enabled=settings.display.fenced, title=log_title(settings)):
-                result = watch(settings, api=api, display=display, clock=clock, env=env, announce=sink.outputs)
+                if settings.command == "start":
+                    from gate.wait.launch import launch
+
+                    result = launch(settings, api=api, display=display, clock=clock, env=env)
+                else:
+                    result = watch(settings, api=api, display=display, clock=clock, env=env, announce=sink.outputs)
             result = dataclasses.replace(result, api_calls=dict(client.calls))
             sink.result(result)
     return verdict(result, sink)
@@ -129,7 +136,8 @@ def log_title(settings: Settings) -> str:
     choice = settings.run
     if choice.run_ids:
         return f"Polling CodeCatalyst workflow run{'s' if len(choice.run_ids) > 1 else ''} {', '.join(choice.run_ids)}"
-    how = "Starting and polling" if choice.start else "Polling the newest run of"
+    how = "Starting" if settings.command == "start" else \
+        "Starting and polling" if choice.start else "Polling the newest run of"
     names = ", ".join(ref.workflow for ref in choice.workflows)
     return f"{how} CodeCatalyst workflow{'s' if len(choice.workflows) > 1 else ''} {names}"
 

@@ -61,6 +61,19 @@ COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
         ExitCode.SIGINT: "interrupted (SIGINT); nothing was printed",
         ExitCode.SIGTERM: "terminated (SIGTERM); nothing was printed",
     },
+    "start": {
+        ExitCode.SUCCESS: "the run was started (or found again by its client token); its run-id is in every output",
+        ExitCode.USAGE: "usage or input error; nothing was sent (nothing started, for a workflow name that matches "
+                        "none or several)",
+        ExitCode.API_REFUSED: EXIT_CODE_MEANINGS[ExitCode.API_REFUSED],
+        ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid answer (the listing or "
+                                   "the start call)",
+        ExitCode.UNAVAILABLE: EXIT_CODE_MEANINGS[ExitCode.UNAVAILABLE] + ", until the retries or --timeout ran out",
+        ExitCode.NOT_WRITTEN: "the run was started but an output could not be written",
+        ExitCode.INTERNAL: EXIT_CODE_MEANINGS[ExitCode.INTERNAL],
+        ExitCode.SIGINT: "interrupted (SIGINT); what was known was still written",
+        ExitCode.SIGTERM: "terminated (SIGTERM); what was known was still written",
+    },
     "validate": {
         ExitCode.SUCCESS: "the file is a valid GetWorkflowRun response (or the gate's result object with valid ones)",
         ExitCode.USAGE: "usage error: no such file, or no FILE while stdin is a terminal",

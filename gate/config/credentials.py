@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gate.config import fields
 from gate.config.validation import read_bounded, validate_endpoint, validate_token
 from gate.defaults import DEFAULT_ENDPOINT, FIPS_ENDPOINT
 from gate.errors import InputError
 from gate.timestamps import parse_time
 
-TOKEN_ENV = "CODECATALYST_TOKEN"
+TOKEN_ENV = fields.BY_KEY["token"].env or ""
 AWS_TOKEN_ENV = "AWS_BEARER_TOKEN_CODECATALYST"
 ORDER = f"--token-file, {TOKEN_ENV}, {AWS_TOKEN_ENV}, then --profile / AWS_PROFILE (the `aws sso login` cache)"
 
@@ -72,7 +73,7 @@ def find_token(
     if env.get(AWS_TOKEN_ENV, "").strip():
         return Credential(validate_token(env[AWS_TOKEN_ENV], field=AWS_TOKEN_ENV), AWS_TOKEN_ENV)
     if profile:
-        return sso_token(profile=profile, field="--profile", env=env, read_text=read_text, now=now)
+        return sso_token(profile=profile, field=fields.CLI("profile"), env=env, read_text=read_text, now=now)
     if env.get("AWS_PROFILE", "").strip():
         return sso_token(profile=env["AWS_PROFILE"].strip(), field="AWS_PROFILE", env=env, read_text=read_text,
                          now=now)

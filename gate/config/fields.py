@@ -67,13 +67,15 @@ class Field:
 
 
 BOTH = frozenset({"wait", "get"})
+ALL = frozenset({"wait", "get", "start"})
+WAIT_START = frozenset({"wait", "start"})
 
 FIELDS: tuple[Field, ...] = (
     Field(key="space", flag="--space", env="CODECATALYST_SPACE", action_input="space", action_required=True,
-          commands=BOTH, help="Space name",
+          commands=ALL, help="Space name",
           action_help="The CodeCatalyst space name (3-63 characters)."),
     Field(key="project", flag="--project", env="CODECATALYST_PROJECT", action_input="project", action_required=True,
-          commands=BOTH, help="Project name",
+          commands=ALL, help="Project name",
           action_help="The CodeCatalyst project name."),
     Field(key="run-id", flag="--run-id", env="CODECATALYST_RUN_ID", action_input="run-id", kind="list",
           commands=BOTH,
@@ -82,20 +84,22 @@ FIELDS: tuple[Field, ...] = (
           action_help="The workflow run ID (a UUID). Give this or `workflow` (with `start` or `latest`). Several, "
                       "newline- or comma-separated, are gated together with one verdict."),
     Field(key="endpoint", flag="--endpoint", env="CODECATALYST_ENDPOINT", action_input="endpoint",
-          default=DEFAULT_ENDPOINT, commands=BOTH, help="API endpoint, https (http only for loopback)",
+          default=DEFAULT_ENDPOINT, commands=ALL, help="API endpoint, https (http only for loopback)",
           action_help="The API endpoint, https only (plain http for loopback hosts alone). Empty means "
                       f"{DEFAULT_ENDPOINT}."),
-    Field(key="fips", flag="--fips", kind="flag", commands=BOTH, help=f"Use the FIPS endpoint {FIPS_ENDPOINT}"),
+    Field(key="fips", flag="--fips", kind="flag", commands=ALL, help=f"Use the FIPS endpoint {FIPS_ENDPOINT}"),
     Field(key="token", env="CODECATALYST_TOKEN", action_input="token", action_required=True, secret=True,
-          commands=BOTH, help="A CodeCatalyst personal access token, sent as a bearer token",
+          commands=ALL, help="A CodeCatalyst personal access token, sent as a bearer token",
           action_help="A CodeCatalyst personal access token, sent as a bearer token. Pass it from a secret."),
-    Field(key="token-file", flag="--token-file", kind="file", commands=BOTH,
+    Field(key="token-file", flag="--token-file", kind="file", commands=ALL,
           help="Read the bearer token from this file. Without it the token comes from env CODECATALYST_TOKEN, then "
                "AWS_BEARER_TOKEN_CODECATALYST, then the `aws sso login` cache of --profile / AWS_PROFILE; never "
                "from argv"),
-    Field(key="profile", flag="--profile", commands=BOTH,
+    Field(key="profile", flag="--profile", commands=ALL,
           help="AWS profile whose `aws sso login` token to use when no token is set [env AWS_PROFILE]"),
     Field(key="workflow", flag="--workflow", env="CODECATALYST_WORKFLOW", action_input="workflow", kind="list",
+          commands=WAIT_START,
+          help_by_command={"start": "The workflow to start a run of: its ID (a UUID), exact name, or NAME@BRANCH"},
           help="Pick the run through this workflow, by ID (a UUID), exact name, or NAME@BRANCH; with --start or "
                "--latest, instead of --run-id. Repeat it or comma-separate several to gate their runs together",
           action_help="Pick the run through a workflow, by ID (a UUID), exact name or NAME@BRANCH, with `start: "
@@ -103,9 +107,11 @@ FIELDS: tuple[Field, ...] = (
                       "several: exit 2, nothing started, and the candidates are listed. Several, newline- or "
                       "comma-separated, are gated together."),
     Field(key="branch", flag="--branch", env="CODECATALYST_BRANCH", action_input="branch",
+          commands=WAIT_START,
           help="With --workflow NAME: the workflow's source branch",
           action_help="With a workflow name, the workflow's source branch."),
     Field(key="repository", flag="--repository", env="CODECATALYST_REPOSITORY", action_input="repository",
+          commands=WAIT_START,
           help="With --workflow NAME: the workflow's source repository",
           action_help="With a workflow name, the workflow's source repository."),
     Field(key="start", flag="--start", env="CODECATALYST_START", action_input="start", kind="flag",
@@ -127,6 +133,7 @@ FIELDS: tuple[Field, ...] = (
                       "run that ended before this step started is then reported (output `stale`)."),
     Field(key="client-token", flag="--client-token", env="CODECATALYST_CLIENT_TOKEN", action_input="client-token",
           default="derived from the CI job's or step's identity and the workflow, random outside CI",
+          commands=WAIT_START, help_by_command={"start": "StartWorkflowRun's idempotency token"},
           help="With --start: StartWorkflowRun's idempotency token",
           action_help="With `start`, StartWorkflowRun's idempotency token (1-64 letters and digits, single - _ . "
                       "between)."),
@@ -138,6 +145,18 @@ FIELDS: tuple[Field, ...] = (
     Field(key="fail-fast", flag="--fail-fast", env="CODECATALYST_FAIL_FAST", action_input="fail-fast", kind="flag",
           help="With several runs: stop at the first that can no longer pass, and report the others as they stood",
           action_help="'true': with several runs, stop at the first that can no longer pass."),
+    Field(key="rerun-failed", flag="--rerun-failed", env="CODECATALYST_RERUN_FAILED", action_input="rerun-failed",
+          default="0",
+          help="When a run ends FAILED (only FAILED), start its workflow again, at most this many times (0-5), and "
+               "gate on the last attempt; every attempt is reported, the first failure included",
+          action_help="When a run ends FAILED (only FAILED: not STOPPED, CANCELLED, a timeout or a refusal), start "
+                      "its workflow again, at most this many times (0-5), and gate on the last attempt. Re-running "
+                      "the step finds the same attempts. Every attempt is in the `attempts` output. Empty means 0."),
+    Field(key="wait", action_input="wait", kind="flag", default="true", commands=frozenset(),
+          help="Wait on the run; 'false' only starts it (the CLI's `start` command)",
+          action_help="'false' starts the run of `workflow` (with `start: true`) and ends the step at once, its "
+                      "`run-id`, `run-url` and `started` written; a later step or job gates it with `run-id`. The "
+                      "start is found again as with `start`: re-running the step starts no second run."),
     Field(key="interval", flag="--interval", action_input="interval",
           default="adaptive when omitted: sparse while the run is far from the workflow's usual duration, dense "
                   "around it, never more often than every second",
@@ -146,6 +165,8 @@ FIELDS: tuple[Field, ...] = (
                       "sparsely while the run is far from its usual duration and densely around it, learned from "
                       "the workflow's recent runs."),
     Field(key="timeout", flag="--timeout", action_input="timeout", default="1h",
+          commands=WAIT_START,
+          help_by_command={"start": "Give up retrying the start after this long (e.g. 60, 5m); 0 means never"},
           help="Give up after this long (e.g. 3600, 90m, 1h30m); 0 means never",
           action_help="Give up after this long (exit 3), e.g. 3600, 90m or 1h30m; 0 means never. Empty means 1h."),
     Field(key="success-statuses", flag="--success-status", param="success_statuses",
@@ -155,14 +176,18 @@ FIELDS: tuple[Field, ...] = (
           action_help="Terminal statuses that pass the gate, comma- or newline-separated. Empty means SUCCEEDED. "
                       "Any of SUCCEEDED, FAILED, STOPPED, SUPERSEDED, CANCELLED, NOT_RUN, ABANDONED."),
     Field(key="json", flag="--json", param="json_stdout", kind="flag",
+          commands=WAIT_START,
           help="Print the result object as JSON on stdout"),
     Field(key="output-file", flag="--output-file", kind="path",
+          commands=WAIT_START,
           help="Also write the result object as JSON to this file"),
     Field(key="dotenv", flag="--dotenv", param="dotenv_file", kind="path",
+          commands=WAIT_START,
           help="Also write every result key as CODECATALYST_GATE_<KEY>=value to this file, one a line (GitLab "
                "artifacts:reports:dotenv, Jenkins readProperties)"),
     Field(key="output-prefix", flag="--output-prefix", env="CODECATALYST_OUTPUT_PREFIX", action_input="output-prefix",
           default=DEFAULT_OUTPUT_PREFIX,
+          commands=WAIT_START,
           help="The prefix of the --dotenv and Azure variables' names, so that two gates can feed one job (e.g. "
                "STAGING_); never one that names an input",
           action_help="Outside GitHub Actions (the image in Azure Pipelines), the prefix of the output variables' "
@@ -177,9 +202,11 @@ FIELDS: tuple[Field, ...] = (
           help="When stderr is not a terminal, print a line after this long without one (e.g. 60, 5m), so CI "
                "systems that stop silent jobs don't; 0 turns it off"),
     Field(key="quiet", flag="--quiet", short="-q", kind="flag",
+          commands=WAIT_START,
           help="Print errors and warnings only (outputs and exit codes are unchanged)"),
     Field(key="retry-base", flag="--retry-base", env="CODECATALYST_RETRY_BASE", kind="number", hidden=True,
-          default="2", help="The backoff's first ceiling in seconds; tests set 0 to retry at the interval"),
+          default="2", commands=WAIT_START,
+          help="The backoff's first ceiling in seconds; tests set 0 to retry at the interval"),
 )
 
 BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
@@ -196,7 +223,8 @@ def action_inputs() -> dict[str, dict[str, object]]:
     """action.yml's `inputs:` as the table says them (yaml.safe_load's shape): what the Docker action, and every
     other action that runs the gate, must declare."""
     return {f.action_input: {"description": f.action_help, "required": True} if f.action_required else
-            {"description": f.action_help, "required": False, "default": "false" if f.kind == "flag" else ""}
+            {"description": f.action_help, "required": False,
+             "default": (f.default or "false") if f.kind == "flag" else ""}
             for f in FIELDS if f.action_input}
 
 

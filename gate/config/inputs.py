@@ -58,6 +58,8 @@ class RawInputs:
     client_token: str | None = None
     follow_superseded: bool | str = False
     fail_fast: bool | str = False
+    rerun_failed: str | int | None = None  # None or empty: 0
+    wait: bool | str = True  # the Action's `wait`: 'false' is the CLI's `start` (read by the door, checked here)
     token_hint: str = validation.TOKEN_HINT  # how to pass a token, said when there is none
     interval: str | float | None = None
     timeout: str | float | None = None
@@ -147,6 +149,8 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
     """Exactly one way to pick the runs; every other combination says which flags clash. Every entry of a list
     is checked, and a bad one named, before anything is sent."""
     listed_workflows, run_ids = entries(raw.workflow), entries(raw.run_id)
+    if command == "start":
+        return _start_choice(raw, listed_workflows, run_ids, name)
     if command == "get" and (listed_workflows or len(run_ids) > 1):
         raise InputError(name("workflow") if listed_workflows else name("run-id"),
                          ",".join(listed_workflows or run_ids), f"`get` reads one run: give one {name('run-id')}")
@@ -155,10 +159,37 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
                          f"cannot be combined with {name('run-id')}: pick the runs one way ({_ways(name)})")
     follow = _flag(raw.follow_superseded, name("follow-superseded"))
     fail_fast = _flag(raw.fail_fast, name("fail-fast"))
+    given = raw.rerun_failed
+    reruns = 0 if given is None or given == "" else validation.validate_rerun_failed(given, field=name("rerun-failed"))
     if not listed_workflows:
         return RunChoice(run_ids=_run_ids(raw, run_ids, name, command=command), follow_superseded=follow,
-                         fail_fast=fail_fast)
-    return _workflow_choice(raw, listed_workflows, name, follow=follow, fail_fast=fail_fast)
+                         fail_fast=fail_fast, rerun_failed=reruns)
+    return replace(_workflow_choice(raw, listed_workflows, name, follow=follow, fail_fast=fail_fast),
+                   rerun_failed=reruns)
+
+
+def _start_choice(raw: RawInputs, listed: list[str], run_ids: list[str], name: Callable[[str], str]) -> RunChoice:
+    """`start` (the Action's `wait: 'false'`): one workflow, whose run it starts once and does not wait on."""
+    action = raw.naming.door == "action"  # the Action says `start: true` and `wait: false`; the CLI, `start`
+    how = f"{name('workflow')} NAME|ID" + (f" and {name('start')} 'true'" if action else "")
+    if run_ids:
+        raise InputError(name("run-id"), ",".join(run_ids), f"a run that exists already needs no start: gate it "
+                                                            f"with `wait`; `start` takes {how}")
+    for given, key in ((_flag(raw.latest, name("latest")), "latest"), (raw.since, "since"),
+                       (_flag(raw.follow_superseded, name("follow-superseded")), "follow-superseded"),
+                       (_flag(raw.fail_fast, name("fail-fast")), "fail-fast"),
+                       (raw.rerun_failed if str(raw.rerun_failed or "0").strip() != "0" else None, "rerun-failed")):
+        if given:
+            raise InputError(name(key), given, "goes with waiting on the run; `start` only starts it")
+    if not listed:
+        raise _missing("workflow", name)
+    if len(listed) > 1:
+        raise InputError(name("workflow"), ",".join(listed), "`start` starts one run: give one workflow (a step "
+                                                             "each to fan out, or `wait` to gate several together)")
+    if action and not _flag(raw.start, name("start")):
+        raise InputError(name("start"), raw.start or "false", f"must be 'true' with {name('wait')} 'false': the "
+                                                             "step starts the run and does not wait on it")
+    return _workflow_choice(replace(raw, start=True, latest=False), listed, name, follow=False, fail_fast=False)
 
 
 def _ways(name: Callable[[str], str]) -> str:
@@ -280,6 +311,7 @@ def parse_settings(raw: RawInputs, *, command: Command) -> Settings:
     project = check(lambda: validation.validate_project(_required(raw.project, "project", name),
                                                         field=name("project")))
     choice = check(lambda: run_choice(raw, name, command=command))
+    check(lambda: _flag(raw.wait, name("wait")))
     url = check(lambda: chosen_endpoint(raw, name))
     interval = check(lambda: None if raw.interval in (None, "") else
                      validation.validate_interval(raw.interval, field=name("interval")))

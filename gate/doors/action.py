@@ -17,7 +17,7 @@ from gate import app
 from gate.config import fields
 from gate.config.fields import Naming, Source
 from gate.config.inputs import RawInputs, azure_summary_dir, in_azure_pipelines
-from gate.config.settings import OutputTargets
+from gate.config.settings import Command, OutputTargets
 from gate.textsafe import escape_what_streams_cannot_encode
 
 INPUT_NAMES = fields.ACTION_INPUTS
@@ -96,4 +96,7 @@ def run(env: Mapping[str, str] | None = None, *, stdout: TextIO | None = None,
     env = os.environ if env is None else env
     if stdout is None and stderr is None:
         escape_what_streams_cannot_encode()  # the process's own streams: no encoding can make a write raise
-    return app.main(raw_inputs(env), command="wait", env=env, stdout=stdout, stderr=stderr)
+    raw = raw_inputs(env)
+    # `wait: 'false'` is the CLI's `start` (any other value than true or false is refused with the other inputs).
+    command: Command = "start" if str(raw.wait).strip().lower() == "false" else "wait"
+    return app.main(raw, command=command, env=env, stdout=stdout, stderr=stderr)

@@ -14,7 +14,7 @@ from gate.config import fields
 from gate.config.fields import Field
 from gate.errors import ExitCode, exit_codes_help
 from gate.report.describe import PREFIX
-from gate.result import RESULT_KEYS, answers_in_result
+from gate.result import RESULT_KEYS, START_KEYS, answers_in_result
 from gate.textsafe import escape_what_streams_cannot_encode
 from gate.verdict import PRECEDENCE
 
@@ -199,6 +199,20 @@ def wait(**options: Any) -> None:
     from gate.app import main as gate_main
 
     sys.exit(gate_main(raw_inputs(options), command="wait"))
+
+
+@main.command(epilog=exit_codes_help("start") + "\n\n\b\nKeys written: " + ", ".join(START_KEYS)
+              + "; when the start fails, every key of `wait`, with result and exit-code")
+@field_options("start")
+def start(**options: Any) -> None:
+    """Start a run of a workflow once and exit at once, without waiting; `wait --run-id` gates it later.
+
+    A start retried in the same CI job or step finds the run it started (one client token per execution), so
+    re-running the step starts no second run.
+    """
+    from gate.app import main as gate_main
+
+    sys.exit(gate_main(raw_inputs(options), command="start"))
 
 
 @main.command(epilog=exit_codes_help("get"))

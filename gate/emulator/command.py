@@ -21,11 +21,13 @@ HANDLED = (signal.SIGINT, signal.SIGTERM)
 def in_background_of_a_terminal(stream: object) -> bool:
     """True when `stream` is a terminal whose foreground belongs to someone else: `emulator &` in the shell where
     the gate then draws its live status line, which a request log would draw over."""
+    # Windows has no process group owning a console: never in the background there.
+    tcgetpgrp, getpgrp = getattr(os, "tcgetpgrp", None), getattr(os, "getpgrp", None)
     try:
         fd = stream.fileno()  # type: ignore[attr-defined]
-        if not os.isatty(fd):
+        if tcgetpgrp is None or getpgrp is None or not os.isatty(fd):
             return False
-        return os.tcgetpgrp(fd) != os.getpgrp()
+        return bool(tcgetpgrp(fd) != getpgrp())
     except (AttributeError, ValueError, io.UnsupportedOperation):  # no file behind it (a test's buffer)
         return False
     except OSError:  # a terminal that is not our controlling one: not ours alone either

@@ -172,10 +172,18 @@ def parse_plan(timeline: Any, final: Any, path: str) -> RunPlan:
     return RunPlan(tuple(steps), status, checks.reasons(spec.get("statusReasons", []), f"{path}.final.statusReasons"))
 
 
+def past_duration(plan: RunPlan, index: int) -> float:
+    """The duration of a counted history's past run `index`: drawn like the workflow's runs, within 15 % of their
+    duration either way (a run then takes about as long as usual); 150-239 s for runs that never end."""
+    if not plan.duration:
+        return 150.0 + (index * 37) % 90
+    return round(plan.duration * (0.85 + (index * 37) % 31 / 100), 3)
+
+
 def _history(raw: Any, path: str, *, workflow_id: str, plan: RunPlan) -> tuple[HistoryRun, ...]:
     if isinstance(raw, int) and not isinstance(raw, bool):
         status = plan.final_status or "SUCCEEDED"
-        raw = [{"status": status, "startedAgo": 3600.0 * (i + 1) + 600, "duration": 150.0 + (i * 37) % 90,
+        raw = [{"status": status, "startedAgo": 3600.0 * (i + 1) + 600, "duration": past_duration(plan, i),
                 "statusReasons": list(plan.final_reasons)} for i in range(checks.integer(raw, path))]
     runs = []
     for index, entry in enumerate(checks.items(raw, path)):

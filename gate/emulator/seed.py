@@ -41,12 +41,13 @@ SEED: dict[str, Any] = {
             "id": MY_DEMO_WORKFLOW_ID,
             "timeline": [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 2]],
             "final": {"status": "SUCCEEDED", "statusReasons": []},
+            # As long as its runs (4 s): a run of it takes about as long as usual (median 3.8 s).
             "history": [
-                {"status": "SUCCEEDED", "startedAgo": 3 * _HOUR, "duration": 205.436},
-                {"status": "FAILED", "startedAgo": 26 * _HOUR, "duration": 97.12,
+                {"status": "SUCCEEDED", "startedAgo": 3 * _HOUR, "duration": 4.3},
+                {"status": "FAILED", "startedAgo": 26 * _HOUR, "duration": 2.9,
                  "statusReasons": [{"message": "Action Test failed: 3 of 212 tests failed"}]},
-                {"status": "SUCCEEDED", "startedAgo": 2 * _DAY + 1800, "duration": 188.907},
-                {"status": "STOPPED", "startedAgo": 4 * _DAY, "duration": 41.5,
+                {"status": "SUCCEEDED", "startedAgo": 2 * _DAY + 1800, "duration": 3.8},
+                {"status": "STOPPED", "startedAgo": 4 * _DAY, "duration": 1.5,
                  "statusReasons": [{"message": "Stopped by a user"}]},
             ],
         },
@@ -55,10 +56,12 @@ SEED: dict[str, Any] = {
             "id": BROKEN_WORKFLOW_ID,
             "timeline": [["VALIDATING", 1], ["PROVISIONING", 1], ["IN_PROGRESS", 1]],
             "final": {"status": "FAILED", "statusReasons": [BUILD_FAILED]},
+            # A little shorter than its runs (3 s): a run of it is slower than usual (median 2.1 s), as a run that
+            # fails later than before would be.
             "history": [
-                {"status": "FAILED", "startedAgo": 5 * _HOUR, "duration": 64.25, "statusReasons": [BUILD_FAILED]},
-                {"status": "FAILED", "startedAgo": 30 * _HOUR, "duration": 71.8, "statusReasons": [BUILD_FAILED]},
-                {"status": "FAILED", "startedAgo": 3 * _DAY, "duration": 58.002, "statusReasons": [BUILD_FAILED]},
+                {"status": "FAILED", "startedAgo": 5 * _HOUR, "duration": 2.1, "statusReasons": [BUILD_FAILED]},
+                {"status": "FAILED", "startedAgo": 30 * _HOUR, "duration": 2.4, "statusReasons": [BUILD_FAILED]},
+                {"status": "FAILED", "startedAgo": 3 * _DAY, "duration": 1.9, "statusReasons": [BUILD_FAILED]},
             ],
         },
     ],

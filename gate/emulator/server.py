@@ -7,6 +7,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -39,7 +40,7 @@ class RequestRecord:
     operation: str | None
     status: int | None  # None: the connection was dropped without an answer
     fault: str | None
-    at: float = 0.0  # when it was answered, by the emulator's clock (epoch seconds)
+    at: float = 0.0  # time.monotonic() when the answer was ready to go (or the connection dropped)
 
 
 class _Server(ThreadingHTTPServer):
@@ -140,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay and self.server.stopping.wait(reply.delay):
             reply = Reply(None, reply.operation, reply.fault)  # stopping: don't hold the shutdown up
         emulator.record(RequestRecord(self.command, self.path, reply.operation,
-                                      reply.answer.status if reply.answer else None, reply.fault, emulator.clock()))
+                                      reply.answer.status if reply.answer else None, reply.fault, time.monotonic()))
         if reply.answer is None:
             self.close_connection = True
             return

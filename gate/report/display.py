@@ -13,6 +13,7 @@ from typing import Protocol, TextIO
 
 from gate.clock import Clock
 from gate.config.settings import DisplaySettings
+from gate.report.console import vt_ready
 from gate.report.plain import PlainDisplay
 from gate.report.progress import Progress
 from gate.report.redact import Redactor
@@ -70,9 +71,11 @@ def _can_encode(stream: TextIO, text: str) -> bool:
 
 def make_display(settings: DisplaySettings, *, redactor: Redactor, clock: Clock, stream: TextIO,
                  env: Mapping[str, str] | None = None) -> Display:
-    """A live line on a terminal (colour unless NO_COLOR is set and not empty); plain lines anywhere else."""
+    """A live line on a terminal that interprets escape sequences (colour unless NO_COLOR is set and not empty;
+    a Windows console is asked to, gate.report.console); plain lines anywhere else."""
     env = os.environ if env is None else env
-    if not settings.quiet and not settings.fenced and _is_tty(stream) and env.get("TERM") != "dumb":
+    if (not settings.quiet and not settings.fenced and _is_tty(stream) and env.get("TERM") != "dumb"
+            and vt_ready(stream)):
         return TtyDisplay(redactor=redactor, clock=clock, stream=stream, colour=not env.get("NO_COLOR"),
                           unicode=_can_encode(stream, SPINNER + "".join(KIND_ICONS.values()) + "·…×"))
     return PlainDisplay(redactor=redactor, clock=clock, stream=stream, quiet=settings.quiet,

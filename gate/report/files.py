@@ -15,6 +15,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from gate.textsafe import utf8
@@ -64,26 +67,48 @@ def write_atomic(path: Path, text: str) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(utf8(text))
         refuse_link(path)  # made a link meanwhile: renaming over it would still replace it
-        os.replace(tmp, path)
+        replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+# Windows: renaming over a file that another process holds open without FILE_SHARE_DELETE (a virus scanner, an
+# indexer, an editor, `Get-Content -Wait`) fails with a sharing violation, PermissionError, usually for moments.
+REPLACE_PAUSES = (0.05, 0.1, 0.2, 0.4, 0.8)  # 1.55 s in all, then the error stands (the file is told not written)
+
+
+def replace(tmp: str, path: Path, *, windows: bool = os.name == "nt",
+            pause: Callable[[float], None] = time.sleep) -> None:
+    """os.replace; on Windows retried a few times while another process holds `path` open. Elsewhere a rename
+    over an open file always succeeds, so a PermissionError there is a real one and stands at once."""
+    for seconds in REPLACE_PAUSES if windows else ():
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            pause(seconds)
+    os.replace(tmp, path)
+
+
 def _write_in_place(path: Path, data: bytes) -> None:
     """A FIFO or a device, opened without following a link and without blocking (a FIFO with no reader fails at
-    once), then written whole."""
-    flags = os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    once), then written whole. On Windows (no O_NONBLOCK, no fcntl, no FIFOs) a device such as NUL is opened and
+    written as it is, in binary."""
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    flags = (os.O_WRONLY | nonblocking | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_BINARY", 0))
     try:
         fd = os.open(path, flags)
     except OSError as e:
         if e.errno == errno.ENXIO:
             raise OSError(errno.ENXIO, "it is a FIFO that nothing reads", str(path)) from None
         raise
-    import fcntl  # POSIX, as FIFOs and device nodes are
-
     try:
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)  # its reader sets the pace
+        if sys.platform != "win32" and nonblocking:  # POSIX, as FIFOs are: its reader sets the pace
+            import fcntl
+
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~nonblocking)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]

@@ -83,9 +83,11 @@ class PlainDisplay:
         self._line(f"result {summary.kind} for {len(summary.runs)} runs (exit {summary.exit_code}), "
                    f"gate waited {waited}", always=summary.kind != "success")
         for run in summary.runs:
-            of = f", workflow {run.workflow}" if run.workflow else ""
+            of = f"workflow {run.workflow}" if run.workflow else ""
             took = f", run took {format_elapsed(run.duration)}" if run.duration is not None else ""
-            self._line(f"run {run.run_id}: {run.kind} (status {run.status or 'unknown'}{of}){took}",
+            said = run.sentence and run.names_status and not run.restates_status  # the line under it says it
+            status = "" if said else f"status {run.status or 'unknown'}"
+            self._line(f"run {run.run_id}: {run.kind} ({', '.join(filter(None, [status, of]))}){took}",
                        always=not run.passed)
             self._run_lines(run, indent="  ", said=True)
 

@@ -1,4 +1,6 @@
-"""SIGINT and SIGTERM end the wait at once, wherever it is (sleeping or mid-request)."""
+"""SIGINT and SIGTERM end the wait at once, wherever it is (sleeping or mid-request); on Windows, where nothing
+delivers SIGTERM from outside, Ctrl-C (SIGINT) and Ctrl-Break (SIGBREAK, told as exit 143 like SIGTERM: the runner
+sends it after Ctrl-C when cancelling a step) do."""
 
 from __future__ import annotations
 
@@ -10,7 +12,13 @@ from types import FrameType
 
 from gate.errors import Cancelled
 
-HANDLED = (signal.SIGINT, signal.SIGTERM)
+
+def handled(module: object = signal) -> tuple[signal.Signals, ...]:
+    """The signals that end the wait: SIGINT and SIGTERM, and SIGBREAK where there is one (Windows)."""
+    return tuple(getattr(module, name) for name in ("SIGINT", "SIGTERM", "SIGBREAK") if hasattr(module, name))
+
+
+HANDLED = handled()
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from gate.emulator.seed import SEED
 from tests.acceptance.test_action_e2e import parse_output_file, run_action, runner_env
 from tests.render.mermaid_cli import render
 from tests.unit.test_junit import read as read_junit
@@ -25,12 +24,25 @@ DEPLOY_HISTORY = [
     {"status": "SUCCEEDED", "startedAgo": 9000, "duration": 330.0},
     {"status": "STOPPED", "startedAgo": 10000, "duration": 12.0},  # someone stepped in: not a usual duration
 ]
-SCENARIO = {"workflows": [{"name": "Deploy", "final": None, "history": DEPLOY_HISTORY}]}  # its runs never end
+# Histories minutes long (the seeded ones are as short as the seeded runs), so the timeline's usual-duration bars
+# are wide enough to measure against each other.
+HISTORIES = {
+    "MyDemoWorkflow": [{"status": "SUCCEEDED", "startedAgo": 10800, "duration": 205.436},
+                       {"status": "FAILED", "startedAgo": 93600, "duration": 97.12},
+                       {"status": "SUCCEEDED", "startedAgo": 174600, "duration": 188.907},
+                       {"status": "STOPPED", "startedAgo": 345600, "duration": 41.5}],
+    "BrokenWorkflow": [{"status": "FAILED", "startedAgo": 18000, "duration": 64.25},
+                       {"status": "FAILED", "startedAgo": 108000, "duration": 71.8},
+                       {"status": "FAILED", "startedAgo": 259200, "duration": 58.002}],
+    "Deploy": DEPLOY_HISTORY,
+}
+SCENARIO = {"workflows": [{"name": "Deploy", "final": None, "history": DEPLOY_HISTORY},  # its runs never end
+                          *({"name": name, "history": HISTORIES[name]} for name in ("MyDemoWorkflow", "BrokenWorkflow"))]}
 
 
 def expected_usual(workflow: str) -> tuple[float, int]:
-    """From the emulator's own data (seed.py and the scenario above): the median of the finished runs."""
-    history = next((w["history"] for w in SEED["workflows"] if w["name"] == workflow), DEPLOY_HISTORY)
+    """From the emulator's own data (the scenario above): the median of the finished runs."""
+    history = HISTORIES[workflow]
     durations = [h["duration"] for h in history if h["status"] in ("SUCCEEDED", "FAILED")]
     return statistics.median(durations), len(durations)
 

@@ -48,7 +48,7 @@ HOSTILE_RUN = "c0dec47a-0000-4000-8000-00000000bad1"  # scenario-hostile.json's 
 RESULT_KEYS = {
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time", "end-time",
     "last-updated-time", "duration-seconds", "usual-duration-seconds", "status-reasons", "run-url", "started",
-    "followed", "stale", "polls", "api-calls", "response", "exit-code",
+    "followed", "stale", "polls", "api-calls", "attempts", "response", "exit-code",
 }
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2; act copies the tree instead
 
@@ -220,6 +220,52 @@ jobs:
 """
 
 
+# Issue 29: fan out now, gate later: one step starts the run (wait: 'false') and ends at once; the next gates it.
+START_THEN_WAIT = """\
+name: act
+on: push
+permissions: {{}}
+jobs:
+  gate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: {checkout} # v6.0.2
+        with:
+          persist-credentials: false
+      - id: start
+        uses: ./
+        with:
+          space: {space}
+          project: {project}
+          workflow: MyDemoWorkflow
+          start: "true"
+          wait: "false"
+          token: ${{{{ secrets.CODECATALYST_TOKEN }}}}
+          endpoint: {endpoint}
+      - id: gate
+        uses: ./
+        with:
+          space: {space}
+          project: {project}
+          run-id: ${{{{ steps.start.outputs.run-id }}}}
+          token: ${{{{ secrets.CODECATALYST_TOKEN }}}}
+          endpoint: {endpoint}
+          interval: "0.2"
+          timeout: "60"
+      - name: next
+        if: always()
+        env:
+          OUTCOME: ${{{{ steps.gate.outcome }}}}
+          OUTPUTS: ${{{{ toJSON(steps.gate.outputs) }}}}
+          STARTED: ${{{{ toJSON(steps.start.outputs) }}}}
+        run: |
+          printf 'next-step outcome=%s\\n' "$OUTCOME"
+          printf 'next-step outputs=%s\\n' "$(printf '%s' "$OUTPUTS" | base64 -w0)"
+          printf 'next-step started=%s\\n' "$(printf '%s' "$STARTED" | base64 -w0)"
+          printf 'next-step env=%s\\n' "$(env -0 | base64 -w0)"
+"""
+
+
 @dataclass(frozen=True)
 class ActRun:
     returncode: int
@@ -246,10 +292,11 @@ def _next_step(events: list[dict[str, Any]], name: str) -> str:
     return lines[0][len(prefix):].strip()
 
 
-def run_act(repo: Path, *, endpoint: str, run_id: str, success_statuses: str = "''") -> ActRun:
+def run_act(repo: Path, *, endpoint: str, run_id: str, success_statuses: str = "''",
+            template: str = WORKFLOW) -> ActRun:
     workflow = repo / ".github" / "workflows" / "gate.yml"
     workflow.parent.mkdir(parents=True, exist_ok=True)
-    workflow.write_text(WORKFLOW.format(checkout=CHECKOUT, space=SPACE, project=PROJECT, run_id=run_id,
+    workflow.write_text(template.format(checkout=CHECKOUT, space=SPACE, project=PROJECT, run_id=run_id,
                                         endpoint=endpoint, success_statuses=success_statuses), encoding="utf-8")
     # The secret's value comes from act's environment (`-s NAME` without a value), never the command line.
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RUNNER_", "INPUT_", "ACT"))},
@@ -291,6 +338,25 @@ def test_a_run_that_succeeds_passes_the_job_and_the_next_step_sees_every_output(
     assert int(run.outputs["polls"]) >= 1
     assert TOKEN not in run.log
     assert [r.status for r in list(emulator.requests) if r.operation == "GetWorkflowRun"][-1] == 200
+
+
+def test_start_then_wait_in_two_steps_gates_the_run_started(action_repo: Path, emulator: Any) -> None:
+    """Issue 29: the first step starts the run and ends as soon as the start call answers (no poll between its
+    StartWorkflowRun and the next step's first GetWorkflowRun); the second gates that run by its ID."""
+    run = run_act(action_repo, endpoint=emulator.base_url, run_id="", template=START_THEN_WAIT)
+    assert (run.returncode, run.job_result, run.outcome) == (0, "success", "success"), _tail(run.log, 60)
+    started = json.loads(base64.b64decode(_next_step(run.events, "started")))
+    assert set(started) == {"run-id", "workflow-id", "workflow-name", "space", "project", "run-url", "started",
+                            "api-calls", "exit-code"}
+    assert (started["started"], started["workflow-name"], started["exit-code"]) == ("true", "MyDemoWorkflow", "0")
+    assert (run.outputs["result"], run.outputs["run-id"]) == ("success", started["run-id"])
+    assert run.outputs["workflow-name"] == "MyDemoWorkflow" and run.outputs["status"] == "SUCCEEDED"
+    records = list(emulator.requests)
+    ops = [r.operation for r in records]
+    first_poll = ops.index("GetWorkflowRun")
+    assert ops[:first_poll] == ["ListWorkflows", "StartWorkflowRun"]  # the start step polled nothing
+    assert [r.path.rsplit("/", 1)[-1] for r in records if r.operation == "GetWorkflowRun"][0] == started["run-id"]
+    assert TOKEN not in run.log
 
 
 def test_the_released_action_yml_runs_the_prebuilt_image_without_a_build(released_repo: Path, image: str,

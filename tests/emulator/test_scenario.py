@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import statistics
 import uuid
 from pathlib import Path
 
@@ -35,7 +36,11 @@ def test_the_seed_has_the_documented_project_workflows_and_ids() -> None:
     assert broken.plan.final_reasons == ({"message": "Action Build failed: exit code 1"},)
     assert len(demo.history) >= 3 and len(broken.history) >= 3
     assert demo.history[0].id == history_run_id(MY_DEMO_WORKFLOW_ID, 0)
-    assert all(h.started_ago >= h.duration > 30 for w in scenario.workflows for h in w.history)
+    assert all(h.started_ago >= h.duration > 0 for w in scenario.workflows for h in w.history)
+    # Drawn like the runs (issue 31): a seeded run is within half to twice its workflow's usual duration.
+    for workflow in scenario.workflows:
+        finished = [h.duration for h in workflow.history if h.status in ("SUCCEEDED", "FAILED")]
+        assert workflow.plan.duration / 2 <= statistics.median(finished) <= workflow.plan.duration * 2
     assert MY_DEMO_WORKFLOW_ID in README.read_text() and BROKEN_WORKFLOW_ID in README.read_text()
 
 
@@ -54,6 +59,11 @@ def test_seed_false_keeps_only_the_scenarios_workflows() -> None:
     assert [w.name for w in scenario.workflows] == ["Only"]
     history = scenario.workflows[0].history
     assert len(history) == 120 and len({h.id for h in history}) == 120
+    # A counted history is drawn like the workflow's runs (4 s by default): within 15 % either way, and varied.
+    durations = [h.duration for h in history]
+    assert all(4 * 0.85 <= d <= 4 * 1.15 for d in durations) and len(set(durations)) > 10
+    never_ends = load_scenario({"seed": False, "workflows": [{"name": "Stuck", "final": None, "history": 3}]})
+    assert all(150 <= h.duration < 240 for h in never_ends.workflows[0].history)  # no runs to draw from
 
 
 def test_builtin_scenarios_load_by_name_and_match_the_documented_ids() -> None:

@@ -181,3 +181,25 @@ def test_the_container_door_names_a_value_passed_with_docker_run_e_by_its_variab
     assert shown.exit_code == 2, shown.output
     assert "CODECATALYST_PROJECT: 'a/b' is invalid" in shown.output, shown.output
     assert "CODECATALYST_ENDPOINT: 'ftp://x' is invalid" in shown.output, shown.output
+
+
+def test_no_module_spells_a_name_of_the_table() -> None:
+    """A flag, a variable or an Action input's wording written out in the package is a second definition that the
+    doors cannot reword: the names come from the table. The flat types cannot import it: statuses keeps its
+    default's words."""
+    import ast
+    import io
+    import tokenize
+
+    names = {n for f in FIELDS for n in (f.flag, f.short, f.env) if n}
+    names |= {f"input '{f.action_input}'" for f in FIELDS if f.action_input}
+    found = []
+    for path in sorted((REPO / "gate").rglob("*.py")):
+        if "emulator" in path.parts or path.name == "fields.py":
+            continue
+        for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            if token.type == tokenize.STRING and not token.string.lstrip("rbRB").startswith(("f", "F")):
+                value = ast.literal_eval(token.string)
+                if value in names:
+                    found.append(f"{path.relative_to(REPO)}:{token.start[0]}: {value}")
+    assert found == ["gate/statuses.py:21: --success-status"]

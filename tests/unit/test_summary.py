@@ -213,6 +213,8 @@ def test_a_group_that_timed_out_is_headed_with_how_long_the_gate_waited() -> Non
         "### ⏱️ CodeCatalyst workflow runs: timed out after 2m05s (2 runs, exit code 3)"
     assert tty(res)[0] == "⏱ timed out after 2m05s: 2 runs · waited 02:05 · exit 3"
     assert plain(res)[0] == "codecatalyst-gate: result timeout for 2 runs (exit 3), gate waited 02:05"
+    assert plain(res)[1:3] == [f"codecatalyst-gate: run {RUN_ID}: timeout (workflow Deploy)",  # status said once:
+                               "codecatalyst-gate:   timed out after 2s; the run is still IN_PROGRESS"]  # below
     failed = dataclasses.replace(group(result("SUCCEEDED", run_id=OTHER), result()), waited=125.4)
     assert github.step_summary(failed, gantt=False).splitlines()[0] == \
         "### ❌ CodeCatalyst workflow runs: failure (2 runs, exit code 1)"  # only a timeout is about the wait

@@ -1,0 +1,53 @@
+"""`start` (the Action's `wait: 'false'`): the run of one workflow started once, and the gate ends as soon as the
+start call answers, without a poll; `wait --run-id` gates the run later.
+
+The start is the wait's own: the same picker (the workflow listed and matched, one client token per CI execution,
+transient failures retried by the one retry step under --timeout), so a step run again finds its run instead of
+starting another. gate.app calls `launch` with what it made, as it calls gate.wait.watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gate.api.operations import Api
+from gate.clock import Clock, Deadline
+from gate.config.settings import Settings
+from gate.errors import ExitCode, GateError
+from gate.pace.pacing import Pacing
+from gate.pace.policy import FLOOR
+from gate.pace.retry import RetryPolicy
+from gate.pick.picker import Picker
+from gate.report.display import Display, DisplayClock
+from gate.result import START_KEYS, Result
+from gate.runref import RunRef
+from gate.wait.signals import cancel_on_signals
+from gate.wait.watch import look_policy, unjudged
+
+
+def launch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str]) -> Result:
+    """Start the run; its result holds what a start knows (START_KEYS). A failure is the result, never raised."""
+    project = settings.project
+    known: list[RunRef] = []
+    try:
+        with cancel_on_signals():
+            if project.token_source:
+                display.note(f"token from {project.token_source}")
+            ticking = DisplayClock(clock, display)
+            retry = RetryPolicy(settings=settings.polling.retry, floor=FLOOR, naming=settings.naming)
+            pacing = Pacing(clock=ticking, deadline=Deadline(ticking, settings.polling.timeout), progress=display,
+                            retry=retry)
+            picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
+            [run] = picker.pick(settings.run, naming=settings.naming, picked=known.append)
+    except GateError as e:  # the start's own failure: every key, as `wait` writes it
+        failed = unjudged(e, known, space=project.space, project=project.project, single=True)
+        display.finished(failed)
+        return failed
+    workflow = run.workflow or {}
+    result = Result(kind="success", exit_code=ExitCode.SUCCESS, space=project.space, project=project.project,
+                    run_id=run.run_id, workflow_name=run.workflow_name, started=True, keys=START_KEYS,
+                    workflow_id=str(workflow["id"]) if "id" in workflow else None)
+    url = result.to_dict()["run-url"]
+    display.note(f"started run {run.run_id} of workflow {run.workflow_name or result.workflow_id}: {url}")
+    display.note(f"not waiting on it: gate it later with `wait --run-id {run.run_id}`")
+    return result
