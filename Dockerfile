@@ -14,12 +14,15 @@ WORKDIR /src
 COPY scripts/container/constraints.txt pyproject.toml README.md ./
 COPY gate/ gate/
 # A venv works on both bases: Debian's system pip is externally managed (PEP 668), python:*-slim's is not.
-# Pure-Python and manylinux wheels only: no compiler in the image. pip and setuptools leave the venv
-# once the project is in, so the runtime carries neither.
+# Pure-Python and manylinux wheels only: no compiler in the image. Every dependency and the build backend
+# come from the hashed lock (--require-hashes: those files or nothing); the project itself from this
+# context, with no index at all; `pip check` proves the lock holds every dependency. pip and setuptools
+# leave the venv once the project is in, so the runtime carries neither.
 RUN python3 -m venv /opt/gate \
- && /opt/gate/bin/python -m pip install --only-binary=:all: --constraint constraints.txt setuptools \
- && /opt/gate/bin/python -m pip install --only-binary=:all: --constraint constraints.txt \
-        --no-build-isolation . \
+ && /opt/gate/bin/python -m pip install --only-binary=:all: --require-hashes --no-deps \
+        --requirement constraints.txt \
+ && /opt/gate/bin/python -m pip install --no-index --no-deps --no-build-isolation . \
+ && /opt/gate/bin/python -m pip check \
  && /opt/gate/bin/python -m pip uninstall --yes setuptools pip
 
 FROM ${BASE_IMAGE}

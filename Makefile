@@ -37,12 +37,14 @@ test: lint
 	$(BIN)/python -m pytest
 
 # ruff (lint and import order) over everything; mypy, strict, over the package (pyproject.toml configures both),
-# once as on Linux and once as on Windows.
+# once as on Linux and once as on Windows; the supply chain's pins (scripts/check_pins.py: base image by digest,
+# hashed locks, actions by commit).
 lint: $(STAMP)
 	$(BIN)/ruff check gate tests scripts entrypoint.py any-runner
 	$(BIN)/ruff check --select C901 gate
 	$(BIN)/mypy
 	$(BIN)/mypy --platform win32  # POSIX-only calls (fcntl, os.tcgetpgrp...) must sit behind a platform check
+	$(BIN)/python scripts/check_pins.py
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py

@@ -10,6 +10,7 @@ DEFAULT_TIMEOUT = 3600.0  # seconds the whole gate may take; 0 means no deadline
 MIN_INTERVAL = 0.1  # the shortest fixed --interval; without one, the adaptive policy decides
 DEFAULT_HEARTBEAT = 60.0  # seconds of silence before a log line says the gate is still there; 0 is off
 MIN_HEARTBEAT = 1.0
+MAX_RERUNS = 5  # --rerun-failed: a workflow that fails six times in a row is failing, not flaky
 DEFAULT_SUCCESS_STATUSES = frozenset({"SUCCEEDED"})
 
 # Retrying transient failures: capped exponential backoff with full jitter.

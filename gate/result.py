@@ -18,7 +18,8 @@ __all__ = ["CONSOLE_BASE", "RESULT_KEYS", "START_KEYS", "Field", "Phase", "Resul
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
     "start-time", "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds",
-    "status-reasons", "run-url", "started", "followed", "stale", "polls", "api-calls", "response", "exit-code",
+    "status-reasons", "run-url", "started", "followed", "stale", "polls", "api-calls", "attempts", "response",
+    "exit-code",
 )
 # What `start` knows and writes (it exits once the run is started, before any status): a failed start writes every
 # key, with its `result` and `exit-code`, as `wait` does.
@@ -134,6 +135,18 @@ class Result:
     api_calls: Mapping[str, int] | None = None
     workflow_id: str | None = None  # known before any GetWorkflowRun answer (a run this gate started)
     keys: tuple[str, ...] = RESULT_KEYS  # the keys this result holds: START_KEYS for a run `start` started
+    attempts: tuple[Result, ...] = ()  # --rerun-failed: the earlier attempts (each ended FAILED), oldest first
+
+    def attempt(self) -> dict[str, Any]:
+        """This run as one of the attempts: its ID, status, duration and URL."""
+        return {"run-id": self.run_id or None, "status": self._field("status"),
+                "duration-seconds": duration_seconds(self._field("startTime"), self._field("endTime")),
+                "run-url": self._run_url()}
+
+    def _run_url(self) -> str | None:
+        return run_console_url(space=self.space, project=self.project, run_id=self.run_id,
+                               workflow_id=self._field("workflowId") or self.workflow_id
+                               ) if self.run_id and self.space and self.project else None
 
     def _field(self, name: str) -> Any:
         return (self.response or {}).get(name)
@@ -162,14 +175,14 @@ class Result:
             "duration-seconds": duration_seconds(self._field("startTime"), self._field("endTime")),
             "usual-duration-seconds": round(self.usual.median_seconds, 3) if self.usual else None,
             "status-reasons": reasons if isinstance(reasons, list) else [],
-            "run-url": run_console_url(
-                space=self.space, project=self.project, workflow_id=workflow_id, run_id=self.run_id
-            ) if self.run_id and self.space and self.project else None,
+            "run-url": self._run_url(),
             "started": self.started,
             "followed": list(self.followed),
             "stale": self.stale,
             "polls": self.polls,
             "api-calls": calls_dict(self.api_calls),
+            "attempts": [*(a.attempt() for a in self.attempts), *([self.attempt()] if self.run_id else [])]
+            if self.keys is RESULT_KEYS else [],
             "response": self.response,
             "exit-code": int(self.exit_code),
             **({"runs": [run.to_dict() for run in self.runs]} if self.runs else {}),

@@ -145,6 +145,13 @@ FIELDS: tuple[Field, ...] = (
     Field(key="fail-fast", flag="--fail-fast", env="CODECATALYST_FAIL_FAST", action_input="fail-fast", kind="flag",
           help="With several runs: stop at the first that can no longer pass, and report the others as they stood",
           action_help="'true': with several runs, stop at the first that can no longer pass."),
+    Field(key="rerun-failed", flag="--rerun-failed", env="CODECATALYST_RERUN_FAILED", action_input="rerun-failed",
+          default="0",
+          help="When a run ends FAILED (only FAILED), start its workflow again, at most this many times (0-5), and "
+               "gate on the last attempt; every attempt is reported, the first failure included",
+          action_help="When a run ends FAILED (only FAILED: not STOPPED, CANCELLED, a timeout or a refusal), start "
+                      "its workflow again, at most this many times (0-5), and gate on the last attempt. Re-running "
+                      "the step finds the same attempts. Every attempt is in the `attempts` output. Empty means 0."),
     Field(key="wait", action_input="wait", kind="flag", default="true", commands=frozenset(),
           help="Wait on the run; 'false' only starts it (the CLI's `start` command)",
           action_help="'false' starts the run of `workflow` (with `start: true`) and ends the step at once, its "

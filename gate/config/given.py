@@ -25,19 +25,22 @@ class Given:
 
 
 def refused_fields(error: GateError) -> set[str]:
-    """The fields (as the door names them) that the refusal names."""
+    """The fields that the refusal names: by key where an error carries one, and as the door names them."""
     errors = error.errors if isinstance(error, InputErrors) else (error,)
-    return {e.field for e in errors if isinstance(e, InputError)}
+    return {name for e in errors if isinstance(e, InputError) for name in (e.key, e.field) if name}
 
 
 def given_values(raw: RawInputs, error: GateError) -> Given:
     """Each value of `raw` that was given and good, unless `error` names its field."""
     names = raw.naming
-    refused = refused_fields(error)
+    named = refused_fields(error)
+
+    def refused(key: str) -> bool:
+        return key in named or names(key) in named
 
     def good(key: str, value: str | None, rule: Callable[..., str]) -> str:
         text = (value or "").strip()
-        if not text or names(key) in refused:
+        if not text or refused(key):
             return ""
         try:
             return rule(text, field=names(key))
@@ -47,7 +50,7 @@ def given_values(raw: RawInputs, error: GateError) -> Given:
     run_ids, workflows = entries(raw.run_id), entries(raw.workflow)
     run_id = good("run-id", run_ids[0], validation.validate_run_id) if len(run_ids) == 1 and not workflows else ""
     workflow = None
-    if len(workflows) == 1 and not run_ids and names("workflow") not in refused:
+    if len(workflows) == 1 and not run_ids and not refused("workflow"):
         name = workflow_ref(workflows[0], branch=None, repository=None).workflow
         workflow = None if validation.is_uuid(name) else name  # an ID is no name
     return Given(space=good("space", raw.space, validation.validate_space),

@@ -58,6 +58,7 @@ class RawInputs:
     client_token: str | None = None
     follow_superseded: bool | str = False
     fail_fast: bool | str = False
+    rerun_failed: str | int | None = None  # None or empty: 0
     wait: bool | str = True  # the Action's `wait`: 'false' is the CLI's `start` (read by the door, checked here)
     token_hint: str = validation.TOKEN_HINT  # how to pass a token, said when there is none
     interval: str | float | None = None
@@ -158,10 +159,13 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
                          f"cannot be combined with {name('run-id')}: pick the runs one way ({_ways(name)})")
     follow = _flag(raw.follow_superseded, name("follow-superseded"))
     fail_fast = _flag(raw.fail_fast, name("fail-fast"))
+    given = raw.rerun_failed
+    reruns = 0 if given is None or given == "" else validation.validate_rerun_failed(given, field=name("rerun-failed"))
     if not listed_workflows:
         return RunChoice(run_ids=_run_ids(raw, run_ids, name, command=command), follow_superseded=follow,
-                         fail_fast=fail_fast)
-    return _workflow_choice(raw, listed_workflows, name, follow=follow, fail_fast=fail_fast)
+                         fail_fast=fail_fast, rerun_failed=reruns)
+    return replace(_workflow_choice(raw, listed_workflows, name, follow=follow, fail_fast=fail_fast),
+                   rerun_failed=reruns)
 
 
 def _start_choice(raw: RawInputs, listed: list[str], run_ids: list[str], name: Callable[[str], str]) -> RunChoice:
@@ -173,7 +177,8 @@ def _start_choice(raw: RawInputs, listed: list[str], run_ids: list[str], name: C
                                                             f"with `wait`; `start` takes {how}")
     for given, key in ((_flag(raw.latest, name("latest")), "latest"), (raw.since, "since"),
                        (_flag(raw.follow_superseded, name("follow-superseded")), "follow-superseded"),
-                       (_flag(raw.fail_fast, name("fail-fast")), "fail-fast")):
+                       (_flag(raw.fail_fast, name("fail-fast")), "fail-fast"),
+                       (raw.rerun_failed if str(raw.rerun_failed or "0").strip() != "0" else None, "rerun-failed")):
         if given:
             raise InputError(name(key), given, "goes with waiting on the run; `start` only starts it")
     if not listed:

@@ -51,6 +51,7 @@ class RunChoice:
     client_token: str | None = None  # with start: given (validated); None: derived or random (gate.pick.idempotency)
     follow_superseded: bool = False  # a run that ends SUPERSEDED hands the gate over to the run that replaced it
     fail_fast: bool = False  # several runs: stop at the first that can no longer pass
+    rerun_failed: int = 0  # a run that ends FAILED: its workflow started again, at most this many times
 
     @property
     def count(self) -> int:

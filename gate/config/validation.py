@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gate.config.fields import CLI
-from gate.defaults import DEFAULT_ENDPOINT, MIN_HEARTBEAT, MIN_INTERVAL
+from gate.defaults import DEFAULT_ENDPOINT, MAX_RERUNS, MIN_HEARTBEAT, MIN_INTERVAL
 from gate.errors import InputError
 from gate.timestamps import parse_time
 
@@ -206,6 +206,15 @@ def validate_timeout(value: str | float, *, field: str = CLI("timeout")) -> floa
     if not math.isfinite(seconds) or seconds < 0:
         raise InputError(field, value, f"{DURATION_RULE}; 0 means no timeout")
     return seconds or None
+
+
+def validate_rerun_failed(value: str | int, *, field: str = CLI("rerun-failed")) -> int:
+    """How many times a run that ends FAILED is started again: a whole number from 0 to MAX_RERUNS."""
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > MAX_RERUNS:
+        raise InputError(field, value, f"must be a whole number from 0 to {MAX_RERUNS} (how many times a run that "
+                                       "ends FAILED is started again)")
+    return int(text)
 
 
 def validate_heartbeat(value: str | float, *, field: str = CLI("heartbeat")) -> float | None:

@@ -111,3 +111,12 @@ def choose_client_token(
                            f"this {system.unit}")
     return ClientToken(validate_client_token(random_token(), field="client token"),
                        f"random (no CI system detected); pass {field} to make retries find the same run")
+
+
+def rerun_token(first: ClientToken, attempt: int) -> ClientToken:
+    """The client token of attempt `attempt` (2, 3, ...) of a run that ended FAILED: derived from the first start's
+    token (or, for a run given by ID, the token this step would have started it with) and the attempt number, so
+    the same CI step run again finds the same attempts instead of starting more (`rr<n>-<40 hex>`)."""
+    digest = hashlib.sha256(f"{first.value}\nattempt={attempt}".encode()).hexdigest()[:_DIGEST_CHARS]
+    return ClientToken(f"rr{attempt}-{digest}", f"attempt {attempt}'s, derived from {first.how}",
+                       f"{first.holder} (attempt {attempt})")

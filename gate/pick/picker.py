@@ -24,7 +24,7 @@ from gate.pace.pacing import Pacing
 from gate.pace.policy import PollPolicy
 from gate.pick import workflows
 from gate.pick.cisince import ci_since
-from gate.pick.idempotency import choose_client_token
+from gate.pick.idempotency import choose_client_token, rerun_token
 from gate.report.progress import Progress
 from gate.runref import RunRef
 from gate.timestamps import ended_before, parse_rfc3339
@@ -112,12 +112,17 @@ class Picker:
 
     # -- the run ---------------------------------------------------------------------------------------------
 
-    def start(self, workflow: Item, *, client_token: str | None, field: str = fields.CLI("client-token")) -> str:
-        """StartWorkflowRun with one client token for every attempt: however often the call is retried (a 5xx, a
-        dropped answer after the run was made), the service makes one run for that token."""
+    def start(self, workflow: Item, *, client_token: str | None, field: str = fields.CLI("client-token"),
+              attempt: int = 1) -> str:
+        """StartWorkflowRun with one client token for every try: however often the call is retried (a 5xx, a
+        dropped answer after the run was made), the service makes one run for that token. A rerun (`attempt` 2, 3,
+        ...) has its own token, derived from the first's and its number (gate.pick.idempotency.rerun_token)."""
         workflow_id = str(workflow["id"])
         token = choose_client_token(explicit=client_token, workflow_id=workflow_id, env=self._env, field=field)
-        self._progress.note(f"starting workflow {workflow.get('name')} ({workflow_id}); client token {token.how}")
+        if attempt > 1:
+            token = rerun_token(token, attempt)
+        self._progress.note(f"starting workflow {workflow.get('name') or workflow_id} ({workflow_id})"
+                            f"{f', attempt {attempt}' if attempt > 1 else ''}; client token {token.how}")
         run = self.call("StartWorkflowRun", lambda left: self._api.start_run(workflow_id, client_token=token.value,
                                                                              remaining=left))
         self._progress.note(f"run {run['id']}: the run of client token {token.value} (started now, or found again "

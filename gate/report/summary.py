@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gate.report.describe import against_usual, describe_reason, format_duration
+from gate.report.describe import against_usual, describe_reason, format_duration, format_elapsed
 from gate.result import Phase, Usual
 from gate.textsafe import inert_line
 from gate.verdict import worst_first
@@ -46,6 +46,7 @@ class RunSummary:
     polls: int
     phases: tuple[Phase, ...]
     facts: tuple[tuple[str, str], ...] = ()  # further facts about the run (label, value), shown by every renderer
+    earlier: tuple[RunSummary, ...] = ()  # --rerun-failed: the attempts before this one, each ended FAILED, in order
 
     @property
     def passed(self) -> bool:
@@ -135,7 +136,19 @@ def run_summary(result: Result, *, mask: Callable[[str], str] = str) -> RunSumma
         duration=data["duration-seconds"], usual=result.usual, usual_note=_free(result.usual_note, mask),
         reasons=tuple(_free(describe_reason(r), mask) for r in reasons[:MAX_REASONS]),
         more_reasons=max(0, len(reasons) - MAX_REASONS), url=_inert(data["run-url"]), polls=result.polls,
-        phases=result.phases)
+        phases=result.phases, facts=attempts_fact(result), earlier=tuple(run_summary(a, mask=mask)
+                                                                         for a in result.attempts))
+
+
+def attempts_fact(result: Result) -> tuple[tuple[str, str], ...]:
+    """--rerun-failed: every attempt in order, the first failure first, never left out of any summary."""
+    if not result.attempts:
+        return ()
+    told = []
+    for number, attempt in enumerate(result.to_dict()["attempts"], start=1):
+        took = f", {format_elapsed(attempt['duration-seconds'])}" if attempt["duration-seconds"] is not None else ""
+        told.append(f"{number}. run {attempt['run-id']} {attempt['status'] or 'unknown'}{took}")
+    return (("Attempts", "; ".join(inert_line(line) for line in told)),)
 
 
 def _inert(value: str | None) -> str | None:

@@ -35,6 +35,9 @@ from gate.verdict import outcome_for_status
 from gate.wait.listing import Lister, Listings
 
 Successor = Callable[[dict[str, Any]], str]  # the ID of the run that superseded this one (a GetWorkflowRun answer)
+# --rerun-failed: starts the workflow of a run that ended FAILED again (the FAILED answer, the workflow's name if known,
+# the attempt number from 2) and returns the new run's ID.
+Rerun = Callable[[dict[str, Any], str | None, int], str]
 
 
 class Reader(Lister, Protocol):
@@ -68,6 +71,7 @@ class RunState:
     polls: int = 0  # GetWorkflowRun calls, the superseded runs' included
     followed: list[str] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)  # each status as the gate first saw it, oldest first
+    attempts: list[Result] = field(default_factory=list)  # --rerun-failed: the earlier attempts' results, in order
     result: Result | None = None
 
     def saw(self, status: str, *, workflow_id: Any, start_time: Any, at: datetime) -> bool:
@@ -88,6 +92,12 @@ class RunState:
         self.ref = dataclasses.replace(self.ref, run_id=run_id, started=False)
         self.last, self.status, self.started_at, self.phases, self.fresh = None, None, None, [], False
 
+    def rerun(self, run_id: str, failed: Result) -> None:
+        """The gate goes on with a new attempt of the same workflow, a run it started; `failed` is kept, in order."""
+        self.attempts.append(failed)
+        self.ref = dataclasses.replace(self.ref, run_id=run_id, started=True, stale_if_ended_before=None)
+        self.last, self.status, self.started_at, self.phases, self.fresh = None, None, None, [], False
+
 
 @dataclass(frozen=True, kw_only=True)
 class Rules:
@@ -96,6 +106,8 @@ class Rules:
     naming: Callable[[str], str] = fields.CLI  # what the user calls a field (the Action: its input)
     successor: Successor | None = None  # --follow-superseded: a SUPERSEDED run hands the gate to its successor
     names: Names | None = None  # runs gated by ID: their workflows' names (GetWorkflow); None: not looked up
+    rerun: Rerun | None = None  # --rerun-failed: a run that ends FAILED hands the gate to a new attempt
+    reruns: int = 0  # at most this many new attempts per run
 
 
 class Loop:
@@ -110,9 +122,13 @@ class Loop:
         return [w for w in self.runs if w.result is None]
 
     def end(self, w: RunState, kind: ResultKind, code: ExitCode, message: str = "") -> None:
-        """The run's result, with its workflow's usual duration where the gate learned it."""
+        """The run's result, with its workflow's usual duration where the gate learned it, and its earlier
+        attempts (--rerun-failed)."""
+        w.result = dataclasses.replace(self.outcome(w, kind, code, message), attempts=tuple(w.attempts))
+
+    def outcome(self, w: RunState, kind: ResultKind, code: ExitCode, message: str = "") -> Result:
         usual = self.policies.usual(w.workflow_id)
-        w.result = Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
+        return Result(kind=kind, exit_code=code, space=self.reader.space, project=self.reader.project,
                           run_id=w.ref.run_id, polls=w.polls, response=w.last, message=message,
                           workflow_name=w.workflow_name, started=w.ref.started, followed=tuple(w.followed),
                           stale_if_ended_before=w.ref.stale_if_ended_before, usual=usual, phases=tuple(w.phases),
@@ -161,8 +177,25 @@ class Loop:
             except GateError as e:  # the superseded run's result stands, with why the gate could not go on
                 self.end(w, e.kind, e.exit_code, str(e))
             return
+        if status == "FAILED" and rules.rerun is not None and len(w.attempts) < rules.reruns \
+                and status not in rules.success_statuses:
+            self.again(w, answer, rules.rerun)
+            return
         kind, code = outcome_for_status(status, rules.success_statuses)
         self.end(w, kind, code, "" if kind == "success" else f"the run ended {status}")
+
+    def again(self, w: RunState, answer: dict[str, Any], rerun: Rerun) -> None:
+        """--rerun-failed: this attempt is kept as it ended, and the gate goes on with a new one in this same loop.
+        A rerun that cannot be started leaves the FAILED verdict standing, with why."""
+        failed = self.outcome(w, "failure", ExitCode.RUN_FAILED, "the run ended FAILED")
+        try:
+            run_id = rerun(answer, w.workflow_name, len(w.attempts) + 2)
+        except Cancelled:
+            raise
+        except GateError as e:
+            self.end(w, "failure", ExitCode.RUN_FAILED, f"the run ended FAILED; starting it again failed: {e}")
+            return
+        w.rerun(run_id, failed)
 
     def last_look(self, kind: ResultKind, code: ExitCode, why: str | None = None) -> None:
         """The runs still going end as `kind`; each result rests on a fresh answer, so a run not read this round

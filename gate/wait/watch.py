@@ -10,7 +10,7 @@ import dataclasses
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, TextIO
 
 from gate import defaults
 from gate.api.history import History
@@ -125,11 +125,21 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                     announce({"run-id": run_id, "started": "false"})
                 return run_id
 
+            def rerun(failed: dict[str, Any], name: str | None, attempt: int) -> str:
+                display.note(f"run {failed['id']} ended FAILED: starting its workflow again, attempt {attempt} of at "
+                             f"most {choice.rerun_failed + 1} ({settings.naming('rerun-failed')})")
+                run_id = picker.start({"id": failed["workflowId"], "name": name}, client_token=choice.client_token,
+                                      field=settings.naming("client-token"), attempt=attempt)
+                if single:
+                    announce({"run-id": run_id, "started": "true"})
+                return run_id
+
             refs = distinct(picker.pick(choice, naming=settings.naming, picked=told))
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
                           naming=settings.naming,
                           successor=successor if choice.follow_superseded else None,
-                          names=workflow_names(settings, api, pacing, env) if choice.run_ids else None)
+                          names=workflow_names(settings, api, pacing, env) if choice.run_ids else None,
+                          rerun=rerun if choice.rerun_failed else None, reruns=choice.rerun_failed)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display, pacing)))
             if note := pacing.throttling_note():  # throttling is an answer: said, never an outage

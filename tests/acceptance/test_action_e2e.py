@@ -260,9 +260,11 @@ def test_a_hostile_run_exits_1_and_its_text_changes_no_output_and_runs_no_comman
     commands, fence = our_commands(action.stdout)
     [annotation] = [c for c in commands if c.name == "error"]
     assert annotation.properties == {"title": "CodeCatalyst gate: failure (FAILED)"}
-    # Issue 31: the annotation names the run and its workflow (its ID: the run was given by ID).
+    # Issue 31: the annotation names the run and its workflow (issue 29: by the name GetWorkflow gave, the run
+    # being given by ID).
+    assert outputs["workflow-name"] == "HostileWorkflow"
     assert annotation.data.splitlines()[0] == \
-        f"run {HOSTILE_RUN_ID} (workflow {outputs['workflow-id']}): the run ended FAILED"
+        f"run {HOSTILE_RUN_ID} (workflow {outputs['workflow-name']}): the run ended FAILED"
     assert len(annotation.data.splitlines()) == 1 + len(reasons)  # one line per reason, none split in two
     # The poll log sits inside the fence, and every hostile reason shows there, made inert.
     lines = action.stdout.splitlines()

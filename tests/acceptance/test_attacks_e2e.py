@@ -276,3 +276,24 @@ def test_the_sso_cache_token_goes_only_to_codecatalysts_endpoints_unless_named(s
     named = run_gate(*wait_args(emulator, run.id, "--profile", "ci", "--timeout", "5"),
                      env={**env, "AWS_ENDPOINT_URL_CODECATALYST": emulator.base_url})
     assert requests_seen(emulator), named.stderr  # told explicitly: sent
+
+
+def test_3_mb_of_reasons_keep_the_actions_outputs_and_summary_under_1_mib(start_emulator, tmp_path: Path) -> None:
+    """3 MB of reasons gave a 6 MB $GITHUB_OUTPUT and a 3 MB step summary (GitHub shows at most 1 MiB of one)."""
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    reasons = [{"message": f"reason {i} " + "r" * 1_000_000} for i in range(3)]
+    emulator.add_fault({"kind": "schema-violation", "patch": {"statusReasons": reasons}, "count": "always"})
+    output, summary = tmp_path / "github_output", tmp_path / "summary.md"
+    output.touch()
+    summary.touch()
+    inputs = {"INPUT_SPACE": "ExampleCorp", "INPUT_PROJECT": "MyDemoProject", "INPUT_RUN-ID": run.id,
+              "INPUT_ENDPOINT": emulator.base_url, "INPUT_INTERVAL": "0.1", "GITHUB_OUTPUT": str(output),
+              "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"}
+    action = subprocess.run([sys.executable, str(REPO / "entrypoint.py")], env={**network_env(), **inputs},
+                            capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    assert action.returncode == 0, action.stderr[-2000:]
+    assert output.stat().st_size <= 1024 * 1024 and summary.stat().st_size <= 1024 * 1024
+    assert "*The summary was cut here: it was " in summary.read_text(encoding="utf-8")
+    written = output.read_text(encoding="utf-8")
+    assert "\nsuccess\n" in written and "left the outputs response, status-reasons empty" in action.stdout

@@ -142,3 +142,25 @@ def test_a_404_on_a_run_says_to_check_the_id_and_the_project(start_emulator) -> 
                     "--endpoint", emulator.base_url)
     assert done.returncode == 4, done.stderr
     assert f"no run {RUN_ID} in project {PROJECT} of space {SPACE}: check the run ID and the project" in done.stderr
+
+
+@pytest.mark.parametrize(("body", "workflow"), [
+    (b"[]", "MyDemoWorkflow"), (b'{"items": "abc"}', "MyDemoWorkflow"),
+    (b'{"items": [{"name": "MyDemoWorkflow"}]}', "MyDemoWorkflow"),
+    (b"{}", "c0dec47a-0000-4000-8000-000000000001"),  # by ID: straight to StartWorkflowRun, whose answer has no id
+], ids=["a-list", "items-not-a-list", "an-item-without-id", "a-start-without-id"])
+def test_start_run_on_json_no_emulator_sends_is_one_line_and_exit_1(body: bytes, workflow: str) -> None:
+    handler = type("Handler", (_Foreign,), {"status": 200, "content_type": "application/json", "body": body})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        done = run_gate("emulator", "start-run", "--endpoint", f"http://127.0.0.1:{server.server_address[1]}",
+                        "--workflow", workflow)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert done.returncode == 1 and done.stdout == "" and "Traceback" not in done.stderr, done.stderr
+    [line] = done.stderr.splitlines()
+    assert "is not the emulator" in line and "an answer the emulator never gives" in line

@@ -48,7 +48,7 @@ HOSTILE_RUN = "c0dec47a-0000-4000-8000-00000000bad1"  # scenario-hostile.json's 
 RESULT_KEYS = {
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time", "end-time",
     "last-updated-time", "duration-seconds", "usual-duration-seconds", "status-reasons", "run-url", "started",
-    "followed", "stale", "polls", "api-calls", "response", "exit-code",
+    "followed", "stale", "polls", "api-calls", "attempts", "response", "exit-code",
 }
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2; act copies the tree instead
 

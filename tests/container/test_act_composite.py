@@ -1,9 +1,11 @@
 """The composite action (any-runner/action.yml) on nektos/act, as tests/container/test_act.py runs the Docker one:
 `uses: ./any-runner` against the bundled emulator on 127.0.0.1, offline, on local images only.
 
-The job runs on the offline stand-in (the tests' bookworm base, its python3 3.11 and python3-venv, plus a wheelhouse
-of exactly the pinned runtime and a pip.conf with `no-index`): the composite finds that Python, so
-actions/setup-python is skipped, and installs the gate from the action's checkout into a venv from the wheelhouse.
+The job runs on a runner image made here from the offline stand-in (the tests' bookworm base, its python3 3.11 and
+python3-venv, a wheelhouse of exactly the pinned runtime and a pip.conf with `no-index`) plus the system pip that
+Debian's python3-pip would add, from the pip wheel the base already holds: a Python with pip, as GitHub's Ubuntu
+runners have. The composite finds that Python, so actions/setup-python is skipped, and installs the gate from the
+action's checkout into a venv from the wheelhouse. One test runs on the stand-in itself, a Python without pip.
 A later step reads the outputs; with both actions in one job, the two sets of outputs for one run are compared.
 act reads the action.yml of every step of a composite, skipped or not; actions/setup-python at the pinned commit is
 given to it as a local stand-in (`--local-repository`) that fails the job if it ever runs.
@@ -36,6 +38,8 @@ from tests.container.test_act import (
     SPACE,
     TOKEN,
     _act_binary,
+    _image_id,
+    _label,
     _run,
     _tail,
     action_files,
@@ -61,7 +65,9 @@ GATE_STEP = """\
 """
 
 # act names the job's container after the workflow and the job: a name of its own per run keeps concurrent act runs
-# (another checkout's tests on the same engine) from removing each other's containers.
+# (another checkout's tests on the same engine) from removing each other's containers. act keeps the tool cache in
+# a volume that outlives its runs; each run gets a tool cache of its own, as a new runner has, so the composite
+# installs the gate every time (cold) and finds it when it runs again in the same job (warm).
 WORKFLOW = """\
 name: act-composite-{unique}
 on: push
@@ -69,6 +75,8 @@ permissions: {{}}
 jobs:
   gate:
     runs-on: ubuntu-latest
+    env:
+      RUNNER_TOOL_CACHE: /tmp/toolcache-{unique}
     steps:
       - uses: {checkout} # v6.0.2
         with:
@@ -120,14 +128,40 @@ def composite_repo(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> P
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py[cod]"))
         else:
             shutil.copy2(source, target)
-    dockerfile = (repo / "Dockerfile").read_text(encoding="utf-8")
-    (repo / "Dockerfile").write_text(dockerfile.replace("\nARG BASE_IMAGE=python:3.12-slim\n",
-                                                        f"\nARG BASE_IMAGE={OFFLINE_BASE}\n"), encoding="utf-8")
+    # Whatever the default is (a tag today, tag@digest once pinned: scripts/check_pins.py), the copy builds offline.
+    dockerfile, count = re.subn(r"(?m)^ARG BASE_IMAGE=.*$", f"ARG BASE_IMAGE={OFFLINE_BASE}",
+                                (repo / "Dockerfile").read_text(encoding="utf-8"))
+    assert count == 1, "the Dockerfile should have one `ARG BASE_IMAGE=<default>` line"
+    (repo / "Dockerfile").write_text(dockerfile, encoding="utf-8")
     git = ["git", "-c", "user.name=act test", "-c", "user.email=act@example.invalid", "-c", "commit.gpgsign=false"]
     for args in (["init", "--quiet", "--initial-branch", "main"], ["add", "--all"], ["commit", "--quiet", "-m", "x"]):
         done = _run([*git, *args], cwd=repo, timeout=60)
         assert done.returncode == 0, done.stderr
     return repo
+
+
+RUNNER_IMAGE = "codecatalyst-gate/act-runner:bookworm"
+RUNNER_KEY = "io.github.codecatalyst-gate.runner-key"
+
+
+@pytest.fixture(scope="session")
+def runner_image(stand_in: str, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
+    """The offline stand-in with a system pip (from the base's own pip wheel, offline), rebuilt when the base is."""
+    key = str(_image_id(OFFLINE_BASE))
+    if _label(RUNNER_IMAGE, RUNNER_KEY) == key:
+        return RUNNER_IMAGE
+    context = tmp_path_factory.mktemp("act-runner")
+    (context / "Dockerfile").write_text(
+        f"FROM {OFFLINE_BASE}\n"
+        "RUN wheel=$(ls /usr/share/python-wheels/pip-*.whl) && python3 \"$wheel/pip\" install --quiet --no-index "
+        "--break-system-packages --disable-pip-version-check \"$wheel\"\n", encoding="utf-8")
+    env = dict(os.environ)
+    if _run(["docker", "buildx", "version"]).returncode != 0:
+        env["DOCKER_BUILDKIT"] = "0"
+    built = _run(["docker", "build", "--network", "none", "--label", f"{RUNNER_KEY}={key}", "--tag", RUNNER_IMAGE,
+                  str(context)], env=env)
+    assert built.returncode == 0, _tail(built.stdout) + _tail(built.stderr)
+    return RUNNER_IMAGE
 
 
 @pytest.fixture(scope="session")
@@ -144,7 +178,7 @@ def setup_python_stand_in(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"{pinned.group(1)}={folder}"
 
 
-def run_act(repo: Path, *, endpoint: str, run_id: str, uses: dict[str, str], local: str,
+def run_act(repo: Path, *, endpoint: str, run_id: str, uses: dict[str, str], local: str, runner: str,
             success_statuses: str = "''") -> ActRun:
     steps = "".join(GATE_STEP.format(id=step, uses=action, space=SPACE, project=PROJECT, run_id=run_id,
                                      endpoint=endpoint, success_statuses=success_statuses)
@@ -158,7 +192,7 @@ def run_act(repo: Path, *, endpoint: str, run_id: str, uses: dict[str, str], loc
     # Each line of act's JSON log is stamped with our clock as it arrives (act's own times are whole seconds).
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen([_act_binary(), "push", "--json", "--workflows", str(workflow), "--directory",
-                                    str(repo), "--platform", f"ubuntu-latest={OFFLINE_BASE}", "--pull=false",
+                                    str(repo), "--platform", f"ubuntu-latest={runner}", "--pull=false",
                                     "--network", "host", "--secret", "CODECATALYST_TOKEN", "--no-cache-server",
                                     "--container-daemon-socket", "-", "--rm", "--local-repository", local],
                                    env=env, cwd=repo, stdout=subprocess.PIPE, stderr=errors, text=True)
@@ -193,10 +227,10 @@ def emulator() -> Iterator[Recorded]:
         yield Recorded(emulator, times)
 
 
-def test_green_the_composite_action_passes_and_a_later_step_reads_every_output(composite_repo: Path, setup_python_stand_in: str,
+def test_green_the_composite_action_passes_and_a_later_step_reads_every_output(composite_repo: Path, setup_python_stand_in: str, runner_image: str,
                                                                               emulator: Recorded) -> None:
     run_id = emulator.emulator.start_run(workflow="MyDemoWorkflow", started_ago=60).id  # already SUCCEEDED
-    run = run_act(composite_repo, local=setup_python_stand_in, endpoint=emulator.emulator.base_url, run_id=run_id, uses={"gate": "./any-runner"})
+    run = run_act(composite_repo, local=setup_python_stand_in, runner=runner_image, endpoint=emulator.emulator.base_url, run_id=run_id, uses={"gate": "./any-runner"})
     assert (run.returncode, run.job_result, run.outcome("gate")) == (0, "success", "success"), _tail(run.log, 80)
     outputs = run.outputs("gate")
     assert set(outputs) == ALL_OUTPUTS and outputs["runs"] == ""  # one run: `runs` declared, left empty
@@ -206,9 +240,19 @@ def test_green_the_composite_action_passes_and_a_later_step_reads_every_output(c
     assert TOKEN not in run.log
 
 
-def test_red_a_failed_run_fails_the_step_with_outputs_intact(composite_repo: Path, setup_python_stand_in: str, emulator: Recorded) -> None:
+def test_green_on_a_runner_whose_python_has_no_pip(composite_repo: Path, setup_python_stand_in: str,
+                                                    emulator: Recorded) -> None:
+    """The venv then makes its own pip (ensurepip): slower, the same outcome."""
+    run_id = emulator.emulator.start_run(workflow="MyDemoWorkflow", started_ago=60).id
+    run = run_act(composite_repo, local=setup_python_stand_in, runner=OFFLINE_BASE, endpoint=emulator.emulator.base_url,
+                  run_id=run_id, uses={"gate": "./any-runner"})
+    assert (run.returncode, run.outcome("gate")) == (0, "success"), _tail(run.log, 80)
+    assert (run.outputs("gate")["result"], run.outputs("gate")["run-id"]) == ("success", run_id)
+
+
+def test_red_a_failed_run_fails_the_step_with_outputs_intact(composite_repo: Path, setup_python_stand_in: str, runner_image: str, emulator: Recorded) -> None:
     run_id = emulator.emulator.start_run(workflow="BrokenWorkflow", started_ago=60).id  # already FAILED
-    run = run_act(composite_repo, local=setup_python_stand_in, endpoint=emulator.emulator.base_url, run_id=run_id, uses={"gate": "./any-runner"})
+    run = run_act(composite_repo, local=setup_python_stand_in, runner=runner_image, endpoint=emulator.emulator.base_url, run_id=run_id, uses={"gate": "./any-runner"})
     assert run.returncode != 0 and (run.job_result, run.outcome("gate")) == ("failure", "failure"), _tail(run.log, 80)
     outputs = run.outputs("gate")
     assert set(outputs) == ALL_OUTPUTS and outputs["runs"] == ""  # one run: `runs` declared, left empty
@@ -217,21 +261,21 @@ def test_red_a_failed_run_fails_the_step_with_outputs_intact(composite_repo: Pat
     assert TOKEN not in run.log
 
 
-def test_inputs_reach_the_gate_a_failed_run_passes_when_failed_is_a_success_status(composite_repo: Path, setup_python_stand_in: str,
+def test_inputs_reach_the_gate_a_failed_run_passes_when_failed_is_a_success_status(composite_repo: Path, setup_python_stand_in: str, runner_image: str,
                                                                                   emulator: Recorded) -> None:
     run_id = emulator.emulator.start_run(workflow="BrokenWorkflow", started_ago=60).id
-    run = run_act(composite_repo, local=setup_python_stand_in, endpoint=emulator.emulator.base_url, run_id=run_id, uses={"gate": "./any-runner"},
+    run = run_act(composite_repo, local=setup_python_stand_in, runner=runner_image, endpoint=emulator.emulator.base_url, run_id=run_id, uses={"gate": "./any-runner"},
                   success_statuses="SUCCEEDED,FAILED")
     assert (run.returncode, run.outcome("gate")) == (0, "success"), _tail(run.log, 80)
     assert (run.outputs("gate")["result"], run.outputs("gate")["exit-code"]) == ("success", "0")
 
 
 @pytest.mark.parametrize("workflow", ["MyDemoWorkflow", "BrokenWorkflow"])
-def test_the_composite_and_the_docker_action_give_the_same_outputs_for_the_same_run(composite_repo: Path, setup_python_stand_in: str,
+def test_the_composite_and_the_docker_action_give_the_same_outputs_for_the_same_run(composite_repo: Path, setup_python_stand_in: str, runner_image: str,
                                                                                    emulator: Recorded,
                                                                                    workflow: str) -> None:
     run_id = emulator.emulator.start_run(workflow=workflow, started_ago=60).id
-    run = run_act(composite_repo, local=setup_python_stand_in, endpoint=emulator.emulator.base_url, run_id=run_id,
+    run = run_act(composite_repo, local=setup_python_stand_in, runner=runner_image, endpoint=emulator.emulator.base_url, run_id=run_id,
                   uses={"gate": "./any-runner", "docker": "./"})
     composite, docker = run.outputs("gate"), run.outputs("docker")
     assert set(docker) == RESULT_KEYS and set(composite) == ALL_OUTPUTS, _tail(run.log, 80)
@@ -251,20 +295,22 @@ def with_released(composite_repo: Path, image: str) -> Path:
     return composite_repo
 
 
-def test_cold_starts_from_step_start_to_first_request(with_released: Path, setup_python_stand_in: str,
+def test_cold_starts_from_step_start_to_first_request(with_released: Path, setup_python_stand_in: str, runner_image: str,
                                                       emulator: Recorded) -> None:
     """The README's figures (a measurement, printed; nothing here is a speed goal): each action's first request
-    after act began its step. The composite is cold: each act run is a new job container, so no venv is cached."""
+    after act began its step. The composite is cold: each act run is a new job container, so no venv is cached;
+    the same composite again in the job finds its venv in the tool cache (warm)."""
     run_id = emulator.emulator.start_run(workflow="MyDemoWorkflow", started_ago=60).id
-    run = run_act(with_released, local=setup_python_stand_in, endpoint=emulator.emulator.base_url, run_id=run_id,
-                  uses={"gate": "./any-runner", "docker": "./released"})
-    assert run.outcome("gate") == run.outcome("docker") == "success", _tail(run.log, 80)
+    run = run_act(with_released, local=setup_python_stand_in, runner=runner_image, endpoint=emulator.emulator.base_url, run_id=run_id,
+                  uses={"gate": "./any-runner", "docker": "./released", "again": "./any-runner"})
+    assert run.outcome("gate") == run.outcome("docker") == run.outcome("again") == "success", _tail(run.log, 80)
     figures = {}
-    for step in ("gate", "docker"):
+    for step in ("gate", "docker", "again"):
         began = run.started(step)
         first = min((at for at in emulator.times if at >= began), default=None)
         assert first is not None, f"no request after step {step} began"
         figures[step] = first - began
     assert emulator.times[0] >= run.started("gate")  # nothing was asked before the first step began
+    assert "using the venv cached at" in run.log  # the second composite step installed nothing
     print(f"\ncold start, step start to first request: composite {figures['gate']:.2f} s, "
-          f"Docker (prebuilt image) {figures['docker']:.2f} s")
+          f"Docker (prebuilt image) {figures['docker']:.2f} s; composite again in the job {figures['again']:.2f} s")

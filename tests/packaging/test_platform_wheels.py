@@ -23,8 +23,10 @@ pytestmark = [pytest.mark.pypi, pytest.mark.timeout(300)]
 
 
 def pins() -> list[str]:
-    lines = (line.split("#", 1)[0].strip() for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines())
-    return [line for line in lines if line]
+    """The `name==version` lines (a hashed lock: each pin's `--hash` lines follow it)."""
+    lines = (line.split("#", 1)[0].strip().rstrip("\\").strip()
+             for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("--")]
 
 
 def test_every_constraint_is_an_exact_pin() -> None:

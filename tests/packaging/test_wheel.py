@@ -63,8 +63,11 @@ def venv(dist: Dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
     where = tmp_path_factory.mktemp("venv")
     _run(sys.executable, "-m", "venv", where / "venv", cwd=where)
     python = where / "venv" / "bin" / "python"
+    # As the image does it (Dockerfile): the hashed lock first, then the wheel alone, then pip check.
     _run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--only-binary=:all:",
-         "--constraint", CONSTRAINTS, dist.wheel, cwd=where)
+         "--require-hashes", "--no-deps", "--requirement", CONSTRAINTS, cwd=where)
+    _run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", dist.wheel, cwd=where)
+    _run(python, "-m", "pip", "check", cwd=where)
     return where / "venv"
 
 

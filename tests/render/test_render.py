@@ -86,3 +86,18 @@ def test_hostile_names_are_drawn_as_plain_rows(mmdc: str, tmp_path: Path) -> Non
     assert all(bar.label.startswith("status x_") for bar in drawing.tasks.values())
     assert_to_scale(drawing, {f"r{i}b0": (0, 205) for i in range(len(runs))})
     assert_safe(drawing)
+
+
+def test_a_run_rerun_after_a_failure_is_drawn_as_each_of_its_attempts(mmdc: str, tmp_path: Path) -> None:
+    """Issue 29: the failed first attempt keeps its row, marked as failed, before the attempt that passed; the IDs
+    share their first 8 characters and still get a row each."""
+    first = failed(run_id="0000000a-0000-4000-8000-000000000001", name="Deploy")
+    last = dataclasses.replace(run(run_id="0000000a-0000-4000-8000-000000000002", name="Deploy",
+                                   startTime="2026-11-25T10:04:00.000Z", endTime="2026-11-25T10:06:00.000Z"),
+                               attempts=(first,))
+    drawing = render(mmdc, timeline([last]), tmp_path)
+    assert drawing.sections == ["Deploy 0000000a-0000-4000-8000-000000000001",
+                                "Deploy 0000000a-0000-4000-8000-000000000002"]
+    assert "crit" in drawing.tasks["r0b0"].classes and "done" in drawing.tasks["r1b0"].classes
+    assert_to_scale(drawing, {"r0b0": (0, 205.5), "r1b0": (240, 360)})
+    assert_safe(drawing)

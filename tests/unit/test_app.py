@@ -53,6 +53,8 @@ def test_one_sink_writes_every_target_from_one_encoding_with_the_token_masked(tm
         "duration-seconds": "205.5", "usual-duration-seconds": "", "status-reasons": json.dumps(masked, separators=(",", ":")),
         "run-url": f"https://codecatalyst.aws/spaces/{SPACE}/projects/{PROJECT}/ci/workflows/{WORKFLOW_ID}/runs/{RUN_ID}",
         "started": "false", "followed": "[]", "stale": "false", "polls": "3", "api-calls": "", "exit-code": "1",
+        "attempts": '[{"run-id":"' + RUN_ID + '","status":"FAILED","duration-seconds":205.5,"run-url":"https://'
+                    f'codecatalyst.aws/spaces/{SPACE}/projects/{PROJECT}/ci/workflows/{WORKFLOW_ID}/runs/{RUN_ID}"}}]',
     }
     outputs = dict(parse_output_file((tmp_path / "github_output").read_text()))
     assert json.loads(outputs.pop("response")) == run_document("FAILED", statusReasons=masked)

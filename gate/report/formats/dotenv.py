@@ -52,8 +52,9 @@ from gate.textsafe import json_escape
 MAX_BYTES = 5000
 MAX_VARIABLES = 20  # GitLab Self-Managed's default limit of variables in a dotenv report
 # Left out, in this order, while the file would hold more than MAX_VARIABLES: with several runs the top-level
-# response (it repeats the deciding run's, which `runs` holds), then the gate's count of API calls.
-LEFT_OUT = ("response", "api-calls")
+# response (it repeats the deciding run's, which `runs` holds), then the gate's count of API calls, then the attempts
+# (--rerun-failed; run-id and status are the last attempt's, and --output-file keeps them all).
+LEFT_OUT = ("response", "api-calls", "attempts")
 SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 # What each run in `runs` keeps when the runs would not fit otherwise: what a later job decides on and links to.
 VERDICT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "duration-seconds",

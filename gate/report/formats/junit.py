@@ -67,6 +67,13 @@ def _testcase(suite: Element, result: Result) -> float | None:
         detail = SubElement(case, element, message=xml_text(run.sentence or f"the gate ended {run.kind}"),
                             type=xml_text(kind))
         detail.text = "\n".join(xml_text(line) for line in lines)
+    for attempt in run.earlier:  # Maven Surefire's words: a run that passed on a rerun is flaky; one that never did
+        rerun = SubElement(case, "flakyFailure" if element is None else "rerunFailure",
+                           message=xml_text(f"attempt run {attempt.run_id}: {attempt.sentence or attempt.kind}"),
+                           type=xml_text(attempt.status or ExitCode(attempt.exit_code).name))
+        lines = [*(f"reason: {reason}" for reason in attempt.reasons), *([f"run: {attempt.url}"] if attempt.url
+                                                                          else [])]
+        rerun.text = "\n".join(xml_text(line) for line in lines) or None
     out = [f"status: {run.status or 'unknown'}", *(f"{label}: {value}" for label, value in run.facts)]
     out += [compared] if (compared := run.compared()) else []
     out += [f"run: {run.url}"] if run.url else []

@@ -112,7 +112,9 @@ def section_names(results: Sequence[Result]) -> list[str]:
 
 
 def gantt(results: Sequence[Result], *, now: datetime | None = None) -> str | None:
-    """The gantt's text, the runs in the order given; None when no run has a start time to draw from."""
+    """The gantt's text, the runs in the order given, each run's earlier attempts (--rerun-failed) just before it; None
+    when no run has a start time to draw from."""
+    results = [each for result in results for each in (*result.attempts, result)]
     lines: list[str] = []
     names: list[str] = []
     drawn = [(i, result, bars) for i, result in enumerate(results) if (bars := run_bars(result, now=now))]

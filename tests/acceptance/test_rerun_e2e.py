@@ -1,0 +1,75 @@
+"""Issue 29's --rerun-failed, end to end against the emulator over loopback: a workflow that fails once then passes
+is a success after two runs with a JUnit flakyFailure valid against Jenkins' schema; one that always fails is exit 1
+after 1 + N runs; the same CI step run again starts no new run; a run given by ID is rerun through its workflowId."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gate.emulator import BROKEN_WORKFLOW_ID, Emulator
+from tests.acceptance.conftest import TOKEN, clean_env, run_gate, wait_args
+from tests.unit.test_junit import SCHEMA
+
+pytestmark = pytest.mark.e2e
+FLAKY = {"workflows": [{"name": "Flaky", "timeline": [["IN_PROGRESS", 1]], "history": 3,
+                        "startedFinals": [{"status": "FAILED", "statusReasons": [{"message": "flaky test"}]},
+                                          "SUCCEEDED"]}]}
+GITHUB_STEP = {"GITHUB_RUN_ID": "99", "GITHUB_REPOSITORY": "octo/app", "GITHUB_JOB": "deploy", "GITHUB_ACTION": "gate"}
+
+
+def started(emulator: Emulator) -> list[str]:
+    """The runs StartWorkflowRun made, in order (a start that found its token's run again made none)."""
+    return [r.id for r in sorted(emulator.state.runs(), key=lambda r: r.seq) if r.client_token is not None]
+
+
+def test_fails_once_then_passes_with_two_reruns_allowed(start_emulator, tmp_path: Path) -> None:
+    emulator: Emulator = start_emulator(scenario=FLAKY, step=1)
+    junit = tmp_path / "junit.xml"
+    env = clean_env(CODECATALYST_TOKEN=TOKEN, **GITHUB_STEP)
+    args = ["wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--workflow", "Flaky", "--start",
+            "--rerun-failed", "2", "--endpoint", emulator.base_url, "--interval", "0.1", "--json"]
+    done = run_gate(*args, "--junit-xml", str(junit), env=env)
+    assert done.returncode == 0, done.stderr
+    runs = started(emulator)
+    assert len(runs) == 2  # the first failed, the rerun passed: no third
+    result = done.json()
+    assert [(a["run-id"], a["status"]) for a in result["attempts"]] == [(runs[0], "FAILED"), (runs[1], "SUCCEEDED")]
+    assert (result["run-id"], result["status"], result["result"]) == (runs[1], "SUCCEEDED", "success")
+    assert f"run {runs[0]} ended FAILED: starting its workflow again, attempt 2 of at most 3" in done.stderr
+    assert f"Attempts: 1. run {runs[0]} FAILED" in done.stderr  # the first failure told in the verdict's lines
+    text = junit.read_text(encoding="utf-8")
+    SCHEMA.validate(text)
+    assert text.count("<flakyFailure ") == 1 and "<failure" not in text and "reason: flaky test" in text
+
+    again = run_gate(*args, env=env)  # the same CI step run again: its attempts are found, none started
+    assert again.returncode == 0, again.stderr
+    assert started(emulator) == runs and [a["run-id"] for a in again.json()["attempts"]] == runs
+
+
+def test_always_failing_is_exit_1_after_three_runs(start_emulator, tmp_path: Path) -> None:
+    emulator: Emulator = start_emulator(step=1)
+    junit = tmp_path / "junit.xml"
+    done = run_gate("wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--workflow", "BrokenWorkflow",
+                    "--start", "--rerun-failed", "2", "--endpoint", emulator.base_url, "--interval", "0.1", "--json",
+                    "--junit-xml", str(junit))
+    assert done.returncode == 1, done.stderr
+    runs = started(emulator)
+    assert len(runs) == 3
+    assert [a["run-id"] for a in done.json()["attempts"]] == runs and done.json()["run-id"] == runs[-1]
+    text = junit.read_text(encoding="utf-8")
+    SCHEMA.validate(text)
+    assert text.count("<rerunFailure ") == 2 and text.count("<failure ") == 1
+
+
+def test_a_run_given_by_id_is_rerun_through_its_workflow(start_emulator) -> None:
+    emulator: Emulator = start_emulator(scenario=FLAKY, step=1)
+    failed = emulator.start_run(workflow="BrokenWorkflow", started_ago=60).id  # FAILED already
+    done = run_gate(*wait_args(emulator, failed, "--rerun-failed", "1", "--json"))
+    assert done.returncode == 1, done.stderr  # BrokenWorkflow fails again: the last attempt's verdict
+    result = done.json()
+    assert [a["status"] for a in result["attempts"]] == ["FAILED", "FAILED"]
+    assert result["attempts"][0]["run-id"] == failed and result["workflow-id"] == BROKEN_WORKFLOW_ID
+    assert result["attempts"][1]["run-id"] == result["run-id"] != failed
+    assert f"run {failed} ended FAILED: starting its workflow again, attempt 2 of at most 2" in done.stderr
