@@ -224,6 +224,44 @@ def polling() -> list[Row]:
     ]
 
 
+# --- fleet ---------------------------------------------------------------------------------------------------
+
+FLEET_SIZES = (10, 100, 1000)
+FLEET_WINDOW_SHARE = 1.1  # the worst 60-s window after the first minute, against the limit
+FLEET_THROTTLED_SHARE = 0.05  # at N = 1,000
+FLEET_FLOOR_RATIO = 2.0  # notice latency p95 against the floor, at N = 1,000
+
+
+def fleet() -> list[Row]:
+    from scripts.bench.fleet import LIMIT, START_SPREAD, simulate_fleet
+
+    rows = []
+    for n in FLEET_SIZES:
+        row, _ = simulate_fleet(n)
+        section = f"fleet N={n:,}"
+        p95_goal = (f"≤ {P95_SECONDS:g} s", row.p95 <= P95_SECONDS) if n == 10 else \
+            (f"≤ {FLEET_FLOOR_RATIO:g} × floor", row.p95 <= FLEET_FLOOR_RATIO * row.floor_p95) if n == 1000 else None
+        rows += [
+            Row(section, f"{n:,} gates started within {START_SPREAD:g} s, one limit of {LIMIT:g} req/s: "
+                         "wrong verdicts", str(row.wrong), "0", judged(row.wrong == 0)),
+            Row(section, "gates ended before their deadline", str(row.early), "0", judged(row.early == 0)),
+            Row(section, "request rate, mean / worst 60-s window after the first minute",
+                f"{row.mean_rate:.1f} / {row.worst_window:.1f} req/s",
+                f"worst ≤ {FLEET_WINDOW_SHARE * LIMIT:g} req/s",
+                judged(row.worst_window <= FLEET_WINDOW_SHARE * LIMIT)),
+            Row(section, "requests throttled", f"{100 * row.throttled_share:.1f} % of {row.requests:,}"
+                f" ({row.unavoidable:,} first requests could not be served by any client rule)",
+                f"≤ {100 * FLEET_THROTTLED_SHARE:g} %" if n == 1000 else "",
+                judged(row.throttled_share <= FLEET_THROTTLED_SHARE) if n == 1000 else ""),
+            Row(section, "notice latency p50 / p95", f"{row.p50:.1f} s / {row.p95:.1f} s",
+                p95_goal[0] if p95_goal else "", judged(p95_goal[1]) if p95_goal else ""),
+            Row(section, "calls per gate", f"{row.calls:.1f}"),
+            Row(section, "floor: latency p50 / p95 with the limit shared perfectly",
+                f"{row.floor_p50:.1f} s / {row.floor_p95:.1f} s"),
+        ]
+    return rows
+
+
 # --- container -----------------------------------------------------------------------------------------
 
 
@@ -300,7 +338,7 @@ def measured(section: Callable[[], list[Row]]) -> list[Row]:
 
 def main() -> int:
     rows: list[Row] = []
-    for section in (one_shot, lean_start, polling, container):
+    for section in (one_shot, lean_start, polling, fleet, container):
         print(f"bench: {section.__name__} …", file=sys.stderr, flush=True)
         rows += measured(section)
     print_table(rows)

@@ -3,8 +3,8 @@
 Why a watchdog: requests' read timeout restarts with every byte, so a server (or a proxy) that trickles its
 headers or body holds a request for as long as it likes. A watchdog thread shuts the socket down when the
 request's time is up, which wakes the blocked read; the request then counts as a transient failure.
-Why our own inflating: a gzip bomb inflates a thousandfold; zlib's `max_length` keeps each step small, so
-memory stays bounded by MAX_ANSWER_BYTES whatever the server sends.
+The body is undone and capped as it is read (gate.api.decoding), so memory stays bounded by MAX_ANSWER_BYTES
+whatever the server sends.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import http.client
 import socket
 import threading
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError
 
 from gate import defaults
+from gate.api.decoding import ACCEPT_ENCODING, cap_text, decoded, read_capped
 from gate.api.proxies import Proxy, checked, choose, proxy_variable
 from gate.api.resolve import ResolveTimeout, bounded
 from gate.errors import GateError, InvalidResponse, PermanentNetworkError, TransientError
@@ -35,9 +35,7 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024
 REQUEST_LIMIT = defaults.REQUEST_TIMEOUT  # seconds for connect, headers and the whole body together
 CONNECT_TIMEOUT = defaults.CONNECT_TIMEOUT
 GRACE = defaults.DEADLINE_GRACE  # at the deadline a last request still gets this long
-ACCEPT_ENCODING = "gzip, deflate"  # the ones inflated here; never br or zstd, whatever is installed
 _CHUNK = 64 * 1024
-_OTHER_CODINGS = ("br", "zstd", "compress", "x-compress", "dcb", "dcz", "exi", "pack200-gzip", "aes128gcm")
 _SHUTDOWN_EVERY = 0.05  # after the limit, the socket in use is shut again until the request gives up
 
 
@@ -51,10 +49,6 @@ class Answer:
 def time_limit(limit: float, remaining: float | None) -> float:
     """The request's wall-clock bound (pure): `limit`, never past the deadline but GRACE seconds at least."""
     return limit if remaining is None else min(limit, max(remaining, GRACE))
-
-
-def cap_text(max_bytes: int) -> str:
-    return f"{max_bytes // (1024 * 1024)} MiB" if max_bytes % (1024 * 1024) == 0 else f"{max_bytes} bytes"
 
 
 class _Watchdog:
@@ -176,61 +170,6 @@ def watch_session(session: requests.Session) -> requests.Session:
                 adapter.close()
             session.mount(prefix, WatchedAdapter())
     return session
-
-
-def _inflate(chunks: Iterator[bytes], coding: str) -> Iterator[bytes]:
-    """One Content-Encoding undone, never more than _CHUNK bytes out per step; multi-member gzip included."""
-    wbits = 31 if coding in ("gzip", "x-gzip") else 15  # deflate: zlib-wrapped, or raw as some servers send
-    inflater = zlib.decompressobj(wbits)
-    started = False
-    try:
-        for chunk in chunks:
-            data = chunk
-            while data:
-                if not started and coding == "deflate":
-                    started = True
-                    try:
-                        inflater.copy().decompress(data[:2])
-                    except zlib.error:
-                        inflater = zlib.decompressobj(-15)
-                out = inflater.decompress(data, _CHUNK)
-                data = inflater.unconsumed_tail
-                if inflater.eof and inflater.unused_data:
-                    data, inflater = inflater.unused_data + data, zlib.decompressobj(wbits)
-                if out:
-                    yield out
-        tail = inflater.flush()
-        if tail:
-            yield tail
-    except zlib.error as e:
-        raise InvalidResponse(f"the answer's {coding} encoding is corrupt: {e}") from None
-
-
-def decoded(chunks: Iterator[bytes], content_encoding: str) -> Iterator[bytes]:
-    """The body with its Content-Encoding undone, step by step (codings apply in order, so undo in reverse)."""
-    codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
-    for coding in reversed(codings):
-        if coding == "identity":
-            continue
-        if coding not in ("gzip", "x-gzip", "deflate"):
-            # Named only when it is a registered coding: a server's own text never reaches a message.
-            shown = f"Content-Encoding {coding}" if coding in _OTHER_CODINGS else "an unknown Content-Encoding"
-            raise InvalidResponse(f"the answer uses {shown}, which the gate did not ask for "
-                                  f"(it accepts {ACCEPT_ENCODING})")
-        chunks = _inflate(chunks, coding)
-    return chunks
-
-
-def read_capped(chunks: Iterator[bytes], *, max_bytes: int) -> bytes:
-    """All of `chunks`, or InvalidResponse naming the cap as soon as they pass it (nothing more is read)."""
-    parts, total = [], 0
-    for chunk in chunks:
-        total += len(chunk)
-        if total > max_bytes:
-            raise InvalidResponse(f"the answer is larger than {cap_text(max_bytes)}, the gate's cap on an "
-                                  "answer (MAX_ANSWER_BYTES, after decompression); it was not read further")
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def _socket_of(response: requests.Response) -> socket.socket | None:

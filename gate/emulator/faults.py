@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -28,7 +28,7 @@ DELIVERIES = ("trickle", "stall", "oversized", "bomb")
 KINDS = REFUSALS + SPOILERS + DELIVERIES
 _KEYS = ("kind", "operation", "runId", "workflowId", "count", "after", "delay",
          "status", "errorType", "message", "patch", "remove", "bytes", "every", "headers", "pause", "size",
-         "retryAfter")
+         "retryAfter", "until")
 DEFAULT_SIZE = {"oversized": 8 << 20, "bomb": 1 << 30}  # bytes on the wire / bytes once inflated
 _MEMBER = 1 << 20  # the bomb is gzip members of 1 MiB of zeros each (~1 KiB compressed), made once
 
@@ -53,6 +53,7 @@ class Fault:
     pause: float = 3600.0  # stall: seconds between the headers and the body
     size: int = 0  # oversized: body bytes; bomb: bytes once inflated
     retry_after: str | None = None  # refusals: a Retry-After header, sent as given (malformed ones included)
+    until: float | None = None  # seconds after the emulator started from which it fires no more
 
     def matches(self, *, operation: str, run_id: str | None, workflow_id: str | None) -> bool:
         return ((self.operation is None or self.operation == operation)
@@ -107,6 +108,7 @@ def parse_fault(raw: Any, path: str = "fault") -> Fault:
         size=checks.integer(spec.get("size", DEFAULT_SIZE.get(kind, 0)), f"{path}.size", minimum=1)
         if kind in DEFAULT_SIZE else 0,
         retry_after=retry_after,
+        until=None if spec.get("until") is None else checks.number(spec["until"], f"{path}.until"),
     )
 
 
@@ -124,7 +126,9 @@ def _retry_after(value: Any, kind: str, path: str) -> str | None:
 class FaultBook:
     """The faults still to fire; thread-safe, because the server answers on many threads."""
 
-    def __init__(self, faults: tuple[Fault, ...] = ()) -> None:
+    def __init__(self, faults: tuple[Fault, ...] = (), *, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock
+        self._origin = clock() if clock else 0.0  # `until` counts from here
         self._lock = threading.Lock()
         self._entries: list[list[Any]] = []  # [fault, matching requests seen, times fired]
         for fault in faults:
@@ -143,6 +147,8 @@ class FaultBook:
                 if not fault.matches(operation=operation, run_id=run_id, workflow_id=workflow_id):
                     continue
                 if fault.count is not None and fired >= fault.count:
+                    continue
+                if fault.until is not None and self._clock and self._clock() - self._origin >= fault.until:
                     continue
                 entry[1] = seen + 1
                 if seen < fault.after:

@@ -214,7 +214,7 @@ class Emulator:
         self.clock = clock or system_clock
         self.state = EmulatorState(scenario=self.scenario, clock=self.clock, page_size=page_size,
                                    listing_order=listing_order)
-        self.faults = FaultBook(self.scenario.faults)
+        self.faults = FaultBook(self.scenario.faults, clock=self.clock)
         limit = rate_limit or self.scenario.rate_limit  # --rate-limit overrides the scenario's rateLimit
         self.limiter = None if limit is None else Limiter(limit, self.clock)
         self.service = Service(state=self.state, faults=self.faults, token=token, limiter=self.limiter)

@@ -15,12 +15,22 @@ from typing import Any, TextIO
 from gate.config import fields
 from gate.config.settings import OutputTargets
 from gate.errors import GateError, NotWritten
-from gate.report import caps
 from gate.report.describe import PREFIX
-from gate.report.files import append, write_atomic
 from gate.report.redact import Redactor
 from gate.result import FREE_TEXT, Result
 from gate.textsafe import inert_line, json_text
+
+
+def _replace(path: Path, text: str) -> None:
+    from gate.report.files import write_atomic  # here, as the formats: `get` writes no file
+
+    write_atomic(path, text)
+
+
+def _append(path: Path, text: str) -> None:
+    from gate.report.files import append
+
+    append(path, text)
 
 
 def redacted(result: Result, redactor: Redactor) -> Result:
@@ -62,13 +72,14 @@ class Sink:
         """The Markdown summary, as a file the agent attaches to the run (no timeline: Azure draws no Mermaid)."""
         import secrets
 
+        from gate.report import caps
         from gate.report.formats import azure
 
         path = azure.summary_path(folder, secrets.token_hex(4))
 
         def write(target: Path, text: str) -> None:
             target.parent.mkdir(exist_ok=True)
-            write_atomic(target, text)
+            _replace(target, text)
 
         if self._write("Azure summary", path, write, caps.cut_markdown(azure.summary_markdown(result))):
             self._print(stream, azure.upload_summary(path))
@@ -100,7 +111,7 @@ class Sink:
         from gate.report.formats import dotenv
 
         text, emptied = dotenv.dotenv_text(result, prefix=self.targets.prefix)
-        self._write("dotenv", path, write_atomic, text)
+        self._write("dotenv", path, _replace, text)
         if emptied:
             name = self.targets.naming
             self._print(self._err, f"{PREFIX} {name('dotenv')}: left {' and '.join(emptied)} empty to keep the file "
@@ -108,19 +119,20 @@ class Sink:
                                    "keeps them whole\n")
 
     def _github(self, result: Result) -> None:
+        from gate.report import caps
         from gate.report.formats import github
 
         targets = self.targets
         if targets.github_output is not None:
             values, emptied = caps.shed(result.to_strings(),
                                         size=lambda v: len(github.output_file_text(v).encode("utf-8", "replace")))
-            self._write("$GITHUB_OUTPUT", targets.github_output, append, github.output_file_text(values))
+            self._write("$GITHUB_OUTPUT", targets.github_output, _append, github.output_file_text(values))
             if emptied:
                 self.warning(f"left the outputs {', '.join(emptied)} empty to keep $GITHUB_OUTPUT under 1 MiB "
                              "(GitHub's limit on outputs)", title="CodeCatalyst gate: outputs cut")
         if targets.github_summary is not None:
             now = datetime.now(UTC)  # where the timeline ends a run still going: the wait has just ended
-            self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, append,
+            self._write("$GITHUB_STEP_SUMMARY", targets.github_summary, _append,
                         caps.cut_markdown(github.step_summary(result, now=now)))
         annotation = github.failure_annotation(result) if targets.github_commands else None
         if annotation:
@@ -132,14 +144,14 @@ class Sink:
             from gate.report.formats import github
 
             masked = {key: self._redactor.text(value) if key in FREE_TEXT else value for key, value in values.items()}
-            self._write("$GITHUB_OUTPUT", self.targets.github_output, append, github.output_file_text(masked))
+            self._write("$GITHUB_OUTPUT", self.targets.github_output, _append, github.output_file_text(masked))
 
     def result(self, result: Result) -> None:
         """Every requested output of the result. The caller holds signals around the wait and this."""
         result = redacted(result, self._redactor)
         targets = self.targets
         if targets.output_file is not None:
-            self._write("output-file", targets.output_file, write_atomic, result.to_json() + "\n")
+            self._write("output-file", targets.output_file, _replace, result.to_json() + "\n")
         if targets.dotenv_file is not None:
             self._dotenv(targets.dotenv_file, result)
         if targets.github_output is not None or targets.github_summary is not None or targets.github_commands:
@@ -147,7 +159,7 @@ class Sink:
         if targets.junit_xml is not None:
             from gate.report.formats import junit
 
-            self._write("junit-xml", targets.junit_xml, write_atomic, junit.junit_xml(result))
+            self._write("junit-xml", targets.junit_xml, _replace, junit.junit_xml(result))
         if targets.azure:
             from gate.report.formats import azure
 

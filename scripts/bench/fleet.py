@@ -179,6 +179,8 @@ class FleetRow:
     calls: float  # per gate
     floor_p50: float
     floor_p95: float
+    requests: int
+    unavoidable: int  # first requests refused whatever the clients do (first_calls_refused)
 
 
 def simulate_fleet(n: int, *, seed: int = FLEET_SEED) -> tuple[FleetRow, list[GateOutcome]]:
@@ -219,6 +221,19 @@ def floor_latencies(gates: list[GateOutcome], limit: float = LIMIT, samples: int
     return out
 
 
+def first_calls_refused(gates: list[GateOutcome], rate: float = LIMIT, burst: float = BURST) -> int:
+    """How many gates' first requests the limit refuses even if no gate sent anything else: a gate knows nothing of
+    the fleet before its first answer, so no client rule can avoid these."""
+    server = Server(rate, burst)
+    refused = 0
+    for gate in sorted(gates, key=lambda g: g.began):
+        try:
+            server.take(gate.began)
+        except TransientError:
+            refused += 1
+    return refused
+
+
 def summarize(gates: list[GateOutcome], server: Server) -> FleetRow:
     expected = {"SUCCEEDED": "success", "FAILED": "failure"}
     latencies = [g.noticed - max(g.ends, g.began) for g in gates if g.noticed is not None]
@@ -233,7 +248,8 @@ def summarize(gates: list[GateOutcome], server: Server) -> FleetRow:
         throttled_share=sum(not ok for _, ok in server.log) / len(server.log),
         p50=percentile(latencies, 50), p95=percentile(latencies, 95),
         calls=statistics.fmean(g.calls for g in gates),
-        floor_p50=percentile(floor, 50), floor_p95=percentile(floor, 95))
+        floor_p50=percentile(floor, 50), floor_p95=percentile(floor, 95),
+        requests=len(server.log), unavoidable=first_calls_refused(gates))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ on them (tests/acceptance/test_fleet_e2e.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import subprocess
@@ -22,7 +23,7 @@ from tests.acceptance.conftest import GATE, PROJECT, REPO, SPACE, TOKEN, clean_e
 
 RUN_SECONDS = 25.0
 FAIL_EVERY = 4
-OK_WORKFLOW, FAIL_WORKFLOW = "FleetOk", "FleetFail"
+OK_WORKFLOW, FAIL_WORKFLOW, ENDLESS_WORKFLOW = "FleetOk", "FleetFail", "FleetEndless"
 TIMELINE = [["VALIDATING", 1], ["PROVISIONING", 2], ["IN_PROGRESS", RUN_SECONDS - 3]]
 NAMESPACE = uuid.UUID("5eed5eed-0000-4000-8000-00000000f1ee")
 
@@ -36,13 +37,14 @@ def expected_exit(index: int) -> int:
 
 
 def scenario(n: int, *, throttled: Sequence[int] = ()) -> dict[str, Any]:
-    """N runs started as the emulator starts; the runs at `throttled` are throttled from their second poll on."""
+    """N runs started as the emulator starts; the runs at `throttled` never end, and are throttled from their second
+    poll on (whenever the fleet lets their first one through)."""
     history = [{"status": "SUCCEEDED", "startedAgo": 3600.0 * (i + 1), "duration": RUN_SECONDS + (i % 3) - 1}
                for i in range(6)]
     workflows = [{"name": name, "timeline": TIMELINE, "final": final, "history": history}
-                 for name, final in ((OK_WORKFLOW, "SUCCEEDED"), (FAIL_WORKFLOW, "FAILED"))]
-    runs = [{"id": run_id(i), "workflow": FAIL_WORKFLOW if expected_exit(i) else OK_WORKFLOW, "startedAgo": 0}
-            for i in range(n)]
+                 for name, final in ((OK_WORKFLOW, "SUCCEEDED"), (FAIL_WORKFLOW, "FAILED"), (ENDLESS_WORKFLOW, None))]
+    runs = [{"id": run_id(i), "startedAgo": 0, "workflow": ENDLESS_WORKFLOW if i in throttled else
+             FAIL_WORKFLOW if expected_exit(i) else OK_WORKFLOW} for i in range(n)]
     faults = [{"kind": "throttle", "operation": "GetWorkflowRun", "runId": run_id(i), "after": 1, "count": "always"}
               for i in throttled]
     return {"seed": False, "workflows": workflows, "runs": runs, "faults": faults}
@@ -63,6 +65,7 @@ class Fleet:
     requests: int
     throttled: int
     log: list[str] = field(default_factory=list)
+    workdir: Path | None = None  # each gate's result (gate-<i>.json) and stderr (gate-<i>.log)
 
     def latencies(self, indices: Sequence[int]) -> list[float]:
         """Seconds from each run's end to its gate's exit."""
@@ -91,14 +94,19 @@ def run_fleet(workdir: Path, n: int = 30, rate: float = 3.0, *, timeout: float =
     throttled = throttled or {}
     scenario_file, log_file = workdir / "fleet.json", workdir / "emulator.log"
     scenario_file.write_text(json.dumps(scenario(n, throttled=list(throttled))), encoding="utf-8")
-    with log_file.open("w", encoding="utf-8") as log:
+    with contextlib.ExitStack() as files:
+        log = files.enter_context(log_file.open("w", encoding="utf-8"))
         emulator, url, began = start_emulator(scenario_file, rate, log)
+        files.callback(lambda: emulator.stdout.close() if emulator.stdout else None)
         try:
-            gates = [Gate(i, subprocess.Popen(
-                (*GATE, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id(i), "--endpoint", url,
-                 "--timeout", f"{throttled.get(i, timeout):g}", "--output-file", str(workdir / f"gate-{i}.json")),
-                stdout=subprocess.DEVNULL, stderr=(workdir / f"gate-{i}.log").open("w"), text=True, cwd=REPO,
-                env=clean_env(CODECATALYST_TOKEN=TOKEN)), throttled.get(i, timeout)) for i in range(n)]
+            gates = []
+            for i in range(n):
+                stderr = files.enter_context((workdir / f"gate-{i}.log").open("w", encoding="utf-8"))
+                gates.append(Gate(i, subprocess.Popen(
+                    (*GATE, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id(i), "--endpoint", url,
+                     "--timeout", f"{throttled.get(i, timeout):g}", "--output-file", str(workdir / f"gate-{i}.json")),
+                    stdout=subprocess.DEVNULL, stderr=stderr, text=True, cwd=REPO,
+                    env=clean_env(CODECATALYST_TOKEN=TOKEN)), throttled.get(i, timeout)))
             while any(g.code is None for g in gates):
                 for g in gates:
                     if g.code is None and (code := g.process.poll()) is not None:
@@ -108,7 +116,8 @@ def run_fleet(workdir: Path, n: int = 30, rate: float = 3.0, *, timeout: float =
             emulator.terminate()
             emulator.wait(timeout=30)
     lines = [line for line in log_file.read_text(encoding="utf-8").splitlines() if " -> " in line]
-    return Fleet(gates, requests=len(lines), throttled=sum(" -> 429 " in line for line in lines), log=lines)
+    return Fleet(gates, requests=len(lines), throttled=sum(" -> 429 " in line for line in lines), log=lines,
+                 workdir=workdir)
 
 
 def main(argv: Sequence[str]) -> int:

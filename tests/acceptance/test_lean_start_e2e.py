@@ -22,6 +22,7 @@ GET_LOADS = {
     "gate.config", "gate.config.inputs", "gate.config.settings", "gate.config.validation", "gate.config.variables",
     "gate.report", "gate.report.describe", "gate.report.redact", "gate.report.sink",
     "gate.api", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.resolve", "gate.api.schema",
+    "gate.api.proxies", "gate.api.decoding",
 }  # the rooms' __init__ modules are docstrings only
 NOT_FOR_HELP = {"gate.app", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.schema",
                 "gate.wait.watch", "gate.wait.loop"}

@@ -17,7 +17,7 @@ import requests
 import responses
 from responses import matchers
 
-from gate.api import transport
+from gate.api import decoding, transport
 from gate.api.proxies import proxy_variable
 from gate.emulator import Emulator
 from gate.emulator.faults import _bomb
@@ -88,7 +88,7 @@ def raw_deflate(data: bytes) -> bytes:
 ])
 def test_content_encodings_are_undone_step_by_step(encoding: str, encode: object) -> None:
     assert callable(encode)
-    body = b"".join(transport.decoded(pieces(encode(DOCUMENT)), encoding))
+    body = b"".join(decoding.decoded(pieces(encode(DOCUMENT)), encoding))
     assert body == DOCUMENT
 
 
@@ -97,21 +97,21 @@ def test_content_encodings_are_undone_step_by_step(encoding: str, encode: object
     ("::error::ccpat-token", "an unknown Content-Encoding")])  # server text is never repeated
 def test_encodings_the_gate_did_not_ask_for_are_invalid(encoding: str, named: str) -> None:
     with pytest.raises(InvalidResponse) as caught:
-        b"".join(transport.decoded(iter([b"x"]), encoding))
+        b"".join(decoding.decoded(iter([b"x"]), encoding))
     assert str(caught.value) == f"the answer uses {named}, which the gate did not ask for (it accepts gzip, deflate)"
     assert caught.value.exit_code == ExitCode.INVALID_RESPONSE
 
 
 def test_a_corrupt_encoding_is_invalid() -> None:
     with pytest.raises(InvalidResponse, match="gzip encoding is corrupt"):
-        b"".join(transport.decoded(iter([b"\x1f\x8b\x08\x00garbage-garbage"]), "gzip"))
+        b"".join(decoding.decoded(iter([b"\x1f\x8b\x08\x00garbage-garbage"]), "gzip"))
 
 
 def test_the_cap_stops_a_bomb_with_memory_bounded() -> None:
     tracemalloc.start()
     try:
         with pytest.raises(InvalidResponse, match=r"larger than 4 MiB, the gate's cap"):
-            transport.read_capped(transport.decoded(_bomb(1 << 30), "gzip"), max_bytes=transport.MAX_ANSWER_BYTES)
+            decoding.read_capped(decoding.decoded(_bomb(1 << 30), "gzip"), max_bytes=transport.MAX_ANSWER_BYTES)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -119,9 +119,9 @@ def test_the_cap_stops_a_bomb_with_memory_bounded() -> None:
 
 
 def test_an_answer_at_the_cap_is_read_whole() -> None:
-    assert len(transport.read_capped(pieces(b"x" * 1000, 64), max_bytes=1000)) == 1000
+    assert len(decoding.read_capped(pieces(b"x" * 1000, 64), max_bytes=1000)) == 1000
     with pytest.raises(InvalidResponse, match="larger than 999 bytes"):
-        transport.read_capped(pieces(b"x" * 1000, 64), max_bytes=999)
+        decoding.read_capped(pieces(b"x" * 1000, 64), max_bytes=999)
 
 
 @responses.activate
