@@ -50,9 +50,10 @@ def test_each_step_keeps_what_it_says() -> None:
 
 
 def test_variables_are_left_out_only_past_max_variables() -> None:
-    twenty = tuple(key for key in RESULT_KEYS if key not in ("polls", "api-calls"))  # 19 keys and `runs`: 20
+    twenty = tuple(key for key in RESULT_KEYS if key not in ("polls", "api-calls", "attempts"))  # 19 keys, `runs`: 20
     kept = dotenv_lines(dataclasses.replace(GROUP, keys=twenty))
     assert len(kept) == MAX_VARIABLES and "CODECATALYST_GATE_RESPONSE" in kept
-    without_response = tuple(key for key in RESULT_KEYS if key != "response")  # 20 keys and `runs`: 21
+    without_response = tuple(key for key in RESULT_KEYS if key != "response")  # 21 keys and `runs`: 22
     lines = dotenv_lines(dataclasses.replace(GROUP, keys=without_response))
     assert len(lines) == MAX_VARIABLES and "CODECATALYST_GATE_API_CALLS" not in lines
+    assert "CODECATALYST_GATE_ATTEMPTS" not in lines and "CODECATALYST_GATE_POLLS" in lines  # api-calls, then attempts
