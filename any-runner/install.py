@@ -5,7 +5,8 @@ Prints `python=<the venv's interpreter>` to $GITHUB_OUTPUT. The venv is kept und
 the interpreter), so a second gate in the same job, or any job on a self-hosted runner, starts without installing.
 It is made under a temporary name and renamed into place, so a concurrent job never sees half of one.
 
-What goes in: pyproject.toml's dependencies at the image's pins (scripts/container/constraints.txt), wheels only,
+What goes in: pyproject.toml's dependencies at the versions the image's lock pins (scripts/container/constraints.txt;
+its hashes cover the image's platforms only, so here the versions alone constrain the install), wheels only,
 then the `gate` package copied from this checkout into the venv's site-packages, which is all a wheel of this
 pure-Python package would put there: no build backend, nothing built. The venv gets no pip of its own when the
 runner's Python has one to lend (pip >= 22.3, `--python`); making one (ensurepip) costs seconds.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -50,6 +52,12 @@ def dependencies() -> list[str]:
         return list(tomllib.load(handle)["project"]["dependencies"])
 
 
+def pins(lock: str) -> str:
+    """The lock's `name==version` lines, without its hashes: a constraints file for any platform."""
+    return "".join(f"{match.group(0)}\n" for line in lock.splitlines()
+                   if (match := re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*==[^\s;\\]+", line)))
+
+
 def lends_pip() -> bool:
     """Whether this Python's pip can install into another environment (`--python`, pip 22.3 and later)."""
     try:
@@ -67,8 +75,11 @@ def build(target: Path) -> None:
         venv.create(staging, with_pip=not lend)
         python = str(interpreter(staging))
         pip = [sys.executable, "-m", "pip", "--python", python] if lend else [python, "-m", "pip"]
-        subprocess.run([*pip, "install", *QUIET, "--only-binary=:all:", "--constraint", str(CONSTRAINTS),
+        constraints = staging / "constraints.txt"
+        constraints.write_text(pins(CONSTRAINTS.read_text(encoding="utf-8")), encoding="utf-8")
+        subprocess.run([*pip, "install", *QUIET, "--only-binary=:all:", "--constraint", str(constraints),
                         *dependencies()], check=True)
+        constraints.unlink()
         site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                               check=True, capture_output=True, text=True).stdout.strip()
         shutil.copytree(ROOT / "gate", Path(site) / "gate", ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))

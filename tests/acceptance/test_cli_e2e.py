@@ -566,6 +566,7 @@ def test_a_signal_ends_the_wait_at_once_and_the_result_is_still_written(start_em
     assert requests_seen(emulator) == [200]
 
 
+@pytest.mark.posix
 def test_sigterm_during_a_slow_answer_ends_the_wait_at_once(start_emulator, start_gate, tmp_path: Path) -> None:
     emulator = start_emulator(scenario="stuck")
     slow = emulator.add_fault({"kind": "slow", "delay": 30, "operation": "GetWorkflowRun", "after": 1})
@@ -592,6 +593,7 @@ def wait_until(condition: Any, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("gap", [0.002, 0.02], ids=["2ms", "20ms"])
 def test_sigint_then_sigterm_close_together_still_exit_cleanly_with_the_result(start_emulator, start_gate,
                                                                                  tmp_path: Path, gap: float) -> None:

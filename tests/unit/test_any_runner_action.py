@@ -85,3 +85,27 @@ def test_the_gate_runs_the_images_entrypoint_from_the_checkout() -> None:
     assert gate["run"] == '"$GATE_PYTHON" "$GITHUB_ACTION_PATH/../entrypoint.py"'
     assert gate["env"]["GATE_PYTHON"] == "${{ steps.install.outputs.python }}"
     assert (REPO / "entrypoint.py").is_file() and (REPO / "any-runner" / "install.py").is_file()
+
+
+def installer() -> Any:
+    spec = importlib.util.spec_from_file_location("any_runner_install", REPO / "any-runner" / "install.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_installer_pins_every_locked_version_without_its_hashes() -> None:
+    """The lock's hashes cover the image's platforms only; the composite runs anywhere, at the same versions."""
+    lock = (REPO / "scripts" / "container" / "constraints.txt").read_text(encoding="utf-8")
+    pins = installer().pins(lock).splitlines()
+    locked = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", lock, flags=re.MULTILINE)
+    assert pins == [f"{name}=={version}" for name, version in locked] and len(pins) >= 10
+    assert not [pin for pin in pins if "hash" in pin or "\\" in pin]
+
+
+def test_the_installer_installs_pyprojects_dependencies() -> None:
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    assert installer().dependencies() == declared

@@ -10,10 +10,12 @@ import math
 import pytest
 
 from gate.pace.policy import (
+    CAP,
     PRIOR_SCALE,
     TAIL,
     Adaptive,
     PollContext,
+    _interpolate,
     candidate_waits,
     kernel_width,
     kernel_widths,
@@ -105,3 +107,32 @@ def test_recorded_schedules(durations: tuple[float, ...], waits: list[float]) ->
     policy = Adaptive(durations=durations)
     ages = (5, 30, 100, 300, 500, 550, 580, 590, 600, 610, 650, 900, 2000)
     assert [policy(at(float(age))) for age in ages] == waits
+
+
+def test_the_kernel_width_takes_the_narrower_spread_and_never_none() -> None:
+    # by hand: logs' stdev 2.0284, quartile spread 2.3481 / 1.349 = 1.7406: the narrower, × 0.9 × 5^-0.2
+    assert kernel_width([100.0, 105.0, 110.0, 115.0, 10000.0]) == pytest.approx(1.1353970993521114, rel=1e-12)
+    # the quartiles all alike (seven runs of 100 s): their spread is 0, so the stdev serves, × 0.9 × 8^-0.2
+    assert kernel_width([100.0] * 7 + [1000.0]) == pytest.approx(0.9 * 0.8140861 * 8 ** -0.2, rel=1e-6)
+
+
+def test_the_policy_s_neighbours_set_its_widths() -> None:
+    durations = (100.0, 200.0, 400.0, 800.0, 1600.0)
+    assert Adaptive(durations=durations, neighbours=1).widths == pytest.approx((0.7148978220033454,) * 5)
+    assert Adaptive(durations=durations).widths == pytest.approx(kernel_widths(durations))
+    assert Adaptive(durations=(50.0, 10.0, 40.0, 20.0, 30.0)).prior_scale == 30.0  # the median of five
+
+
+def test_interpolation_is_piecewise_linear_from_the_origin_and_flat_past_the_end() -> None:
+    assert _interpolate([(2.0, 0.5)], 1.0) == 0.25
+    assert _interpolate([(1.0, 0.2), (3.0, 0.6)], 2.0) == pytest.approx(0.4)
+    assert _interpolate([(1.0, 0.5)], 5.0) == 0.5 and _interpolate([], 5.0) == 0.0
+    assert _interpolate([(0.0, 0.3)], 0.0) == 0.3  # no span: the point itself
+    assert _interpolate([(1.0, 0.2), (1.0, 0.4)], 1.0) == 0.2  # the first point at x
+
+
+def test_recorded_best_waits_where_the_grid_s_tail_points_matter() -> None:
+    policy = Adaptive(durations=(600.0,) * 6)
+    limit = CAP
+    assert policy.best_wait(508.0, limit) == pytest.approx(55.51115123125783, rel=1e-12)
+    assert policy.best_wait(530.0, limit) == pytest.approx(35.52713678800501, rel=1e-12)

@@ -138,3 +138,19 @@ def test_a_streak_of_unreached_failures_stays_unreached() -> None:
     streak.failed(TransientError("refused", reached=False), 1.0)
     streak.failed(TransientError("timed out", reached=False), 2.0)
     assert (streak.failures, streak.reached, streak.throttled) == (2, False, 0)
+
+
+def test_a_streak_adds_up_the_time_spent_throttled() -> None:
+    streak, slow_down = Streak(), TransientError("HTTP 429", status=429, throttled=True)
+    streak.failed(slow_down, 10.0)
+    streak.failed(slow_down, 12.0)
+    assert streak.throttled_for(15.0) == 5.0  # the burst still going counts from its first "slow down"
+    streak.answered(20.0)
+    assert streak.throttled_seconds == 10.0 and streak.throttled_for(25.0) == 10.0
+    streak.failed(slow_down, 30.0)
+    streak.answered(33.0)
+    assert streak.throttled_seconds == 13.0  # each burst adds its own
+    streak.failed(slow_down, 50.0)
+    assert streak.throttled_for(50.0) == 13.0 and streak.throttled_for(49.0) == 13.0  # never less than none
+    streak.answered(50.0)
+    assert streak.throttled_seconds == 13.0

@@ -3,11 +3,22 @@ fails here first."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from gate.errors import ExitCode
-from gate.report.redact import MASK, Redactor, short_token_warning
-from gate.result import Result, answers_in_result
-from gate.textsafe import _visible, inert_line, json_text, one_line
-from tests.conftest import PROJECT, RUN_ID, SPACE
+from gate.report.redact import MASK, Redactor, escaped_forms, short_token_warning
+from gate.result import Result, Usual, answers_in_result, run_console_url
+from gate.textsafe import (
+    ESCAPE_UNENCODABLE,
+    _visible,
+    escape_what_streams_cannot_encode,
+    inert_line,
+    invisible,
+    json_escape,
+    json_text,
+    one_line,
+)
+from tests.conftest import PROJECT, RUN_ID, SPACE, run_document
 
 
 def test_one_line_makes_line_breaks_and_controls_visible() -> None:
@@ -61,3 +72,77 @@ def test_the_warning_without_a_source_says_the_settings() -> None:
     assert short_token_warning("") == (
         "the token from the settings is shorter than 8 characters, so the gate does not mask it in what it prints "
         "and writes (masking so short a text would alter the data); a real CodeCatalyst token is longer")
+
+
+def test_what_counts_as_invisible() -> None:
+    # Cc, Cf (U+0600 only by its category), Zl, Zp, a default-ignorable letter (U+115F); then visible ones
+    assert [invisible(c) for c in "\x00\u0600\u2028\u2029\u115f\u200b"] == [True] * 6
+    assert [invisible(c) for c in "a é€\u00a0"] == [False] * 5
+
+
+def test_json_escapes_are_utf16_units() -> None:
+    assert json_escape("é") == "\\u00e9" and json_escape("#") == "\\u0023"
+    assert json_escape("\U0001f600") == "\\ud83d\\ude00"  # beyond the BMP: a surrogate pair
+
+
+def test_the_result_s_text_of_numbers_and_json() -> None:
+    run = Result(kind="failure", exit_code=ExitCode.RUN_FAILED, space=SPACE, project=PROJECT, run_id=RUN_ID,
+                 response=run_document("FAILED", statusReasons=[{"message": "é"}]),
+                 usual=Usual(median_seconds=250.0, count=3))
+    texts = run.to_strings()
+    assert (texts["duration-seconds"], texts["usual-duration-seconds"]) == ("205.5", "250")  # a whole float: no .0
+    assert texts["status-reasons"] == '[{"message":"é"}]' and texts["exit-code"] == "1"
+    assert (texts["stale"], texts["started"], texts["workflow-name"]) == ("false", "false", "")
+
+
+def test_the_console_url_quotes_every_segment() -> None:
+    assert run_console_url(space="a/b", project="p q", workflow_id=None, run_id="r?1") == (
+        "https://codecatalyst.aws/spaces/a%2Fb/projects/p%20q/ci/workflows/runs/r%3F1")
+    assert run_console_url(space="s", project="p", workflow_id="w/1", run_id="r") == (
+        "https://codecatalyst.aws/spaces/s/projects/p/ci/workflows/w%2F1/runs/r")
+
+
+def test_every_escaped_form_of_a_secret() -> None:
+    secret = "p/q\"r\\s'té"
+    assert escaped_forms(secret) == {
+        secret,
+        'p/q\\"r\\\\s\'t\\u00e9',  # JSON
+        'p/q\\"r\\\\s\'té',  # JSON, non-ASCII as it is
+        'p\\/q\\"r\\\\s\'t\\u00e9',  # JSON with \/
+        'p/q\\\\\\"r\\\\\\\\s\'t\\\\u00e9',  # JSON of JSON
+        "p/q\"r\\\\s\\'té",  # repr, and the backslash-quote form for '
+    }
+
+
+class Stream:
+    """A text stream as escape_what_streams_cannot_encode sees it."""
+
+    def __init__(self, **errors: str) -> None:
+        self.__dict__.update(errors)
+        self.calls: list[str] = []
+
+    def flush(self) -> None:
+        self.calls.append("flush")
+
+    def reconfigure(self, *, errors: str) -> None:
+        self.calls.append(errors)
+
+
+def test_streams_are_reconfigured_once_to_escape() -> None:
+    fresh, done, bare = Stream(errors="strict"), Stream(errors=ESCAPE_UNENCODABLE), Stream()
+    escape_what_streams_cannot_encode(fresh, done, bare)
+    assert fresh.calls == ["flush", ESCAPE_UNENCODABLE] and bare.calls == ["flush", ESCAPE_UNENCODABLE]
+    assert done.calls == []  # already escaping: left alone
+
+
+def test_the_json_form_that_keeps_non_ascii_escapes_controls() -> None:
+    forms = escaped_forms("té\x1bx")  # repr writes ESC as \x1b, JSON as \u001b
+    assert "té\\u001bx" in forms and "t\\u00e9\\u001bx" in forms  # JSON with é kept, and JSON all ASCII
+
+
+def test_several_runs_are_under_runs_whatever_keys_the_result_holds() -> None:
+    one = Result(kind="success", exit_code=ExitCode.SUCCESS, space=SPACE, project=PROJECT, run_id=RUN_ID)
+    group = dataclasses.replace(one, runs=(one, one))
+    assert group.to_dict()["runs"] == [one.to_dict(), one.to_dict()]
+    started = dataclasses.replace(group, keys=("run-id", "exit-code"))
+    assert started.to_dict() == {"run-id": RUN_ID, "exit-code": 0, "runs": [one.to_dict(), one.to_dict()]}
