@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,3 +116,14 @@ def clock() -> FakeClock:
 @pytest.fixture
 def progress() -> RecordingProgress:
     return RecordingProgress()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `posix` need what Windows lacks (signals sent from outside, FIFOs, file modes, a pty, a POSIX
+    shell): skipped there, with the reason (the CI matrix runs the rest on Windows)."""
+    if sys.platform != "win32":
+        return
+    skip = pytest.mark.skip(reason="needs a POSIX system (marked posix)")
+    for item in items:
+        if item.get_closest_marker("posix"):
+            item.add_marker(skip)

@@ -19,6 +19,7 @@ DOCKER_RUN_FORMS = """\
 From a shell, give the image a command, as to codecatalyst-gate:
   docker run --rm -e CODECATALYST_TOKEN IMAGE wait --space SPACE --project PROJECT --run-id RUN_ID
   docker run --rm -e CODECATALYST_TOKEN IMAGE wait --space SPACE --project PROJECT --workflow NAME --start
+  docker run --rm -e CODECATALYST_TOKEN IMAGE start --space SPACE --project PROJECT --workflow NAME --json
   docker run --rm IMAGE --help                  every command; IMAGE COMMAND --help, its options and exit codes
 An emulator on the host (codecatalyst-gate emulator --port 8080) is reached on the host's network:
   docker run --rm --network host -e CODECATALYST_TOKEN IMAGE wait --endpoint http://127.0.0.1:8080 …

@@ -55,6 +55,7 @@ class Gate:
     index: int
     process: subprocess.Popen[str]
     timeout: float
+    started: float = 0.0  # seconds after the emulator started (the process was spawned)
     ended: float | None = None  # seconds after the emulator started
     code: int | None = None
 
@@ -102,11 +103,12 @@ def run_fleet(workdir: Path, n: int = 30, rate: float = 3.0, *, timeout: float =
             gates = []
             for i in range(n):
                 stderr = files.enter_context((workdir / f"gate-{i}.log").open("w", encoding="utf-8"))
+                spawned = time.monotonic() - began
                 gates.append(Gate(i, subprocess.Popen(
                     (*GATE, "wait", "--space", SPACE, "--project", PROJECT, "--run-id", run_id(i), "--endpoint", url,
                      "--timeout", f"{throttled.get(i, timeout):g}", "--output-file", str(workdir / f"gate-{i}.json")),
                     stdout=subprocess.DEVNULL, stderr=stderr, text=True, cwd=REPO,
-                    env=clean_env(CODECATALYST_TOKEN=TOKEN)), throttled.get(i, timeout)))
+                    env=clean_env(CODECATALYST_TOKEN=TOKEN)), throttled.get(i, timeout), spawned))
             while any(g.code is None for g in gates):
                 for g in gates:
                     if g.code is None and (code := g.process.poll()) is not None:

@@ -365,6 +365,7 @@ def test_the_exit_code_table_holds_through_the_action(start_emulator, tmp_path: 
 # --- cancellation --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.posix
 def test_the_runners_cancellation_ends_the_step_with_outputs_written(start_emulator, start_gate,
                                                                      tmp_path: Path) -> None:
     emulator = start_emulator(scenario="stuck")
@@ -389,6 +390,7 @@ def test_the_runners_cancellation_ends_the_step_with_outputs_written(start_emula
     assert requests_seen(emulator) == [200]
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("gap", [0.002, 0.02], ids=["2ms", "20ms"])
 def test_sigint_then_sigterm_close_together_still_write_the_outputs(start_emulator, start_gate, tmp_path: Path,
                                                                     gap: float) -> None:

@@ -196,6 +196,7 @@ def null_node(tmp_path: Path) -> Path:
     return node
 
 
+@pytest.mark.posix
 def test_m4_a_device_node_is_written_in_place_never_replaced(start_emulator, null_node: Path, tmp_path: Path) -> None:
     """As root (the image), `--junit-xml /dev/null` left /dev/null a regular 985-byte world-readable file."""
     emulator = start_emulator(step=200)
@@ -207,6 +208,7 @@ def test_m4_a_device_node_is_written_in_place_never_replaced(start_emulator, nul
     assert [p.name for p in tmp_path.iterdir()] == ["null"]  # no temporary file left beside it
 
 
+@pytest.mark.posix
 def test_m4_a_fifo_is_written_in_place_and_one_with_no_reader_is_not_written(start_emulator, tmp_path: Path) -> None:
     emulator = start_emulator(step=200)
     run = emulator.start_run(workflow="MyDemoWorkflow")
@@ -248,6 +250,7 @@ def test_m4_a_symbolic_link_is_refused_neither_followed_nor_replaced(start_emula
 
 # --- limits ---------------------------------------------------------------------------------------------------------
 
+@pytest.mark.posix
 def test_a_token_file_without_end_is_refused_after_a_small_bound(start_emulator) -> None:
     """`--token-file /dev/zero` read until MemoryError (exit 70)."""
     emulator = start_emulator()

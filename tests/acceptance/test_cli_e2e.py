@@ -250,6 +250,19 @@ def test_a_gate_throttled_from_its_first_call_to_its_deadline_exits_3_never_6(st
     assert (result["result"], result["exit-code"], result["status"]) == ("timeout", 3, None)
 
 
+@pytest.mark.parametrize("retry_after", ["7200", "Wed, 21 Oct 2099 07:28:00 GMT", "-5", "soon", "99999999999999999999"])
+def test_a_retry_after_hours_long_or_unreadable_never_holds_the_gate_past_its_deadline(start_emulator,
+                                                                                       retry_after: str) -> None:
+    emulator = start_emulator()
+    run = emulator.start_run(workflow="MyDemoWorkflow", started_ago=10)
+    emulator.add_fault({"kind": "throttle", "operation": "GetWorkflowRun", "count": "always",
+                        "retryAfter": retry_after})
+    done = run_gate(*wait_args(emulator, run.id, "--timeout", "3", "--json"), jitter=False)
+    assert done.returncode == 3, done.stderr
+    assert done.json()["result"] == "timeout" and done.seconds < 8
+    assert "Traceback" not in done.stderr
+
+
 # --- answers the gate must not trust: exit 5, nothing retried ----------------------------------------------------
 
 
@@ -553,6 +566,7 @@ def test_a_signal_ends_the_wait_at_once_and_the_result_is_still_written(start_em
     assert requests_seen(emulator) == [200]
 
 
+@pytest.mark.posix
 def test_sigterm_during_a_slow_answer_ends_the_wait_at_once(start_emulator, start_gate, tmp_path: Path) -> None:
     emulator = start_emulator(scenario="stuck")
     slow = emulator.add_fault({"kind": "slow", "delay": 30, "operation": "GetWorkflowRun", "after": 1})
@@ -579,6 +593,7 @@ def wait_until(condition: Any, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.posix
 @pytest.mark.parametrize("gap", [0.002, 0.02], ids=["2ms", "20ms"])
 def test_sigint_then_sigterm_close_together_still_exit_cleanly_with_the_result(start_emulator, start_gate,
                                                                                  tmp_path: Path, gap: float) -> None:

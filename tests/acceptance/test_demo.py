@@ -13,6 +13,7 @@ import pytest
 DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
 
 
+@pytest.mark.posix
 @pytest.mark.e2e
 def test_demo_starts_runs_by_name_follows_a_superseded_one_and_exits_0_within_a_minute() -> None:
     started = time.monotonic()

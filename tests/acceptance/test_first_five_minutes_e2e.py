@@ -4,7 +4,6 @@ at a terminal with no FILE (a real pseudo-terminal on stdin: it must refuse at o
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 
 import pytest
@@ -36,8 +35,11 @@ def test_token_on_the_command_line_is_refused_and_never_repeated() -> None:
     assert typed not in done.stderr
 
 
+@pytest.mark.posix
 @pytest.mark.e2e
 def test_validate_without_file_at_a_terminal_refuses_at_once() -> None:
+    import pty  # POSIX only (termios)
+
     leader, follower = pty.openpty()
     try:
         done = subprocess.run([*GATE, "validate"], stdin=follower, capture_output=True, text=True,
@@ -55,6 +57,8 @@ ENTRYPOINT = (GATE[0], str(REPO / "entrypoint.py"))
 
 def run_entrypoint(env: dict[str, str], *, terminal: bool) -> subprocess.CompletedProcess[str]:
     """The image's entrypoint with no arguments, stdin a pseudo-terminal (`docker run -it IMAGE`) or nothing."""
+    import pty  # POSIX only (termios): the tests that call this are marked posix
+
     leader, follower = pty.openpty()
     try:
         return subprocess.run(ENTRYPOINT, stdin=follower if terminal else subprocess.DEVNULL, capture_output=True,
@@ -64,6 +68,7 @@ def run_entrypoint(env: dict[str, str], *, terminal: bool) -> subprocess.Complet
         os.close(leader)
 
 
+@pytest.mark.posix
 @pytest.mark.e2e
 @pytest.mark.parametrize("terminal", [False, True])
 def test_the_image_with_no_arguments_at_a_shell_prints_its_usage(terminal: bool) -> None:
@@ -77,6 +82,7 @@ def test_the_image_with_no_arguments_at_a_shell_prints_its_usage(terminal: bool)
 
 
 @pytest.mark.e2e
+@pytest.mark.posix
 def test_in_a_runner_at_a_terminal_the_inputs_decide() -> None:
     """act gives the container a terminal when it runs in one: with inputs it is still the Action."""
     person = run_entrypoint(clean_env(GITHUB_ACTIONS="true"), terminal=True)

@@ -22,6 +22,8 @@ import pytest
 from gate.emulator import Emulator
 from tests.acceptance.conftest import REPO, TOKEN, clean_env
 
+pytestmark = pytest.mark.posix  # the README's blocks are POSIX shell, run with bash
+
 README = REPO / "README.md"
 BIN = Path(sys.executable).parent  # the venv the tests run in, where `codecatalyst-gate` is installed
 # The system's basics a newcomer's shell has anyway: coreutils, bash, python3 (the gate itself is not among them).

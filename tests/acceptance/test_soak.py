@@ -88,6 +88,7 @@ def left_in_session(pid: int) -> str:
     return subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, text=True, check=False).stdout.strip()
 
 
+@pytest.mark.posix
 def test_many_gates_against_every_fault_end_as_documented(start_emulator, tmp_path: Path) -> None:
     emulator = start_emulator(scenario="stuck")
     listings = {order: start_emulator(scenario=nightly(order)) for order in LISTING_ORDERS}

@@ -63,6 +63,7 @@ def test_the_same_ci_step_run_again_starts_no_second_run(start_emulator, tmp_pat
     assert json.loads(new_attempt.stdout)["run-id"] != first.json()["run-id"]  # a new attempt is a new run
 
 
+@pytest.mark.posix
 def test_the_readmes_start_then_wait_block_runs_as_written(start_emulator, tmp_path) -> None:
     import os
     import subprocess

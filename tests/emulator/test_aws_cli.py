@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from gate.api.schema import violations
+from gate.api.schema import validate_get_workflow, violations
 from gate.emulator import (
     BROKEN_WORKFLOW_ID,
     DEPLOY_MAIN_ID,
@@ -141,6 +141,10 @@ def test_list_workflows(cli, emulator) -> None:
 def test_get_workflow(cli) -> None:
     doc = ok(cli["get-workflow"])
     assert output_violations("GetWorkflow", doc) == [] and doc["name"] == "MyDemoWorkflow"
+    # What the AWS CLI printed (botocore parsed it by the model) passes the gate's own GetWorkflow schema, and is the
+    # workflow asked about (issue 29: the gate names runs by it).
+    assert validate_get_workflow(doc, space="ExampleCorp", project="MyDemoProject",
+                                 workflow_id=MY_DEMO_WORKFLOW_ID) == doc
 
 
 def test_start_workflow_run_is_idempotent_and_botocore_fills_the_client_token(cli, emulator) -> None:

@@ -241,6 +241,7 @@ def test_non_ascii_json_reads_back_in_both() -> None:
     assert json.loads(java_properties_parse(text)["CODECATALYST_GATE_STATUS_REASONS"]) == reasons
 
 
+@pytest.mark.posix
 def test_realistic_values_reach_every_reader_exactly(tmp_path: Path) -> None:
     runs = (make_result(), make_result(run_id="a1b2c3d4-5678-90ab-cdef-000000000009", kind="success",
                                        exit_code=ExitCode.SUCCESS, response=run_document("SUCCEEDED")))
@@ -262,6 +263,7 @@ def test_realistic_values_reach_every_reader_exactly(tmp_path: Path) -> None:
                 assert gitlab[name] == shell[name] == strings[key], key
 
 
+@pytest.mark.posix
 def test_hostile_values_reach_every_reader_inert(tmp_path: Path) -> None:
     """Nothing a server says is interpreted: GitLab's `$` expansion, a dotenv parser's `#` comments, quotes and
     `${...}`, a shell's code. GitLab, gitlab-ci-local and python-dotenv read the same text, and the same JSON."""
@@ -327,6 +329,7 @@ def emit(result: Result, targets: OutputTargets, *, redactor: Redactor | None = 
     assert sink.not_written == []
 
 
+@pytest.mark.posix
 def test_emit_writes_atomically_readable_and_redacted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "out.env"
     doc = run_document("FAILED", statusReasons=[{"message": f"token {TOKEN} echoed"}])

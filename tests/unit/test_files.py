@@ -12,6 +12,7 @@ import pytest
 from gate.report.files import append, write_atomic
 
 
+@pytest.mark.posix
 def test_a_new_or_regular_file_is_replaced_whole_with_the_umask_mode(tmp_path: Path) -> None:
     path = tmp_path / "out.json"
     write_atomic(path, "one\n")
@@ -36,6 +37,7 @@ def test_a_symbolic_link_is_refused_at_write_time_too(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "target"]
 
 
+@pytest.mark.posix
 def test_a_fifo_without_a_reader_fails_at_once_and_stays_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -45,6 +47,7 @@ def test_a_fifo_without_a_reader_fails_at_once_and_stays_a_fifo(tmp_path: Path) 
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
+@pytest.mark.posix
 def test_a_fifo_with_a_reader_gets_the_text(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -57,7 +60,8 @@ def test_a_fifo_with_a_reader_gets_the_text(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+@pytest.mark.posix
+@pytest.mark.skipif(getattr(os, "geteuid", lambda: -1)() != 0, reason="mknod needs root")
 def test_a_char_device_is_written_in_place(tmp_path: Path) -> None:
     node = tmp_path / "null"
     os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))

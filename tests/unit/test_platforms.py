@@ -25,6 +25,9 @@ from gate.report.redact import Redactor
 from gate.wait import signals
 from tests.conftest import FakeClock
 
+# These stand Windows' answers in on POSIX; on Windows itself (CI) the real ones are what the suite meets.
+on_posix = pytest.mark.skipif(sys.platform == "win32", reason="simulates Windows on a POSIX system")
+
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
@@ -92,6 +95,7 @@ def test_elsewhere_a_permission_error_stands_at_once(monkeypatch: pytest.MonkeyP
     assert pauses == []
 
 
+@on_posix
 def test_a_device_is_written_in_place_without_posix_only_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows has no O_NONBLOCK and no fcntl; NUL is a device there, as /dev/null is here."""
     monkeypatch.delattr(os, "O_NONBLOCK")
@@ -106,6 +110,7 @@ def test_a_device_is_written_in_place_without_posix_only_flags(monkeypatch: pyte
 WINDOWS_NAME = r"D:\a\_temp\_runner_file_commands\set_output_0f3c"
 
 
+@on_posix
 def test_the_runners_file_command_path_is_used_exactly_as_given(tmp_path: Path) -> None:
     """A Windows runner's $GITHUB_OUTPUT (D:\\a\\_temp\\...) is handed to the OS untouched: here, on Linux, the same
     string is one file name with backslashes and a colon, and that very file is written (nothing split or
@@ -120,6 +125,7 @@ def test_the_runners_file_command_path_is_used_exactly_as_given(tmp_path: Path) 
     assert "error" in output.read_text(encoding="utf-8") and "interval" in summary.read_text(encoding="utf-8")
 
 
+@on_posix
 @pytest.mark.parametrize("flag", ["--output-file", "--dotenv", "--junit-xml"])
 def test_a_result_file_named_with_backslashes_is_that_file(tmp_path: Path, flag: str,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,5 +161,6 @@ def test_a_console_that_refuses_vt_sequences_gets_plain_lines(monkeypatch: pytes
     assert asked == [stream]
 
 
+@on_posix
 def test_terminals_here_take_vt_sequences_as_they_are() -> None:
     assert sys.platform != "win32" and console.vt_ready(Terminal()) is True

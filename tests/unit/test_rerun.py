@@ -159,6 +159,12 @@ def test_each_attempt_has_its_own_token_the_same_each_time_the_step_runs() -> No
 # -- bad input: exit 2, the field named, nothing sent -----------------------------------------------------------
 
 
+def test_zero_to_five_are_taken() -> None:
+    from gate.config.validation import validate_rerun_failed
+
+    assert [validate_rerun_failed(v) for v in ("0", "5", " 3 ", 2)] == [0, 5, 3, 2]
+
+
 @pytest.mark.parametrize("value", ["-1", "6", "two", "1.5", " ", "0x2", "1000"])
 def test_a_bad_count_is_exit_2_naming_the_field_and_the_rule(value: str) -> None:
     err = io.StringIO()

@@ -11,6 +11,8 @@ import pytest
 from gate.errors import Cancelled
 from gate.wait.signals import HANDLED, cancel_on_signals, deferred_signals
 
+pytestmark = pytest.mark.posix  # os.kill(own pid, SIGTERM) ends the process on Windows
+
 
 @pytest.fixture(autouse=True)
 def restore_handlers() -> Iterator[None]:
