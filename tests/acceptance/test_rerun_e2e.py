@@ -17,6 +17,7 @@ FLAKY = {"workflows": [{"name": "Flaky", "timeline": [["IN_PROGRESS", 1]], "hist
                         "startedFinals": [{"status": "FAILED", "statusReasons": [{"message": "flaky test"}]},
                                           "SUCCEEDED"]}]}
 GITHUB_STEP = {"GITHUB_RUN_ID": "99", "GITHUB_REPOSITORY": "octo/app", "GITHUB_JOB": "deploy", "GITHUB_ACTION": "gate"}
+GITLAB_JOB = {"CI_JOB_ID": "4711", "CI_PROJECT_ID": "42"}
 
 
 def started(emulator: Emulator) -> list[str]:
@@ -24,10 +25,12 @@ def started(emulator: Emulator) -> list[str]:
     return [r.id for r in sorted(emulator.state.runs(), key=lambda r: r.seq) if r.client_token is not None]
 
 
-def test_fails_once_then_passes_with_two_reruns_allowed(start_emulator, tmp_path: Path) -> None:
+@pytest.mark.parametrize("identity", [GITHUB_STEP, GITLAB_JOB], ids=["github", "gitlab"])
+def test_fails_once_then_passes_with_two_reruns_allowed(start_emulator, tmp_path: Path,
+                                                        identity: dict[str, str]) -> None:
     emulator: Emulator = start_emulator(scenario=FLAKY, step=1)
     junit = tmp_path / "junit.xml"
-    env = clean_env(CODECATALYST_TOKEN=TOKEN, **GITHUB_STEP)
+    env = clean_env(CODECATALYST_TOKEN=TOKEN, **identity)
     args = ["wait", "--space", "ExampleCorp", "--project", "MyDemoProject", "--workflow", "Flaky", "--start",
             "--rerun-failed", "2", "--endpoint", emulator.base_url, "--interval", "0.1", "--json"]
     done = run_gate(*args, "--junit-xml", str(junit), env=env)
