@@ -3,8 +3,10 @@ policies, pacing and retry step, all on one virtual clock, against one server th
 (a token bucket of BURST, shared: one token, one space) and answers the rest 429 ThrottlingException without
 Retry-After (the service documents none).
 
-Each gate runs in a thread, but only one runs at a time: a gate that sleeps parks until the scheduler moves the
-clock to its wake-up time and hands it the turn, so the result is the same every time for a seed.
+Each gate is what `wait --run-id` runs: the loop, its history (ListWorkflowRuns) and its workflow's name
+(GetWorkflow), each call through the gate's pacing. Each gate runs in a thread, but only one runs at a time: a gate
+that sleeps parks until the scheduler moves the clock to its wake-up time and hands it the turn, so the result is
+the same every time for a seed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from gate.api.history import History, durations_from
@@ -29,6 +32,7 @@ from gate.pace.retry import RetryPolicy
 from gate.runref import RunRef
 from gate.wait.loop import Rules, wait_for_runs
 from gate.wait.policies import WorkflowPolicies
+from gate.wait.watch import workflow_names
 from scripts.bench.simulation import EPOCH, PROJECT, SPACE, SimRun, _Quiet, _stamp, make_runs, percentile, status_at
 
 LIMIT = 10.0  # requests per second, shared by the whole fleet
@@ -159,9 +163,17 @@ def gate_body(gate: GateOutcome, server: Server, scheduler: Scheduler, seed: int
                 return History((), "ListWorkflowRuns failed (ApiRefused)")
             return durations_from(gate.run.history, workflow_id=workflow_id, run_id=gate.run.run_id)
 
+        class NamesApi:  # GetWorkflow, which a gate given a run ID calls once for the workflow's name
+            def get_workflow(self, workflow_id: str, *, remaining: float | None) -> dict[str, Any]:
+                gate.calls += 1
+                server.take(clock.now())
+                return {"id": workflow_id, "name": "W"}
+
+        names = workflow_names(SimpleNamespace(polling=SimpleNamespace(interval=None)), NamesApi(),  # type: ignore[arg-type]
+                               pacing, {})
         [result] = wait_for_runs([RunRef(gate.run.run_id)], reader=_Reader(gate, server, clock), pacing=pacing,
                                  policies=WorkflowPolicies(load=load),
-                                 rules=Rules(success_statuses=frozenset({"SUCCEEDED"})))
+                                 rules=Rules(success_statuses=frozenset({"SUCCEEDED"}), names=names))
         gate.result = result.kind
     return body
 

@@ -17,12 +17,12 @@ pytestmark = pytest.mark.e2e
 
 GET_LOADS = {
     "gate", "gate.app", "gate.defaults", "gate.statuses", "gate.errors", "gate.timestamps", "gate.result",
-    "gate.textsafe",
+    "gate.textsafe", "gate.verdict",
     "gate.doors", "gate.doors.cli",
-    "gate.config", "gate.config.inputs", "gate.config.settings", "gate.config.validation", "gate.config.variables",
+    "gate.config", "gate.config.fields", "gate.config.given", "gate.config.inputs", "gate.config.settings", "gate.config.validation", "gate.config.variables",
     "gate.report", "gate.report.describe", "gate.report.redact", "gate.report.sink",
     "gate.api", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.resolve", "gate.api.schema",
-    "gate.api.proxies", "gate.api.decoding",
+    "gate.api.proxies", "gate.api.decoding", "gate.api.hints",
 }  # the rooms' __init__ modules are docstrings only
 NOT_FOR_HELP = {"gate.app", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.schema",
                 "gate.wait.watch", "gate.wait.loop"}
