@@ -23,7 +23,7 @@ from gate.errors import ExitCode, GateError
 from gate.report.describe import PREFIX
 from gate.report.redact import Redactor, short_token_warning
 from gate.report.sink import Sink
-from gate.result import Result
+from gate.result import NOT_THROTTLED, Result
 from gate.textsafe import inert_line
 
 if TYPE_CHECKING:
@@ -88,7 +88,8 @@ def report_error(error: GateError, outputs: OutputTargets, *, redactor: Redactor
     sink = Sink(dataclasses.replace(outputs, github_commands=False), redactor=redactor, stdout=stdout, stderr=stderr)
     known = given or Given()
     result = Result(kind=error.kind, exit_code=error.exit_code, space=known.space, project=known.project,
-                    run_id=known.run_id, workflow_name=known.workflow_name, message=str(error), api_calls=api_calls)
+                    run_id=known.run_id, workflow_name=known.workflow_name, message=str(error), api_calls=api_calls,
+                    throttled=None if api_calls is None else NOT_THROTTLED)  # known when the calls are: none
     sink.result(result)
     verdict(result, sink)  # tells each output that could not be written; the exit code stays the error's
 

@@ -12,19 +12,19 @@ from urllib.parse import quote
 from gate.errors import ExitCode, ResultKind
 from gate.timestamps import duration_seconds, ended_before
 
-__all__ = ["CONSOLE_BASE", "RESULT_KEYS", "START_KEYS", "Field", "Phase", "Result", "ResultKind", "Usual",
-           "answers_in_result", "run_console_url"]
+__all__ = ["CONSOLE_BASE", "NOT_THROTTLED", "RESULT_KEYS", "START_KEYS", "THROTTLED_PHRASE", "Field", "Phase",
+           "Result", "ResultKind", "Throttled", "Usual", "answers_in_result", "run_console_url"]
 
 RESULT_KEYS = (
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project",
     "start-time", "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds",
-    "status-reasons", "run-url", "started", "followed", "stale", "polls", "api-calls", "attempts", "response",
-    "exit-code",
+    "status-reasons", "run-url", "started", "followed", "stale", "polls", "api-calls", "throttled", "attempts",
+    "response", "exit-code",
 )
 # What `start` knows and writes (it exits once the run is started, before any status): a failed start writes every
 # key, with its `result` and `exit-code`, as `wait` does.
 START_KEYS = ("run-id", "workflow-id", "workflow-name", "space", "project", "run-url", "started", "api-calls",
-              "exit-code")
+              "throttled", "exit-code")
 
 CONSOLE_BASE = "https://codecatalyst.aws"
 # Scalar keys whose text a server chooses freely (the others are enums, IDs, times and numbers).
@@ -55,6 +55,39 @@ class Usual:
         import statistics  # here: only a result with history needs it
 
         return cls(median_seconds=float(statistics.median(durations)), count=len(durations)) if durations else None
+
+
+def duration_text(seconds: float) -> str:
+    """`98 s`, `2 min 05 s`: a length of time in whole seconds, as the gate's own sentences say it."""
+    whole = round(seconds)
+    return f"{whole} s" if whole < 120 else f"{whole // 60} min {whole % 60:02d} s"
+
+
+THROTTLED_PHRASE = "the service throttled the gate"  # how a message says it (a timeout's does)
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """How often the service answered the gate "slow down" (HTTP 429), and for how long: for each burst of such
+    answers, the seconds from its first to the next answer that was not one, added up (a burst still going when
+    the gate ended counts up to then). The result key `throttled`; one per gate, never per run."""
+
+    count: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, int | float]:
+        """`{"count": 2, "seconds": 4.5}`; whole seconds as an integer (`{"count": 0, "seconds": 0}`)."""
+        seconds = round(self.seconds, 3)
+        return {"count": self.count, "seconds": int(seconds) if seconds.is_integer() else seconds}
+
+    @property
+    def text(self) -> str:
+        """`7 times over 98 s`, `once over 3 s`."""
+        times = "once" if self.count == 1 else f"{self.count} times"
+        return f"{times} over {duration_text(self.seconds)}"
+
+
+NOT_THROTTLED = Throttled(0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -136,6 +169,9 @@ class Result:
     workflow_id: str | None = None  # known before any GetWorkflowRun answer (a run this gate started)
     keys: tuple[str, ...] = RESULT_KEYS  # the keys this result holds: START_KEYS for a run `start` started
     attempts: tuple[Result, ...] = ()  # --rerun-failed: the earlier attempts (each ended FAILED), oldest first
+    # How the service throttled the gate; None: not known (each run of several, whose calls are the gate's, and a
+    # gate a bug ended).
+    throttled: Throttled | None = None
 
     def attempt(self) -> dict[str, Any]:
         """This run as one of the attempts: its ID, status, duration and URL."""
@@ -181,6 +217,7 @@ class Result:
             "stale": self.stale,
             "polls": self.polls,
             "api-calls": calls_dict(self.api_calls),
+            "throttled": self.throttled.to_dict() if self.throttled else None,
             "attempts": [*(a.attempt() for a in self.attempts), *([self.attempt()] if self.run_id else [])]
             if self.keys is RESULT_KEYS else [],
             "response": self.response,

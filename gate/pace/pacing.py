@@ -14,8 +14,9 @@ from gate.clock import Clock, Deadline
 from gate.errors import DeadlineExceeded, TransientError
 from gate.pace.policy import PollContext
 from gate.pace.rate import AdaptiveRate
-from gate.pace.retry import RetryPolicy, Streak
+from gate.pace.retry import RetryPolicy, Streak, Throttling
 from gate.report.progress import Progress
+from gate.result import THROTTLED_PHRASE, Throttled
 
 JITTER = 0.2  # once throttled, each gap between requests is stretched or shrunk by up to this share
 
@@ -28,19 +29,15 @@ def spread_draw() -> float:
     return random.uniform(1 - JITTER, 1 + JITTER)
 
 
-def duration_text(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole} s" if whole < 120 else f"{whole // 60} min {whole % 60:02d} s"
-
-
 class Pacing:
     def __init__(self, *, clock: Clock, deadline: Deadline, retry: RetryPolicy, progress: Progress,
                  began: float | None = None, utc_now: Callable[[], datetime] = utc_now,
-                 spread: Callable[[], float] = spread_draw) -> None:
+                 spread: Callable[[], float] = spread_draw, throttling: Throttling | None = None) -> None:
         self.clock, self.deadline, self.retry, self.progress = clock, deadline, retry, progress
         self.began = clock.now() if began is None else began  # elapsed times count from the gate's start
         self.utc_now = utc_now
         self.streak = Streak()
+        self.throttling = Throttling() if throttling is None else throttling  # the gate's: its Pacings share it
         self.rate = AdaptiveRate()
         self.spread = spread  # the jitter of the gaps between requests once throttled (seeded in tests)
 
@@ -68,24 +65,27 @@ class Pacing:
         """An answer came (a streak of failures in this round may still go on)."""
         self.streak.reached = True
         self.rate.answered(self.clock.now())
+        self.throttling.ended(self.clock.now())  # an answer that is not "slow down" ends a burst of them
 
     def noted(self, error: TransientError) -> None:
         """A failure that is not retried (a listing's: its runs are read one by one instead)."""
-        self.streak.noted(error, self.clock.now())
+        self.streak.noted(error)
         if error.throttled:
+            self.throttling.refused(self.clock.now())
             self.rate.throttled(self.clock.now(), spread=self.spread())
 
     def answered(self) -> None:
         """The round (or the call) got its answers: the streak of failures ends."""
-        self.streak.answered(self.clock.now())
+        self.streak.answered()
 
     def after_failure(self, error: TransientError, *, what: str = "") -> float:
         """The retry step: counts the failure, then returns how long to wait before trying again, or raises the
         error to stop with: ServiceUnavailable (exit 6) for an outage, DeadlineExceeded (exit 3) when the deadline
         passed while the service throttled the gate."""
         now = self.clock.now()
-        self.streak.failed(error, now)
+        self.streak.failed(error)
         if error.throttled:
+            self.throttling.refused(now)
             self.rate.throttled(now, spread=self.spread())
         state = self.context()
         stop = self.retry.give_up(state, error)
@@ -98,13 +98,14 @@ class Pacing:
         self.progress.retrying(reason=reason, attempt=state.failures, delay=delay, elapsed=state.elapsed)
         return delay
 
+    def throttled(self) -> Throttled:
+        """How often and how long the service has throttled the gate so far (the result's `throttled`)."""
+        return self.throttling.so_far(self.clock.now())
+
     def throttling_note(self) -> str:
         """How often and how long the service throttled the gate ("" when it never did), to end a message with."""
-        streak = self.streak
-        if not streak.refusals:
-            return ""
-        times = "once" if streak.refusals == 1 else f"{streak.refusals} times"
-        return f"; the service throttled the gate {times} over {duration_text(streak.throttled_for(self.clock.now()))}"
+        throttled = self.throttled()
+        return f"; {THROTTLED_PHRASE} {throttled.text}" if throttled.count else ""
 
     def sleep(self, seconds: float) -> None:
         """Sleep, never past the deadline."""

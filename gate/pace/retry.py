@@ -15,46 +15,66 @@ from gate.config.settings import RetrySettings
 from gate.defaults import MAX_RETRY_AFTER
 from gate.errors import ServiceUnavailable, TransientError
 from gate.pace.policy import PollContext
+from gate.result import Throttled
 
 
 @dataclass
 class Streak:
-    """Transient failures in a row, and what they said: how often and how long the service throttled (a burst of
-    "slow down" answers counts once in `throttled`, each one in `refusals`) and whether the endpoint has ever
-    answered. One per gate, changed only by gate.pace.pacing, for the picker and the wait loop alike; both policies
-    read it through PollContext."""
+    """Transient failures in a row, and what they said: how many bursts of "slow down" answers there were (a burst
+    counts once in `throttled`; gate.pace.retry.Throttling counts each answer and the time) and whether the endpoint
+    has ever answered. One per gate, changed only by gate.pace.pacing, for the picker and the wait loop alike; both
+    policies read it through PollContext."""
 
     failures: int = 0
     outages: int = 0  # of the failures in a row, those that were not throttling
     throttled: int = 0
     throttled_now: bool = False  # the current streak already counted as one throttling
     reached: bool = False
-    refusals: int = 0  # "slow down" answers in all
-    throttled_seconds: float = 0.0  # time from the first "slow down" of each burst to the answer that ended it
-    burst_began: float | None = None
 
-    def noted(self, error: TransientError, now: float) -> None:
+    def noted(self, error: TransientError) -> None:
         """A failure seen, retried or not (a listing's is not: its runs are read one by one)."""
-        if error.throttled:
-            self.refusals += 1
-            if not self.throttled_now:
-                self.throttled, self.throttled_now, self.burst_began = self.throttled + 1, True, now
+        if error.throttled and not self.throttled_now:
+            self.throttled, self.throttled_now = self.throttled + 1, True
         self.reached = self.reached or error.reached
 
-    def failed(self, error: TransientError, now: float) -> None:
-        self.noted(error, now)
+    def failed(self, error: TransientError) -> None:
+        self.noted(error)
         self.failures += 1
         self.outages += not error.throttled
 
-    def answered(self, now: float) -> None:
-        if self.burst_began is not None:
-            self.throttled_seconds += max(0.0, now - self.burst_began)
-        self.failures, self.outages, self.throttled_now, self.reached, self.burst_began = 0, 0, False, True, None
+    def answered(self) -> None:
+        self.failures, self.outages, self.throttled_now, self.reached = 0, 0, False, True
 
-    def throttled_for(self, now: float) -> float:
+
+@dataclass
+class Throttling:
+    """How often and how long the service throttled the gate, over its whole life (the result's `throttled`):
+    each "slow down" answer counts in `refusals`; `seconds` adds up, for each burst of them, the time from its first
+    "slow down" to the next answer that was not one (a burst still going at the end counts up to then). One per
+    gate, shared by each of its Pacings (the workflow-name lookup's too) and changed only by them."""
+
+    refusals: int = 0
+    seconds: float = 0.0  # of the bursts that ended
+    began: float | None = None  # the first "slow down" of the burst still going
+
+    def refused(self, now: float) -> None:
+        self.refusals += 1
+        if self.began is None:
+            self.began = now
+
+    def ended(self, now: float) -> None:
+        """The service answered: a burst going ends."""
+        if self.began is not None:
+            self.seconds += max(0.0, now - self.began)
+            self.began = None
+
+    def seconds_at(self, now: float) -> float:
         """Seconds spent throttled so far, the burst still going included."""
-        going = 0.0 if self.burst_began is None else max(0.0, now - self.burst_began)
-        return self.throttled_seconds + going
+        return self.seconds + (0.0 if self.began is None else max(0.0, now - self.began))
+
+    def so_far(self, now: float) -> Throttled:
+        """The result's `throttled` as of now."""
+        return Throttled(self.refusals, self.seconds_at(now))
 
 
 def backoff_delay(attempt: int, *, settings: RetrySettings, floor: float) -> float:

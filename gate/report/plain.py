@@ -82,6 +82,8 @@ class PlainDisplay:
             return
         self._line(f"result {summary.kind} for {len(summary.runs)} runs (exit {summary.exit_code}), "
                    f"gate waited {waited}", always=summary.kind != "success")
+        for label, value in summary.facts:
+            self._line(f"{label}: {value}")
         for run in summary.runs:
             of = f"workflow {run.workflow}" if run.workflow else ""
             took = f", run took {format_elapsed(run.duration)}" if run.duration is not None else ""

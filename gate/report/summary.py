@@ -9,12 +9,13 @@ masked by `mask`: a renderer escapes for its own format and adds nothing of a se
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gate.report.describe import against_usual, describe_reason, format_duration, format_elapsed
-from gate.result import Phase, Usual
+from gate.result import THROTTLED_PHRASE, Phase, Usual
 from gate.textsafe import inert_line
 from gate.verdict import worst_first
 
@@ -98,6 +99,8 @@ class Summary:
     runs: tuple[RunSummary, ...]
     several: bool
     waited: float | None = None  # seconds from the gate's start to its verdict, when known
+    # Facts about the gate itself (label, value), such as its throttling; one run: they are among its own facts.
+    facts: tuple[tuple[str, str], ...] = ()
 
     @property
     def heading(self) -> str:
@@ -156,11 +159,25 @@ def _inert(value: str | None) -> str | None:
 
 
 def summarize(result: Result, *, mask: Callable[[str], str] = str) -> Summary:
-    """The outcome of a gate: one run, or several with the verdict over them."""
-    runs = worst_first(result.runs) if result.runs else [result]
+    """The outcome of a gate: one run, or several with the verdict over them. The gate's own facts go with the
+    one run's, or stand for the group."""
+    runs = tuple(run_summary(run, mask=mask) for run in (worst_first(result.runs) if result.runs else [result]))
+    facts = throttled_fact(result, runs)
+    if not result.runs:
+        runs = (dataclasses.replace(runs[0], facts=(*runs[0].facts, *facts)),)
     return Summary(kind=result.kind, exit_code=int(result.exit_code), space=result.space, project=result.project,
-                   runs=tuple(run_summary(run, mask=mask) for run in runs), several=bool(result.runs),
-                   waited=result.waited)
+                   runs=runs, several=bool(result.runs), waited=result.waited, facts=facts if result.runs else ())
+
+
+def throttled_fact(result: Result, runs: tuple[RunSummary, ...]) -> tuple[tuple[str, str], ...]:
+    """`Throttled: 7 times over 98 s` when the service throttled the gate, said once: not when a run's own lines
+    say it already (a timeout's heading does)."""
+    throttled = result.throttled
+    if throttled is None or not throttled.count:
+        return ()
+    if any(THROTTLED_PHRASE in line for run in runs for line in (run.sentence, *run.details)):
+        return ()
+    return (("Throttled", throttled.text),)
 
 
 def failures(summary: Summary) -> list[tuple[str, tuple[str, ...]]]:

@@ -156,6 +156,7 @@ class TtyDisplay:
         if summary.several:
             head = self._style(f"{icon} {summary.heading}: {len(summary.runs)} runs", BOLD, colour)
             lines = [self._dot.join([head, waited, f"exit {summary.exit_code}"])]
+            lines += [f"  {label}: {value}" for label, value in summary.facts]
             for run in summary.runs:
                 lines.append(f"  {self._style(self._mark(run.kind), KIND_COLOURS.get(run.kind, RED))} "
                              f"{self._dot.join([f'{run.run_id}  {run.heading}', *self._took(run)])}")

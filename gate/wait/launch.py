@@ -8,6 +8,7 @@ starting another. gate.app calls `launch` with what it made, as it calls gate.wa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from gate.api.operations import Api
@@ -16,7 +17,7 @@ from gate.config.settings import Settings
 from gate.errors import ExitCode, GateError
 from gate.pace.pacing import Pacing
 from gate.pace.policy import FLOOR
-from gate.pace.retry import RetryPolicy
+from gate.pace.retry import RetryPolicy, Throttling
 from gate.pick.picker import Picker
 from gate.report.display import Display, DisplayClock
 from gate.result import START_KEYS, Result
@@ -29,6 +30,7 @@ def launch(settings: Settings, *, api: Api, display: Display, clock: Clock, env:
     """Start the run; its result holds what a start knows (START_KEYS). A failure is the result, never raised."""
     project = settings.project
     known: list[RunRef] = []
+    throttling = Throttling()  # the gate's, whatever ends it
     try:
         with cancel_on_signals():
             if project.token_source:
@@ -36,17 +38,19 @@ def launch(settings: Settings, *, api: Api, display: Display, clock: Clock, env:
             ticking = DisplayClock(clock, display)
             retry = RetryPolicy(settings=settings.polling.retry, floor=FLOOR, naming=settings.naming)
             pacing = Pacing(clock=ticking, deadline=Deadline(ticking, settings.polling.timeout), progress=display,
-                            retry=retry)
+                            retry=retry, throttling=throttling)
             picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
             [run] = picker.pick(settings.run, naming=settings.naming, picked=known.append)
     except GateError as e:  # the start's own failure: every key, as `wait` writes it
-        failed = unjudged(e, known, space=project.space, project=project.project, single=True)
+        failed = dataclasses.replace(unjudged(e, known, space=project.space, project=project.project, single=True),
+                                     throttled=throttling.so_far(clock.now()))
         display.finished(failed)
         return failed
     workflow = run.workflow or {}
     result = Result(kind="success", exit_code=ExitCode.SUCCESS, space=project.space, project=project.project,
                     run_id=run.run_id, workflow_name=run.workflow_name, started=True, keys=START_KEYS,
-                    workflow_id=str(workflow["id"]) if "id" in workflow else None)
+                    workflow_id=str(workflow["id"]) if "id" in workflow else None,
+                    throttled=throttling.so_far(clock.now()))
     url = result.to_dict()["run-url"]
     display.note(f"started run {run.run_id} of workflow {run.workflow_name or result.workflow_id}: {url}")
     display.note(f"not waiting on it: gate it later with `wait --run-id {run.run_id}`")

@@ -20,7 +20,7 @@ from gate.config.settings import Settings
 from gate.errors import GateError
 from gate.pace.pacing import Pacing
 from gate.pace.policy import FLOOR, Adaptive, FixedInterval, PollPolicy
-from gate.pace.retry import RetryPolicy
+from gate.pace.retry import RetryPolicy, Throttling
 from gate.pick.picker import Picker
 from gate.report.display import Display, DisplayClock
 from gate.report.formats import github
@@ -85,7 +85,7 @@ def workflow_names(settings: Settings, api: Api, pacing: Pacing, env: Mapping[st
     runs' own retries (a name never decides the gate)."""
     retry = dataclasses.replace(pacing.retry, throttle_budget=defaults.LABEL_THROTTLE_RETRIES)
     own = Pacing(clock=pacing.clock, deadline=pacing.deadline, retry=retry, progress=pacing.progress,
-                 began=pacing.began, utc_now=pacing.utc_now, spread=pacing.spread)
+                 began=pacing.began, utc_now=pacing.utc_now, spread=pacing.spread, throttling=pacing.throttling)
     own.streak.reached = True  # looked up after the run's first answer: the endpoint has answered
     own.rate = pacing.rate  # one gate, one request rate
     picker = Picker(api=api, pacing=own, policy=look_policy(settings), env=env)
@@ -102,6 +102,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
     single = choice.count == 1
     known: list[RunRef] = []  # the runs picked so far: a failure picking the next must not lose one started
     refs = [RunRef(run_id) for run_id in choice.run_ids]
+    throttling = Throttling()  # the gate's, whatever ends it
 
     def told(run: RunRef) -> None:  # at once: a job cancelled or timed out later still says which run it is
         known.append(run)
@@ -116,7 +117,7 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
             ticking = DisplayClock(clock, display)
             retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR, naming=settings.naming)
             pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
-                            retry=retry)
+                            retry=retry, throttling=throttling)
             picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
 
             def successor(superseded: dict[str, object]) -> str:
@@ -142,11 +143,10 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                           rerun=rerun if choice.rerun_failed else None, reruns=choice.rerun_failed)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
                                             policies=workflow_policies(settings, api, refs, display, pacing)))
-            if note := pacing.throttling_note():  # throttling is an answer: said, never an outage
-                display.note(f"{note.removeprefix('; ')}, and slowed down to share its rate limit")
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
-    result = dataclasses.replace(result, waited=clock.now() - began)
+    # How the service throttled the gate: the summary says it once (gate.report.summary.throttled_fact).
+    result = dataclasses.replace(result, waited=clock.now() - began, throttled=throttling.so_far(clock.now()))
     display.finished(result)
     return result
 

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 RESULT_KEYS = [
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time", "end-time",
     "last-updated-time", "duration-seconds", "usual-duration-seconds", "status-reasons", "run-url", "started",
-    "followed", "stale", "polls", "api-calls", "attempts", "response", "exit-code",
+    "followed", "stale", "polls", "api-calls", "throttled", "attempts", "response", "exit-code",
 ]
 FAILURE_STATUSES = ("FAILED", "STOPPED", "SUPERSEDED", "CANCELLED", "NOT_RUN", "ABANDONED")
 

@@ -88,12 +88,16 @@ def test_throttled_for_75_seconds_then_the_run_s_own_verdict(started: dict[str, 
     assert done.returncode == 0, done.stderr
     assert done.json()["result"] == "success" and done.seconds >= THROTTLED_FOR
     assert [status for status, _ in seen][:2] == [200, 429] and seen[-1][0] == 200
-    assert "the service throttled the gate" in done.stderr and "unavailable" not in done.stderr
+    assert done.json()["throttled"]["count"] == sum(status == 429 for status, _ in seen)
+    first_429 = next(at for status, at in seen if status == 429)
+    assert abs(done.json()["throttled"]["seconds"] - (seen[-1][1] - first_429)) < 2  # from the first 429 to the answer
+    assert "Throttled: " in done.stderr and "unavailable" not in done.stderr
 
 
 def test_each_retry_after_is_waited_for(started: dict[str, Future]) -> None:
     done, seen = started["retry-after"].result(timeout=400)
     assert done.returncode == 0, done.stderr
     assert [status for status, _ in seen] == [429, 429, 200]
+    assert done.json()["throttled"]["count"] == 2 and done.json()["throttled"]["seconds"] >= 6.0
     gaps = [later - earlier for (_, earlier), (_, later) in zip(seen, seen[1:], strict=False)]
     assert all(gap >= 3.0 for gap in gaps), gaps

@@ -117,7 +117,7 @@ def test_a_throttled_start_is_retried_with_the_same_token_and_makes_one_run(busy
     assert calls(busy, "StartWorkflowRun") == [429, 429, 429, 200]
     assert len(runs_of(busy, RELEASE_WORKFLOW_ID)) == 2 + 1
     assert "StartWorkflowRun: HTTP 429 ThrottlingException: Rate exceeded; retry 3 in " in done.stderr
-    assert "the service throttled the gate 3 times over " in done.stderr
+    assert "Throttled: 3 times over " in done.stderr and done.json()["throttled"]["count"] == 3
 
 
 def test_a_derived_token_finds_the_same_run_in_an_attempt_and_starts_anew_in_the_next(busy: Emulator) -> None:

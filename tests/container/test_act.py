@@ -48,7 +48,7 @@ HOSTILE_RUN = "c0dec47a-0000-4000-8000-00000000bad1"  # scenario-hostile.json's 
 RESULT_KEYS = {
     "result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time", "end-time",
     "last-updated-time", "duration-seconds", "usual-duration-seconds", "status-reasons", "run-url", "started",
-    "followed", "stale", "polls", "api-calls", "attempts", "response", "exit-code",
+    "followed", "stale", "polls", "api-calls", "throttled", "attempts", "response", "exit-code",
 }
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"  # v6.0.2; act copies the tree instead
 
@@ -347,7 +347,7 @@ def test_start_then_wait_in_two_steps_gates_the_run_started(action_repo: Path, e
     assert (run.returncode, run.job_result, run.outcome) == (0, "success", "success"), _tail(run.log, 60)
     started = json.loads(base64.b64decode(_next_step(run.events, "started")))
     assert set(started) == {"run-id", "workflow-id", "workflow-name", "space", "project", "run-url", "started",
-                            "api-calls", "exit-code"}
+                            "api-calls", "throttled", "exit-code"}
     assert (started["started"], started["workflow-name"], started["exit-code"]) == ("true", "MyDemoWorkflow", "0")
     assert (run.outputs["result"], run.outputs["run-id"]) == ("success", started["run-id"])
     assert run.outputs["workflow-name"] == "MyDemoWorkflow" and run.outputs["status"] == "SUCCEEDED"

@@ -28,7 +28,8 @@ from tests.gitlab.conftest import (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]  # the first test may build the images
 RESULT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "space", "project", "start-time",
                "end-time", "last-updated-time", "duration-seconds", "usual-duration-seconds", "status-reasons",
-               "run-url", "started", "followed", "stale", "polls", "api-calls", "attempts", "response", "exit-code")  # written out: an independent oracle
+               "run-url", "started", "followed", "stale", "polls", "api-calls", "throttled", "attempts", "response",
+               "exit-code")  # written out: an independent oracle
 README_IMAGE = "registry.example.com/you/codecatalyst-gate:main"  # the user's own image: no release has one yet
 README_COMPONENT = "$CI_SERVER_FQDN/OWNER/codecatalyst-gate/codecatalyst-gate@main"
 # gitlab-ci-local (as GitLab's docs advise for testing a component in its own project) reads a component from the
@@ -66,7 +67,7 @@ def assert_received(received: dict[str, str], result: dict[str, Any], prefix: st
     and objects)."""
     for key, value in result.items():
         name = prefix + key.upper().replace("-", "_")
-        if key in ("api-calls", "attempts"):  # left out of the dotenv: 20 variables at most (gate.report.formats.dotenv)
+        if key in ("api-calls", "throttled", "attempts"):  # left out of the dotenv: 20 variables at most (gate.report.formats.dotenv)
             assert name not in received, name
             continue
         assert name in received, name
@@ -226,7 +227,7 @@ def test_hostile_server_text_arrives_unchanged_and_runs_nothing(gitlab_ci_local:
     assert "INJECTED" not in received and received["CODECATALYST_GATE_RESULT"] == "failure"
     assert not canary.exists()
     outputs = {name: value for name, value in received.items() if name.startswith("CODECATALYST_GATE_")}
-    assert len(outputs) == len(RESULT_KEYS) - 2 == 20  # api-calls and attempts are left out: 20 variables at most
+    assert len(outputs) == len(RESULT_KEYS) - 3 == 20  # api-calls, throttled and attempts are left out: 20 variables at most
     assert TOKEN not in run.log and TOKEN not in json.dumps(outputs)  # the job has the token; no output holds it
 
 

@@ -52,7 +52,7 @@ def test_one_sink_writes_every_target_from_one_encoding_with_the_token_masked(tm
         "end-time": "2026-11-25T10:03:25.500Z", "last-updated-time": "2026-11-25T10:03:25.500Z",
         "duration-seconds": "205.5", "usual-duration-seconds": "", "status-reasons": json.dumps(masked, separators=(",", ":")),
         "run-url": f"https://codecatalyst.aws/spaces/{SPACE}/projects/{PROJECT}/ci/workflows/{WORKFLOW_ID}/runs/{RUN_ID}",
-        "started": "false", "followed": "[]", "stale": "false", "polls": "3", "api-calls": "", "exit-code": "1",
+        "started": "false", "followed": "[]", "stale": "false", "polls": "3", "api-calls": "", "throttled": "", "exit-code": "1",
         "attempts": '[{"run-id":"' + RUN_ID + '","status":"FAILED","duration-seconds":205.5,"run-url":"https://'
                     f'codecatalyst.aws/spaces/{SPACE}/projects/{PROJECT}/ci/workflows/{WORKFLOW_ID}/runs/{RUN_ID}"}}]',
     }

@@ -26,9 +26,9 @@ from gate.report.sink import Sink
 from gate.result import RESULT_KEYS, Result
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, run_document
 
-LEFT = ("api-calls", "attempts")  # left out of the dotenv: 20 variables at most (--output-file keeps them)
+LEFT = ("api-calls", "throttled", "attempts")  # left out of the dotenv: 20 variables at most (--output-file keeps them)
 NAMES = [output_name(key) for key in RESULT_KEYS if key not in LEFT]  # 20 variables
-JSON_KEYS = {"status-reasons", "response", "api-calls", "attempts"}
+JSON_KEYS = {"status-reasons", "response", "api-calls", "throttled", "attempts"}
 
 
 def gitlab_parse(text: str) -> list[tuple[str, str]]:

@@ -54,7 +54,8 @@ def test_variables_are_left_out_only_past_max_variables() -> None:
     twenty = (*others[:MAX_VARIABLES - 2], "response")  # and `runs`: exactly MAX_VARIABLES
     kept = dotenv_lines(dataclasses.replace(GROUP, keys=twenty))
     assert len(kept) == MAX_VARIABLES and "CODECATALYST_GATE_RESPONSE" in kept
-    without_response = tuple(key for key in RESULT_KEYS if key != "response")  # 21 keys and `runs`: 22
+    without_response = tuple(key for key in RESULT_KEYS if key != "response")  # 22 keys and `runs`: 23
     lines = dotenv_lines(dataclasses.replace(GROUP, keys=without_response))
     assert len(lines) == MAX_VARIABLES and "CODECATALYST_GATE_API_CALLS" not in lines
-    assert "CODECATALYST_GATE_ATTEMPTS" not in lines and "CODECATALYST_GATE_POLLS" in lines  # api-calls, then attempts
+    assert "CODECATALYST_GATE_THROTTLED" not in lines  # api-calls, then throttled, then attempts
+    assert "CODECATALYST_GATE_ATTEMPTS" not in lines and "CODECATALYST_GATE_POLLS" in lines

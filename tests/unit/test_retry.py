@@ -11,7 +11,8 @@ from gate import defaults
 from gate.config.settings import RetrySettings
 from gate.errors import ExitCode, TransientError
 from gate.pace.policy import PollContext
-from gate.pace.retry import RetryPolicy, Streak, backoff_delay
+from gate.pace.retry import RetryPolicy, Streak, Throttling, backoff_delay
+from gate.result import Throttled
 
 ERROR = TransientError("HTTP 503 ServiceUnavailableException")
 
@@ -119,38 +120,40 @@ def test_defaults() -> None:
 def test_a_streak_counts_failures_and_a_throttling_burst_once() -> None:
     streak = Streak()
     assert (streak.failures, streak.throttled, streak.reached) == (0, 0, False)
-    streak.failed(TransientError("429", status=429, throttled=True), 10.0)
-    streak.failed(TransientError("429", status=429, throttled=True), 12.0)
+    streak.failed(TransientError("429", status=429, throttled=True))
+    streak.failed(TransientError("429", status=429, throttled=True))
     assert (streak.failures, streak.outages, streak.throttled, streak.throttled_now) == (2, 0, 1, True)
-    streak.failed(TransientError("refused", reached=False), 13.0)
+    streak.failed(TransientError("refused", reached=False))
     assert streak.reached is True and (streak.failures, streak.outages) == (3, 1)  # the 429s had answered
-    assert streak.throttled_for(14.0) == 4.0
-    streak.answered(15.0)
+    streak.answered()
     assert (streak.failures, streak.outages, streak.throttled, streak.throttled_now, streak.reached) == (
         0, 0, 1, False, True)
-    assert (streak.refusals, streak.throttled_for(100.0)) == (2, 5.0)  # the burst lasted from 10 s to 15 s
-    streak.failed(TransientError("429", status=429, throttled=True), 20.0)
-    assert (streak.throttled, streak.refusals, streak.throttled_for(21.0)) == (2, 3, 6.0)  # a new burst
+    streak.failed(TransientError("429", status=429, throttled=True))
+    assert (streak.throttled, streak.throttled_now) == (2, True)  # a new burst
 
 
 def test_a_streak_of_unreached_failures_stays_unreached() -> None:
     streak = Streak()
-    streak.failed(TransientError("refused", reached=False), 1.0)
-    streak.failed(TransientError("timed out", reached=False), 2.0)
+    streak.failed(TransientError("refused", reached=False))
+    streak.failed(TransientError("timed out", reached=False))
     assert (streak.failures, streak.reached, streak.throttled) == (2, False, 0)
 
 
-def test_a_streak_adds_up_the_time_spent_throttled() -> None:
-    streak, slow_down = Streak(), TransientError("HTTP 429", status=429, throttled=True)
-    streak.failed(slow_down, 10.0)
-    streak.failed(slow_down, 12.0)
-    assert streak.throttled_for(15.0) == 5.0  # the burst still going counts from its first "slow down"
-    streak.answered(20.0)
-    assert streak.throttled_seconds == 10.0 and streak.throttled_for(25.0) == 10.0
-    streak.failed(slow_down, 30.0)
-    streak.answered(33.0)
-    assert streak.throttled_seconds == 13.0  # each burst adds its own
-    streak.failed(slow_down, 50.0)
-    assert streak.throttled_for(50.0) == 13.0 and streak.throttled_for(49.0) == 13.0  # never less than none
-    streak.answered(50.0)
-    assert streak.throttled_seconds == 13.0
+def test_throttling_counts_each_slow_down_and_adds_up_each_burst_s_time() -> None:
+    throttling = Throttling()
+    assert throttling.so_far(5.0) == Throttled(0, 0.0)
+    throttling.ended(6.0)  # an answer with no burst going adds nothing
+    throttling.refused(10.0)
+    throttling.refused(12.0)
+    assert throttling.seconds_at(15.0) == 5.0  # the burst still going counts from its first "slow down"
+    assert throttling.so_far(15.0) == Throttled(2, 5.0)
+    throttling.ended(20.0)
+    assert throttling.seconds == 10.0 and throttling.seconds_at(25.0) == 10.0
+    throttling.ended(22.0)  # a second answer does not stretch the burst that ended
+    throttling.refused(30.0)
+    throttling.ended(33.0)
+    assert throttling.so_far(40.0) == Throttled(3, 13.0)  # each burst adds its own
+    throttling.refused(50.0)
+    assert throttling.seconds_at(50.0) == 13.0 and throttling.seconds_at(49.0) == 13.0  # never less than none
+    throttling.ended(50.0)
+    assert throttling.seconds == 13.0 and throttling.refusals == 4

@@ -34,7 +34,8 @@ other than JSON's own, backquote or blank outside a JSON string, and a backslash
   (read those from `--output-file` with `readJSON`). A shell keeps everything but JSON's own double quotes: it runs
   nothing and sets nothing else.
 - To stay under GitLab's limits: at most MAX_VARIABLES variables, keys left out in LEFT_OUT order until it fits
-  (with several runs the top-level `response` first, then `api-calls`, which `--output-file` keeps); past
+  (with several runs the top-level `response` first, then `api-calls` and `throttled`, which `--output-file`
+  keeps); past
   MAX_BYTES (well under 5120, whether GitLab counts the file before or after the runner gzips it) the runs'
   responses, then `response`, then all but the runs' verdict keys, then `runs`, then `status-reasons` go.
 """
@@ -52,9 +53,10 @@ from gate.textsafe import json_escape
 MAX_BYTES = 5000
 MAX_VARIABLES = 20  # GitLab Self-Managed's default limit of variables in a dotenv report
 # Left out, in this order, while the file would hold more than MAX_VARIABLES: with several runs the top-level
-# response (it repeats the deciding run's, which `runs` holds), then the gate's count of API calls, then the attempts
-# (--rerun-failed; run-id and status are the last attempt's, and --output-file keeps them all).
-LEFT_OUT = ("response", "api-calls", "attempts")
+# response (it repeats the deciding run's, which `runs` holds), then the gate's count of API calls, then how the
+# service throttled it, then the attempts (--rerun-failed; run-id and status are the last attempt's, and
+# --output-file keeps them all).
+LEFT_OUT = ("response", "api-calls", "throttled", "attempts")
 SHED_FIRST = ("response", "runs", "status-reasons")  # the large JSON keys, emptied in this order to fit MAX_BYTES
 # What each run in `runs` keeps when the runs would not fit otherwise: what a later job decides on and links to.
 VERDICT_KEYS = ("result", "status", "run-id", "workflow-id", "workflow-name", "duration-seconds",

@@ -77,7 +77,7 @@ def group(summary: Summary, *, timeline: Sequence[str] = ()) -> str:
     for run in summary.runs:
         lines.append(f"| {link(run) or md(run.run_id)} | {md(run.workflow)} | {md(run.status or 'unknown')} "
                      f"| {md(run.kind)} | {_duration(run.duration)} | {md(run.compared() or '')} | {run.polls} |")
-    lines += timeline
+    lines += [*(f"\n{md(label)}: {md(value)}" for label, value in summary.facts), *timeline]
     told = []
     for run in summary.failed:
         said, why = "" if run.restates_status else run.sentence, _why(run, indent="  ")
