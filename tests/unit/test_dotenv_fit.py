@@ -19,11 +19,12 @@ STEPS = ["the response of each run in STAGING_RUNS", "all but the verdict keys o
 def steps(result: Result) -> list[tuple[str, list[str]]]:
     """Every distinct outcome, from nothing shed to all: each asked for one byte less than the one before."""
     found = [dotenv_text(result, prefix="STAGING_", max_bytes=10 ** 6)]
-    while True:
+    for _ in range(len(STEPS) + 1):
         text, emptied = dotenv_text(result, prefix="STAGING_", max_bytes=len(found[-1][0]) - 1)
         if emptied == found[-1][1]:
             return found
         found.append((text, emptied))
+    raise AssertionError(f"more steps than {STEPS}: {[emptied for _, emptied in found]}")
 
 
 def test_the_steps_in_order_under_the_prefix() -> None:
