@@ -120,11 +120,14 @@ def test_the_key_is_the_gate_s_and_none_of_a_run_s() -> None:
     assert [run["throttled"] for run in data["runs"]] == [None, None]
     assert list(data)[:len(RESULT_KEYS)] == list(RESULT_KEYS) and "throttled" in RESULT_KEYS
     assert result(throttled=NOT_THROTTLED).to_strings()["throttled"] == '{"count":0,"seconds":0}'
+    assert Throttled(3, 1.23456).to_dict() == {"count": 3, "seconds": 1.235}  # to the millisecond
     assert result(throttled=None).to_strings()["throttled"] == ""
 
 
 @pytest.mark.parametrize(("count", "seconds", "text"), [
-    (1, 3.4, "once over 3 s"), (7, 98.4, "7 times over 98 s"), (40, 125.0, "40 times over 2 min 05 s")])
+    (1, 3.4, "once over 3 s"), (7, 98.4, "7 times over 98 s"), (9, 119.4, "9 times over 119 s"),
+    (10, 120.0, "10 times over 2 min 00 s"), (40, 125.0, "40 times over 2 min 05 s"),
+    (80, 3661.0, "80 times over 61 min 01 s")])
 def test_the_words_for_it(count: int, seconds: float, text: str) -> None:
     assert Throttled(count, seconds).text == text
 
