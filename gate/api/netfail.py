@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import exceptions as u3
 
+from gate.api.proxies import SOCKS_PORT
 from gate.api.resolve import ResolveTimeout
 from gate.textsafe import inert_line
 
@@ -162,7 +163,7 @@ def _malformed(chain: list[BaseException], url: str) -> NetworkFailure | None:
 def unsupported_proxy(*, url: str, proxy_url: str, variable: str) -> str:
     """A SOCKS proxy, in one line: which variable, which proxy (never its user or password), and the fix."""
     proxy = urlsplit(proxy_url)
-    shown = _detail(f"{proxy.scheme}://{Where(host=proxy.hostname or '?', port=proxy.port or 1080).address}")
+    shown = _detail(f"{proxy.scheme}://{Where(host=proxy.hostname or '?', port=proxy.port or SOCKS_PORT).address}")
     return (f"{variable} is a SOCKS proxy ({shown}), which the gate does not support: set it to an HTTP proxy "
             f"(http://host:port), or add {Where.of(url).host} to NO_PROXY")
 
