@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import exceptions as u3
 
-from gate.api.proxies import SOCKS_PORT
 from gate.api.resolve import ResolveTimeout
 from gate.textsafe import inert_line
 
@@ -28,6 +27,7 @@ CA_HINT = "set REQUESTS_CA_BUNDLE to your CA bundle"
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
 _NAME_MISMATCH = {62, 64}
 _MAX_DETAIL = 120
+SOCKS_PORT = 1080  # SOCKS' own default port, for naming a SOCKS proxy given without one
 
 
 @dataclass(frozen=True)
