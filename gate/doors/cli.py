@@ -113,7 +113,8 @@ def field_option(f: Field, command: str) -> Callable[[Any], Any]:
         "text": {}, "flag": {"is_flag": True}, "list": {"multiple": True, "type": Listed()},
         "path": {"type": click.Path(dir_okay=False, path_type=Path)}, "file": {"type": click.Path(dir_okay=False)},
         "number": {"type": float}}
-    return click.option(*declared, envvar=f.env, hidden=f.hidden, help=f.cli_help(command), **kinds[f.kind])
+    return click.option(*declared, envvar=f.env, hidden=f.hidden, help=f.cli_help(command), metavar=f.metavar,
+                        **kinds[f.kind])
 
 
 def field_options(command: str) -> Callable[[Any], Any]:
