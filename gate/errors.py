@@ -65,6 +65,8 @@ COMMAND_EXIT_CODES: dict[str, dict[int, str]] = {
         ExitCode.SUCCESS: "the run was started (or found again by its client token); its run-id is in every output",
         ExitCode.USAGE: "usage or input error; nothing was sent (nothing started, for a workflow name that matches "
                         "none or several)",
+        ExitCode.TIMEOUT: "the deadline (--timeout) passed before the start was answered: the service throttled "
+                          "it (429) until then, which is an answer, not an outage",
         ExitCode.API_REFUSED: EXIT_CODE_MEANINGS[ExitCode.API_REFUSED],
         ExitCode.INVALID_RESPONSE: "the API answered with something that is not a valid answer (the listing or "
                                    "the start call)",

@@ -111,6 +111,11 @@ def answers_in_result(document: Any) -> list[tuple[str, Any]] | None:
     return [("$.response", document["response"])]
 
 
+def is_start_result(document: Any) -> bool:
+    """Whether the document is what `start` writes (START_KEYS: a run ID, no status, no GetWorkflowRun answer)."""
+    return isinstance(document, dict) and {"run-id", "started"} <= document.keys() <= set(START_KEYS)
+
+
 @dataclass(frozen=True)
 class Field:
     """One result key as every format needs it: the JSON value, and one line of text for step outputs and

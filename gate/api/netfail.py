@@ -27,6 +27,7 @@ CA_HINT = "set REQUESTS_CA_BUNDLE to your CA bundle"
 # OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH.
 _NAME_MISMATCH = {62, 64}
 _MAX_DETAIL = 120
+SOCKS_PORT = 1080  # SOCKS' own default port, for naming a SOCKS proxy given without one
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _malformed(chain: list[BaseException], url: str) -> NetworkFailure | None:
 def unsupported_proxy(*, url: str, proxy_url: str, variable: str) -> str:
     """A SOCKS proxy, in one line: which variable, which proxy (never its user or password), and the fix."""
     proxy = urlsplit(proxy_url)
-    shown = _detail(f"{proxy.scheme}://{Where(host=proxy.hostname or '?', port=proxy.port or 1080).address}")
+    shown = _detail(f"{proxy.scheme}://{Where(host=proxy.hostname or '?', port=proxy.port or SOCKS_PORT).address}")
     return (f"{variable} is a SOCKS proxy ({shown}), which the gate does not support: set it to an HTTP proxy "
             f"(http://host:port), or add {Where.of(url).host} to NO_PROXY")
 

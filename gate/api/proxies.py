@@ -25,7 +25,6 @@ from gate.config.validation import is_loopback_host
 from gate.errors import PermanentNetworkError
 
 _SUPPORTED = ("http", "https")
-SOCKS_PORT = 1080
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ class Field:
     action_required: bool = False
     default: str | None = None  # as documented: the help's [default …] and the Action's "Empty means …"
     kind: Kind = "text"
+    metavar: str | None = None  # the help's placeholder, where click's TEXT would mislead (a count: N)
     commands: frozenset[str] = frozenset({"wait"})
     hidden: bool = False
     secret: bool = False  # never on argv: a hidden `--<key>` only says how to pass it (gate.doors.cli)
@@ -146,7 +147,7 @@ FIELDS: tuple[Field, ...] = (
           help="With several runs: stop at the first that can no longer pass, and report the others as they stood",
           action_help="'true': with several runs, stop at the first that can no longer pass."),
     Field(key="rerun-failed", flag="--rerun-failed", env="CODECATALYST_RERUN_FAILED", action_input="rerun-failed",
-          default="0",
+          default="0", metavar="N",
           help="When a run ends FAILED (only FAILED), start its workflow again, at most this many times (0-5), and "
                "gate on the last attempt; every attempt is reported, the first failure included",
           action_help="When a run ends FAILED (only FAILED: not STOPPED, CANCELLED, a timeout or a refusal), start "

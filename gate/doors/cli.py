@@ -14,7 +14,7 @@ from gate.config import fields
 from gate.config.fields import Field
 from gate.errors import ExitCode, exit_codes_help
 from gate.report.describe import PREFIX
-from gate.result import RESULT_KEYS, START_KEYS, answers_in_result
+from gate.result import RESULT_KEYS, START_KEYS, answers_in_result, is_start_result
 from gate.textsafe import escape_what_streams_cannot_encode
 from gate.verdict import PRECEDENCE
 
@@ -113,7 +113,8 @@ def field_option(f: Field, command: str) -> Callable[[Any], Any]:
         "text": {}, "flag": {"is_flag": True}, "list": {"multiple": True, "type": Listed()},
         "path": {"type": click.Path(dir_okay=False, path_type=Path)}, "file": {"type": click.Path(dir_okay=False)},
         "number": {"type": float}}
-    return click.option(*declared, envvar=f.env, hidden=f.hidden, help=f.cli_help(command), **kinds[f.kind])
+    return click.option(*declared, envvar=f.env, hidden=f.hidden, help=f.cli_help(command), metavar=f.metavar,
+                        **kinds[f.kind])
 
 
 def field_options(command: str) -> Callable[[Any], Any]:
@@ -258,6 +259,10 @@ def validate(file: Any) -> None:
     source = "stdin" if name in ("-", "<stdin>") or not isinstance(name, str) else name
     try:
         document = parse_document(file.read(), source=source)
+        if is_start_result(document):  # a run ID and no answer: not an answer with every field missing
+            raise InvalidResponse(f"{source}: the result of `start`, which holds a run-id and no GetWorkflowRun "
+                                  "answer to validate: `get --run-id` fetches one, `wait --run-id --output-file` "
+                                  "keeps one under `response`")
         if (answers := answers_in_result(document)) is None:
             validate_response(document, source=source)
             click.echo(f"{source}: valid GetWorkflowRun response")

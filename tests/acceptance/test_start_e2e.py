@@ -83,3 +83,30 @@ def test_the_readmes_start_then_wait_block_runs_as_written(start_emulator, tmp_p
     ops = [r.operation for r in list(emulator.requests)]
     assert ops.count("StartWorkflowRun") == 1 and ops.index("StartWorkflowRun") < ops.index("GetWorkflowRun")
     assert "result success (status SUCCEEDED, exit 0)" in done.stderr
+
+
+def test_a_start_throttled_until_its_deadline_exits_3_as_its_help_and_readme_say(start_emulator) -> None:
+    """Throttling is an answer, not an outage: a start that got only 429s until --timeout ends as any gate at its
+    deadline does (3, `timeout`), and that code is in the start's contract: its --help, the README, action.yml."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from gate.doors.cli import main
+
+    emulator: Emulator = start_emulator()
+    before = len(emulator.state.runs(workflow_id=MY_DEMO_WORKFLOW_ID))
+    emulator.add_fault({"kind": "throttle", "operation": "StartWorkflowRun", "count": "always"})
+    done = run_gate(*start_args(emulator, "--timeout", "2"))
+    assert done.returncode == 3, done.stderr
+    result = done.json()
+    assert result["result"] == "timeout" and result["exit-code"] == 3 and result["throttled"]["count"] >= 1
+    assert len(emulator.state.runs(workflow_id=MY_DEMO_WORKFLOW_ID)) == before  # nothing started
+    helped = " ".join(CliRunner().invoke(main, ["start", "--help"]).output.split())
+    assert "3 the deadline (--timeout) passed before the start was answered" in helped
+    root = Path(__file__).resolve().parents[2]
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    assert "3 the service throttled the start (429) until `--timeout` passed" in readme and "Never 1 or 3" not in readme
+    for action in ("action.yml", "any-runner/action.yml"):
+        said = " ".join((root / action).read_text(encoding="utf-8").split())
+        assert "with `wait: 'false'`, the start throttled until the deadline" in said, action

@@ -90,3 +90,7 @@ def test_a_commands_help_borrows_no_other_commands_words(path: tuple[str, ...]) 
     assert not [name for name in names if re.search(rf"\bfor [`']{re.escape(name)}[`']", text)], text
     if "--workflow" not in options_of(COMMANDS[path]):
         assert "workflow name" not in text and "nothing started" not in text, text
+
+
+def test_a_count_reads_as_a_count_in_the_help() -> None:
+    assert re.search(r"--rerun-failed N\b", help_of(("wait",))), "a count shown as TEXT misleads"

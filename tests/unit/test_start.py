@@ -150,6 +150,21 @@ def test_start_help_lists_its_own_exit_codes_and_keys() -> None:
         assert f"{int(code)} {' '.join(meaning.split())}" in text
     assert "Keys written: " + ", ".join(START_KEYS) in text
     assert "--run-id" not in outcome.output and "--interval" not in outcome.output  # a start polls nothing
-    assert set(COMMAND_EXIT_CODES["start"]) == {0, 2, 4, 5, 6, 7, 70, 130, 143}  # no 1, no 3: it judges nothing
+    # No 1: it judges nothing. 3: a start throttled (429, an answer) until the deadline ends as every gate does then.
+    assert set(COMMAND_EXIT_CODES["start"]) == {0, 2, 3, 4, 5, 6, 7, 70, 130, 143}
     assert exit_codes_help("start").startswith("\b\nExit codes:")
     assert "start" in CliRunner().invoke(main, ["--help"]).output
+
+
+def test_validate_tells_a_start_result_for_what_it_is(wire: responses.RequestsMock, tmp_path: Path) -> None:
+    """B8: `validate` took a file of `start --output-file` for an answer with every field missing (7 errors of
+    "'id' is a required property"); it holds a run ID and no answer, and says so in one line, still exit 5."""
+    file = tmp_path / "start.json"
+    assert start(OutputTargets(output_file=file))[0] == ExitCode.SUCCESS
+    told = CliRunner().invoke(main, ["validate", str(file)])
+    assert told.exit_code == ExitCode.INVALID_RESPONSE
+    assert f"{file}: the result of `start`, which holds a run-id and no GetWorkflowRun answer to validate" \
+        in told.stderr
+    assert "required property" not in told.stderr and "`get --run-id` fetches one" in told.stderr
+    answer = CliRunner().invoke(main, ["validate", "-"], input=json.dumps({"run-id": RUN_ID, "id": RUN_ID}))
+    assert "the result of `start`" not in answer.stderr  # not START_KEYS alone: validated as an answer
