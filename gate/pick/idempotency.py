@@ -113,10 +113,13 @@ def choose_client_token(
                        f"random (no CI system detected); pass {field} to make retries find the same run")
 
 
-def rerun_token(first: ClientToken, attempt: int) -> ClientToken:
+def rerun_token(first: ClientToken, attempt: int, first_run_id: str) -> ClientToken:
     """The client token of attempt `attempt` (2, 3, ...) of a run that ended FAILED: derived from the first start's
-    token (or, for a run given by ID, the token this step would have started it with) and the attempt number, so
-    the same CI step run again finds the same attempts instead of starting more (`rr<n>-<40 hex>`)."""
-    digest = hashlib.sha256(f"{first.value}\nattempt={attempt}".encode()).hexdigest()[:_DIGEST_CHARS]
+    token (or, for a run given by ID, the token this step would have started it with), the first attempt's run ID
+    and the attempt number (`rr<n>-<40 hex>`). The run ID tells apart the failed runs of one workflow, which share
+    the step's token in CI: each is rerun on its own. The same CI step run again, with the same failed run, finds
+    the same attempts instead of starting more."""
+    material = f"{first.value}\nfirstRunId={first_run_id.lower()}\nattempt={attempt}"
+    digest = hashlib.sha256(material.encode()).hexdigest()[:_DIGEST_CHARS]
     return ClientToken(f"rr{attempt}-{digest}", f"attempt {attempt}'s, derived from {first.how}",
                        f"{first.holder} (attempt {attempt})")

@@ -113,14 +113,15 @@ class Picker:
     # -- the run ---------------------------------------------------------------------------------------------
 
     def start(self, workflow: Item, *, client_token: str | None, field: str = fields.CLI("client-token"),
-              attempt: int = 1) -> str:
+              attempt: int = 1, first_run_id: str = "") -> str:
         """StartWorkflowRun with one client token for every try: however often the call is retried (a 5xx, a
         dropped answer after the run was made), the service makes one run for that token. A rerun (`attempt` 2, 3,
-        ...) has its own token, derived from the first's and its number (gate.pick.idempotency.rerun_token)."""
+        ...) has its own token, derived from the first's, the first attempt's run ID and its number
+        (gate.pick.idempotency.rerun_token)."""
         workflow_id = str(workflow["id"])
         token = choose_client_token(explicit=client_token, workflow_id=workflow_id, env=self._env, field=field)
         if attempt > 1:
-            token = rerun_token(token, attempt)
+            token = rerun_token(token, attempt, first_run_id)
         self._progress.note(f"starting workflow {workflow.get('name') or workflow_id} ({workflow_id})"
                             f"{f', attempt {attempt}' if attempt > 1 else ''}; client token {token.how}")
         run = self.call("StartWorkflowRun", lambda left: self._api.start_run(workflow_id, client_token=token.value,

@@ -36,8 +36,8 @@ from gate.wait.listing import Lister, Listings
 
 Successor = Callable[[dict[str, Any]], str]  # the ID of the run that superseded this one (a GetWorkflowRun answer)
 # --rerun-failed: starts the workflow of a run that ended FAILED again (the FAILED answer, the workflow's name if known,
-# the attempt number from 2) and returns the new run's ID.
-Rerun = Callable[[dict[str, Any], str | None, int], str]
+# the attempt number from 2, the first attempt's run ID: its rerun tokens derive from it) and returns the new run's ID.
+Rerun = Callable[[dict[str, Any], str | None, int, str], str]
 
 
 class Reader(Lister, Protocol):
@@ -189,7 +189,8 @@ class Loop:
         A rerun that cannot be started leaves the FAILED verdict standing, with why."""
         failed = self.outcome(w, "failure", ExitCode.RUN_FAILED, "the run ended FAILED")
         try:
-            run_id = rerun(answer, w.workflow_name, len(w.attempts) + 2)
+            first = w.attempts[0].run_id if w.attempts else w.ref.run_id
+            run_id = rerun(answer, w.workflow_name, len(w.attempts) + 2, first)
         except Cancelled:
             raise
         except GateError as e:

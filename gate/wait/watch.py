@@ -126,11 +126,12 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                     announce({"run-id": run_id, "started": "false"})
                 return run_id
 
-            def rerun(failed: dict[str, Any], name: str | None, attempt: int) -> str:
+            def rerun(failed: dict[str, Any], name: str | None, attempt: int, first_run_id: str) -> str:
                 display.note(f"run {failed['id']} ended FAILED: starting its workflow again, attempt {attempt} of at "
                              f"most {choice.rerun_failed + 1} ({settings.naming('rerun-failed')})")
                 run_id = picker.start({"id": failed["workflowId"], "name": name}, client_token=choice.client_token,
-                                      field=settings.naming("client-token"), attempt=attempt)
+                                      field=settings.naming("client-token"), attempt=attempt,
+                                      first_run_id=first_run_id)
                 if single:
                     announce({"run-id": run_id, "started": "true"})
                 return run_id

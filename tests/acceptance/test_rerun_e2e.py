@@ -4,11 +4,12 @@ after 1 + N runs; the same CI step run again starts no new run; a run given by I
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gate.emulator import BROKEN_WORKFLOW_ID, Emulator
+from gate.emulator import BROKEN_WORKFLOW_ID, Emulator, ManualClock
 from tests.acceptance.conftest import TOKEN, clean_env, run_gate, wait_args
 from tests.unit.test_junit import SCHEMA
 
@@ -76,3 +77,38 @@ def test_a_run_given_by_id_is_rerun_through_its_workflow(start_emulator) -> None
     assert result["attempts"][0]["run-id"] == failed and result["workflow-id"] == BROKEN_WORKFLOW_ID
     assert result["attempts"][1]["run-id"] == result["run-id"] != failed
     assert f"run {failed} ended FAILED: starting its workflow again, attempt 2 of at most 2" in done.stderr
+
+
+@pytest.fixture
+def listed_emulator() -> Iterator[Emulator]:
+    """An emulator whose clock moves a second per GetWorkflowRun or ListWorkflowRuns answered: several runs are read
+    through the listing, and they move on all the same."""
+    clock = ManualClock()
+
+    def log(line: str) -> None:
+        if " GetWorkflowRun" in line or " ListWorkflowRuns" in line:
+            clock.advance(1)
+
+    emulator = Emulator(token=TOKEN, clock=clock, log=log).start()
+    yield emulator
+    emulator.stop()
+
+
+def test_two_failed_runs_of_one_workflow_in_one_gitlab_job_are_each_rerun_on_their_own(listed_emulator) -> None:
+    """In CI the step's first token is the same for every run of a workflow: each failed run's rerun token is
+    derived from that run's ID too, so two FAILED runs get two reruns, and the same job run again finds both."""
+    emulator: Emulator = listed_emulator
+    first, second = (emulator.start_run(workflow="BrokenWorkflow", started_ago=60).id for _ in range(2))
+    env = clean_env(CODECATALYST_TOKEN=TOKEN, GITLAB_CI="true", CI_JOB_ID="4242")
+    args = wait_args(emulator, f"{first},{second}", "--rerun-failed", "1", "--json")
+    done = run_gate(*args, env=env)
+    assert done.returncode == 1, done.stderr
+    reruns = started(emulator)
+    assert len(reruns) == 2 and len(set(reruns)) == 2
+    attempts = {run["attempts"][0]["run-id"]: run["attempts"][1]["run-id"] for run in done.json()["runs"]}
+    assert set(attempts) == {first, second} and sorted(attempts.values()) == sorted(reruns)
+
+    again = run_gate(*args, env=env)  # the same CI job run again: each failed run's rerun is found, none started
+    assert again.returncode == 1, again.stderr
+    assert started(emulator) == reruns
+    assert {run["attempts"][0]["run-id"]: run["attempts"][1]["run-id"] for run in again.json()["runs"]} == attempts

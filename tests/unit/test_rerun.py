@@ -1,6 +1,6 @@
 """--rerun-failed (issue 29, item 1): only a FAILED end starts the workflow again, at most N times, in the one loop;
 the verdict is the last attempt's and every attempt is kept, the first failure included; bad N is exit 2 with nothing
-sent; each rerun has its own token, derived from the step's and the attempt number."""
+sent; each rerun has its own token, derived from the step's, the first attempt's run ID and the attempt number."""
 
 from __future__ import annotations
 
@@ -38,12 +38,14 @@ class Plan:
     def __init__(self, ends: dict[str, str], started: list[str], refuse: bool = False) -> None:
         self.ends, self.started, self.refuse = ends, list(started), refuse
         self.calls: list[tuple[str, str | None, int]] = []
+        self.firsts: list[str] = []  # the first attempt's run ID each rerun was told
 
     def fetch(self, run_id: str, _left: float | None) -> dict[str, Any]:
         return run_document(self.ends[run_id], id=run_id)
 
-    def rerun(self, failed: dict[str, Any], name: str | None, attempt: int) -> str:
+    def rerun(self, failed: dict[str, Any], name: str | None, attempt: int, first: str) -> str:
         self.calls.append((failed["id"], failed["workflowId"], attempt))
+        self.firsts.append(first)
         if self.refuse:
             raise ApiRefused(status=402, error_type="ServiceQuotaExceededException", message="quota")
         return self.started.pop(0)
@@ -74,6 +76,7 @@ def test_a_run_that_never_passes_is_rerun_n_times_and_fails_with_every_attempt()
     [result] = gate(plan, [FIRST], reruns=2)
     assert (result.kind, result.exit_code, result.run_id) == ("failure", ExitCode.RUN_FAILED, THIRD)
     assert [c[2] for c in plan.calls] == [2, 3]  # N = 2: three runs in all, never a fourth
+    assert plan.firsts == [FIRST, FIRST]  # every rerun's token derives from the first attempt's run
     assert [a["run-id"] for a in result.to_dict()["attempts"]] == [FIRST, SECOND, THIRD]
 
 
@@ -147,13 +150,20 @@ def test_every_summary_lists_the_attempts_first_failure_first_and_the_timeline_d
 def test_each_attempt_has_its_own_token_the_same_each_time_the_step_runs() -> None:
     env = {"GITHUB_RUN_ID": "7", "GITHUB_REPOSITORY": "o/r", "GITHUB_JOB": "j", "GITHUB_ACTION": "gate"}
     first = choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=env)
-    tokens = [rerun_token(first, n).value for n in (2, 3)]
-    assert tokens == [rerun_token(choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=env), n).value
+    tokens = [rerun_token(first, n, FIRST).value for n in (2, 3)]
+    assert tokens == [rerun_token(choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=env), n, FIRST).value
                       for n in (2, 3)]  # the same step again: the same attempts
     assert len({first.value, *tokens}) == 3 and all(t.startswith(f"rr{n}-") for t, n in zip(tokens, (2, 3), strict=True))
     assert all(len(t) <= 64 for t in tokens)
     given = ClientToken("deploy-42", "given by --client-token")
-    assert rerun_token(given, 2).value != rerun_token(ClientToken("deploy-43", ""), 2).value
+    assert rerun_token(given, 2, FIRST).value != rerun_token(ClientToken("deploy-43", ""), 2, FIRST).value
+
+
+def test_each_failed_run_has_its_own_rerun_token_even_when_the_step_token_is_shared() -> None:
+    env = {"GITLAB_CI": "true", "CI_JOB_ID": "4242"}  # one GitLab job: every run of the workflow shares its token
+    step = choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=env)
+    assert rerun_token(step, 2, FIRST).value != rerun_token(step, 2, OTHER).value
+    assert rerun_token(step, 2, FIRST).value == rerun_token(step, 2, FIRST.upper()).value  # one run, however spelt
 
 
 # -- bad input: exit 2, the field named, nothing sent -----------------------------------------------------------
