@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gate.config import validation
-from gate.config.inputs import RawInputs, entries, workflow_ref
+from gate.config.inputs import RawInputs
+from gate.config.runchoice import entries, workflow_ref
 from gate.errors import GateError, InputError, InputErrors
 
 

@@ -1,6 +1,6 @@
 """The package's shape, checked by a machine: calls only go down (no import cycle, nothing imports the
-composition root, no package imports one at its own rank or above), and no function grows past what a reader takes
-in at once."""
+composition root, no package imports one at its own rank or above), and no function or module grows past what a
+reader takes in at once."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "gate"
 MAX_FUNCTION_LINES = 60
+# STYLE.md's "modules of 30-300 lines", as written: the largest module outside the emulator is 295 lines
+# (api/transport.py) once gate.config.runchoice took the run choice out of the 342-line inputs.py. A module that
+# outgrows it is split by what its parts are, not the bound raised. The emulator (a test double shipped for
+# users' own tests, one scenario language in one file) is not held to it.
+MAX_MODULE_LINES = 300
 COMPOSITION_ROOT = "gate.app"
 ENTRY_POINTS = {"gate.doors.cli", "gate.doors.action", "gate.__main__"}  # the parsers that call the composition root
 
@@ -115,3 +120,15 @@ def test_no_function_is_over_60_lines(path: Path) -> None:
     long = [(f.name, f.lineno, (f.end_lineno or f.lineno) - f.lineno + 1) for f in functions(tree)
             if (f.end_lineno or f.lineno) - f.lineno + 1 > MAX_FUNCTION_LINES]
     assert long == []
+
+
+@pytest.mark.parametrize("path", sorted(p for p in PACKAGE.rglob("*.py") if "emulator" not in p.relative_to(PACKAGE).parts),
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_is_over_300_lines(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{path.relative_to(PACKAGE)}: {lines} lines"
+
+
+def test_the_module_size_check_sees_every_room() -> None:
+    checked = {p.relative_to(PACKAGE).parts[0] for p in PACKAGE.rglob("*.py") if "emulator" not in p.parts}
+    assert {"config", "api", "report", "pace", "pick", "wait", "doors", "app.py"} <= checked
