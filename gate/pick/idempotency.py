@@ -121,5 +121,6 @@ def rerun_token(first: ClientToken, attempt: int, first_run_id: str) -> ClientTo
     the same attempts instead of starting more."""
     material = f"{first.value}\nfirstRunId={first_run_id.lower()}\nattempt={attempt}"
     digest = hashlib.sha256(material.encode()).hexdigest()[:_DIGEST_CHARS]
-    return ClientToken(f"rr{attempt}-{digest}", f"attempt {attempt}'s, derived from {first.how}",
-                       f"{first.holder} (attempt {attempt})")
+    # Told in a few words: the log line names the attempt, and the first token's own explanation is not repeated.
+    return ClientToken(f"rr{attempt}-{digest}", f"derived from the first attempt's token, its run ID ({first_run_id}) "
+                       "and the attempt number", f"{first.holder} (attempt {attempt})")

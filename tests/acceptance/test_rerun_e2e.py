@@ -107,6 +107,10 @@ def test_two_failed_runs_of_one_workflow_in_one_gitlab_job_are_each_rerun_on_the
     assert len(reruns) == 2 and len(set(reruns)) == 2
     attempts = {run["attempts"][0]["run-id"]: run["attempts"][1]["run-id"] for run in done.json()["runs"]}
     assert set(attempts) == {first, second} and sorted(attempts.values()) == sorted(reruns)
+    for failed in (first, second):  # each start's token told in a few words, the job's explanation not repeated
+        assert "attempt 2; client token derived from the first attempt's token, its run ID " \
+            f"({failed}) and the attempt number" in done.stderr
+    assert "derived from derived" not in done.stderr and "finds the same run" not in done.stderr
 
     again = run_gate(*args, env=env)  # the same CI job run again: each failed run's rerun is found, none started
     assert again.returncode == 1, again.stderr

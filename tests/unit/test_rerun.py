@@ -166,6 +166,14 @@ def test_each_failed_run_has_its_own_rerun_token_even_when_the_step_token_is_sha
     assert rerun_token(step, 2, FIRST).value == rerun_token(step, 2, FIRST.upper()).value  # one run, however spelt
 
 
+@pytest.mark.parametrize("env", [{"GITLAB_CI": "true", "CI_JOB_ID": "4242"}, {}], ids=["gitlab", "no-ci"])
+def test_a_rerun_token_is_told_in_a_few_words_never_the_first_explanation_again(env: dict[str, str]) -> None:
+    first = choose_client_token(explicit=None, workflow_id=WORKFLOW_ID, env=env)
+    how = rerun_token(first, 3, FIRST).how
+    assert how == f"derived from the first attempt's token, its run ID ({FIRST}) and the attempt number"
+    assert first.how not in how and "derived from derived" not in how
+
+
 # -- bad input: exit 2, the field named, nothing sent -----------------------------------------------------------
 
 
