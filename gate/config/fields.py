@@ -155,9 +155,11 @@ FIELDS: tuple[Field, ...] = (
                       "the step finds the same attempts. Every attempt is in the `attempts` output. Empty means 0."),
     Field(key="wait", action_input="wait", kind="flag", default="true", commands=frozenset(),
           help="Wait on the run; 'false' only starts it (the CLI's `start` command)",
-          action_help="'false' starts the run of `workflow` (with `start: true`) and ends the step at once, its "
-                      "`run-id`, `run-url` and `started` written; a later step or job gates it with `run-id`. The "
-                      "start is found again as with `start`: re-running the step starts no second run."),
+          action_help="'false' starts the run of `workflow` (with `start: true`) and ends the step at once, with "
+                      "the outputs a start knows written (run-id, workflow-id, workflow-name, space, project, "
+                      "run-url, started, api-calls, throttled, exit-code); a later step or job gates it with "
+                      "`run-id`. The start is found again as with `start`: re-running the step starts no second "
+                      "run."),
     Field(key="interval", flag="--interval", action_input="interval",
           default="adaptive when omitted: sparse while the run is far from the workflow's usual duration, dense "
                   "around it, never more often than every second",

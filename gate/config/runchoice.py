@@ -67,27 +67,57 @@ def run_choice(raw: RawInputs, name: Callable[[str], str], *, command: Command) 
 
 
 def _start_choice(raw: RawInputs, listed: list[str], run_ids: list[str], name: Callable[[str], str]) -> RunChoice:
-    """`start` (the Action's `wait: 'false'`): one workflow, whose run it starts once and does not wait on."""
+    """`start` (the Action's `wait: 'false'`): one workflow, whose run it starts once and does not wait on. Every
+    input it cannot honour is told at once, in the door's words, with the text it was given."""
     action = raw.naming.door == "action"  # the Action says `start: true` and `wait: false`; the CLI, `start`
-    how = f"{name('workflow')} NAME|ID" + (f" and {name('start')} 'true'" if action else "")
+    mode = f"{name('wait')} 'false'" if action else "`start`"
+    problems = _waiting_only(raw, name, mode)
     if run_ids:
-        raise InputError(name("run-id"), ",".join(run_ids), f"a run that exists already needs no start: gate it "
-                                                            f"with `wait`; `start` takes {how}")
-    for given, key in ((flag(raw.latest, name("latest")), "latest"), (raw.since, "since"),
-                       (flag(raw.follow_superseded, name("follow-superseded")), "follow-superseded"),
-                       (flag(raw.fail_fast, name("fail-fast")), "fail-fast"),
-                       (raw.rerun_failed if str(raw.rerun_failed or "0").strip() != "0" else None, "rerun-failed")):
-        if given:
-            raise InputError(name(key), given, "goes with waiting on the run; `start` only starts it")
+        how = f"{name('workflow')} NAME|ID" + (f" and {name('start')} 'true'" if action else "")
+        later = f"{name('wait')} 'true' (the default)" if action else "`wait`"
+        problems.insert(0, InputError(name("run-id"), ",".join(run_ids), f"a run that exists already needs no "
+                                                                         f"start: gate it with {later}; {mode} "
+                                                                         f"takes {how}"))
     if not listed:
-        raise missing("workflow", name)
-    if len(listed) > 1:
-        raise InputError(name("workflow"), ",".join(listed), "`start` starts one run: give one workflow (a step "
-                                                             "each to fan out, or `wait` to gate several together)")
-    if action and not flag(raw.start, name("start")):
-        raise InputError(name("start"), raw.start or "false", f"must be 'true' with {name('wait')} 'false': the "
-                                                             "step starts the run and does not wait on it")
+        problems.append(missing("workflow", name))
+    elif len(listed) > 1:
+        together = f"{name('wait')} 'true'" if action else "`wait`"
+        problems.append(InputError(name("workflow"), ",".join(listed), f"{mode} starts one run: give one workflow "
+                                                                       f"(a step each to fan out, or {together} to "
+                                                                       "gate several together)"))
+    if action:
+        try:
+            if not flag(raw.start, name("start")):
+                problems.append(InputError(name("start"), raw.start or "false", f"must be 'true' with {name('wait')} "
+                                                                               "'false': the step starts the run and "
+                                                                               "does not wait on it"))
+        except InputError as e:
+            problems.append(e)
+    if problems:
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
     return _workflow_choice(replace(raw, start=True, latest=False), listed, name, follow=False, fail_fast=False)
+
+
+def _waiting_only(raw: RawInputs, name: Callable[[str], str], mode: str) -> list[InputError]:
+    """What goes with waiting on the run, given to the mode that only starts it: each named with the text given (a
+    CLI flag has none), and a JUnit report too, which is of a judged run (refused as rerun-failed is, not ignored)."""
+    problems: list[InputError] = []
+    rule = f"goes with waiting on the run; {mode} only starts it"
+    for key, value in (("latest", raw.latest), ("follow-superseded", raw.follow_superseded),
+                       ("fail-fast", raw.fail_fast)):
+        try:
+            if flag(value, name(key)):
+                problems.append(InputError(name(key), "" if isinstance(value, bool) else value, rule))
+        except InputError as e:
+            problems.append(e)
+    for key, text in (("since", raw.since), ("rerun-failed", raw.rerun_failed)):
+        if str(text or "").strip() not in ("", "0"):
+            problems.append(InputError(name(key), text, rule))
+    if raw.outputs.junit_xml is not None:
+        problems.append(InputError(name("junit-xml"), str(raw.outputs.junit_xml), f"a JUnit report is of a judged "
+                                                                                    f"run; {mode} judges none: give "
+                                                                                    "it to the step that waits on it"))
+    return problems
 
 
 def _ways(name: Callable[[str], str]) -> str:

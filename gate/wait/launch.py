@@ -53,5 +53,13 @@ def launch(settings: Settings, *, api: Api, display: Display, clock: Clock, env:
                     throttled=throttling.so_far(clock.now()))
     url = result.to_dict()["run-url"]
     display.note(f"started run {run.run_id} of workflow {run.workflow_name or result.workflow_id}: {url}")
-    display.note(f"not waiting on it: gate it later with `wait --run-id {run.run_id}`")
+    display.note(f"not waiting on it: {gate_later(settings, run.run_id)}")
     return result
+
+
+def gate_later(settings: Settings, run_id: str) -> str:
+    """How to gate the started run later, in the door's words: the Action's is a later step's input."""
+    naming = settings.naming
+    if naming.door == "action":
+        return f"a later step gates it with {naming('run-id')} {run_id} (this step's output run-id)"
+    return f"gate it later with `wait {naming('run-id')} {run_id}`"

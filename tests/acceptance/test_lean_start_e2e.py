@@ -19,7 +19,7 @@ GET_LOADS = {
     "gate", "gate.app", "gate.defaults", "gate.statuses", "gate.errors", "gate.timestamps", "gate.result",
     "gate.textsafe", "gate.verdict",
     "gate.doors", "gate.doors.cli",
-    "gate.config", "gate.config.fields", "gate.config.given", "gate.config.inputs", "gate.config.settings", "gate.config.validation", "gate.config.variables",
+    "gate.config", "gate.config.fields", "gate.config.given", "gate.config.inputs", "gate.config.runchoice", "gate.config.settings", "gate.config.validation", "gate.config.variables",
     "gate.report", "gate.report.describe", "gate.report.redact", "gate.report.sink",
     "gate.api", "gate.api.operations", "gate.api.client", "gate.api.transport", "gate.api.resolve", "gate.api.schema",
     "gate.api.proxies", "gate.api.decoding", "gate.api.hints",

@@ -97,3 +97,33 @@ def test_the_aws_cli_start_command_carries_every_required_member() -> None:
 def test_the_container_section_says_how_to_reach_an_emulator_on_the_host() -> None:
     text = section("### The emulator on the host")
     assert "--network host" in text and "--endpoint http://127.0.0.1:" in text
+
+
+def test_the_inputs_table_names_exactly_the_inputs_of_action_yml() -> None:
+    """B5: `rerun-failed` was in action.yml and missing from the table: the table is the Action's inputs, no more."""
+    rows = [line for line in section("### Inputs").splitlines() if line.startswith("| `")]
+    listed = [name for row in rows for name in re.findall(r"`([a-z-]+)`", row.split("|")[1])]
+    assert len(listed) == len(set(listed)), listed
+    assert set(listed) == set(ACTION["inputs"]), (sorted(set(ACTION["inputs"]) - set(listed)),
+                                                  sorted(set(listed) - set(ACTION["inputs"])))
+
+
+def test_wait_false_names_every_output_a_start_writes() -> None:
+    from gate.result import START_KEYS
+
+    said = " ".join(ACTION["inputs"]["wait"]["description"].split())
+    assert all(key in said for key in START_KEYS), [key for key in START_KEYS if key not in said]
+
+
+def test_the_dotenv_and_exit_6_are_told_as_the_code_does_them() -> None:
+    """A start's dotenv keeps `api-calls` (it has 10 keys, under 20); `get` exits 6 for a throttled call."""
+    from gate.errors import COMMAND_EXIT_CODES, ExitCode
+    from gate.report.formats.dotenv import MAX_VARIABLES
+    from gate.result import START_KEYS
+
+    assert len(START_KEYS) <= MAX_VARIABLES and "The dotenv leaves it out" not in README
+    assert "a `start`'s (10 keys) keeps them all, `CODECATALYST_GATE_API_CALLS`" in " ".join(README.split())
+    assert f"({len(START_KEYS)} keys)" in " ".join(README.split())
+    assert "429" in COMMAND_EXIT_CODES["get"][ExitCode.UNAVAILABLE]
+    [row6] = [line for line in section("### Exit codes").splitlines() if line.startswith("| 6 |")]
+    assert "`get` asks once, so it exits 6 for a throttled call" in row6
