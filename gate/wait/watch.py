@@ -59,20 +59,25 @@ def look_policy(settings: Settings) -> PollPolicy:
 
 
 def workflow_policies(settings: Settings, api: Api, refs: Sequence[RunRef], display: Display,
-                      pacing: Pacing | None = None) -> WorkflowPolicies:
+                      pacing: Pacing | None = None, names: WorkflowNames | None = None) -> WorkflowPolicies:
     """Each workflow's poll policy for this gate; its history, learned once (at the gate's own rate), is told to the
-    user by name."""
-    names = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
+    user by name: the name picking found (ListWorkflows), else GetWorkflow's for a run gated by ID (`names`, asked
+    first, so the name is known when the history is told even if the history is learned before it)."""
+    picked = {str(ref.workflow["id"]).lower(): ref.workflow_name for ref in refs if ref.workflow}
     several = len(refs) > 1  # refs are distinct (gate.wait.watch.distinct)
+    told = settings.polling.interval is None  # with --interval the history only gives the usual duration
+
+    def label(workflow_id: str) -> str:
+        return picked.get(workflow_id.lower()) or (names.name(workflow_id) if names else None) or workflow_id
 
     def load(workflow_id: str, remaining: float | None) -> History:
+        workflow = label(workflow_id) if told and several else None
         if pacing is not None:
             pacing.before_call()
             remaining = pacing.deadline.remaining()
         history = api.history(workflow_id, exclude=[ref.run_id for ref in refs], remaining=remaining)
-        if settings.polling.interval is None:  # with --interval it only gives the usual duration
-            display.history_learned(durations=history.durations, note=history.note,
-                                    workflow=(names.get(workflow_id.lower()) or workflow_id) if several else None)
+        if told:
+            display.history_learned(durations=history.durations, note=history.note, workflow=workflow)
         return history
 
     listed = {str(ref.workflow["id"]): ref.listed for ref in refs if ref.workflow and ref.listed is not None}
@@ -137,13 +142,12 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
                 return run_id
 
             refs = distinct(picker.pick(choice, naming=settings.naming, picked=told))
+            names = workflow_names(settings, api, pacing, env) if choice.run_ids else None
             rules = Rules(success_statuses=polling.success_statuses, fail_fast=choice.fail_fast,
-                          naming=settings.naming,
-                          successor=successor if choice.follow_superseded else None,
-                          names=workflow_names(settings, api, pacing, env) if choice.run_ids else None,
-                          rerun=rerun if choice.rerun_failed else None, reruns=choice.rerun_failed)
+                          naming=settings.naming, successor=successor if choice.follow_superseded else None,
+                          names=names, rerun=rerun if choice.rerun_failed else None, reruns=choice.rerun_failed)
             result = combined(wait_for_runs(refs, reader=api, pacing=pacing, rules=rules,
-                                            policies=workflow_policies(settings, api, refs, display, pacing)))
+                                            policies=workflow_policies(settings, api, refs, display, pacing, names)))
     except GateError as e:  # in picking the runs: the gate could not judge them
         result = unjudged(e, known or refs, space=project.space, project=project.project, single=single)
     # How the service throttled the gate: the summary says it once (gate.report.summary.throttled_fact).

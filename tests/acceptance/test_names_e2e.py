@@ -29,6 +29,7 @@ def test_gated_by_run_id_the_log_result_and_junit_name_the_workflow(start_emulat
     done = run_gate(*wait_args(emulator, ok, "--run-id", broken, "--run-id", again, "--json",
                                "--junit-xml", str(junit)))
     assert done.returncode == 1, done.stderr
+    print(done.stderr)
     assert f"workflow {MY_DEMO_WORKFLOW_ID} is MyDemoWorkflow" in done.stderr
     assert f"workflow {BROKEN_WORKFLOW_ID} is BrokenWorkflow" in done.stderr
     runs = {run["run-id"]: run["workflow-name"] for run in done.json()["runs"]}
@@ -77,3 +78,19 @@ def test_one_run_by_id_is_named_in_the_summary(start_emulator, tmp_path: Path) -
     assert "| Workflow | BrokenWorkflow |" in action.summary
     assert dict(parse_output_file(action.outputs_text))["workflow-name"] == "BrokenWorkflow"
     assert TOKEN not in action.stdout + action.outputs_text + action.summary
+
+
+def test_gated_by_run_id_the_polling_note_names_each_workflow(start_emulator) -> None:
+    """The history's note names the workflow GetWorkflow named (not its ID), after the log said that name."""
+    emulator: Emulator = start_emulator(step=1)
+    ok = emulator.start_run(workflow="MyDemoWorkflow").id
+    broken = emulator.start_run(workflow="BrokenWorkflow").id
+    args = wait_args(emulator, f"{ok},{broken}")
+    done = run_gate(*args[:args.index("--interval")])  # adaptive polling: the history is told
+    assert done.returncode == 1, done.stderr
+    for workflow_id, name in ((MY_DEMO_WORKFLOW_ID, "MyDemoWorkflow"), (BROKEN_WORKFLOW_ID, "BrokenWorkflow")):
+        assert f"past runs of workflow {workflow_id}" not in done.stderr
+        note = f"past runs of workflow {name} (median"
+        assert note in done.stderr, done.stderr
+        assert done.stderr.index(note) > done.stderr.index(f"workflow {workflow_id} is {name}")
+    assert requests_seen(emulator, "GetWorkflow") == [200, 200]  # still once per workflow

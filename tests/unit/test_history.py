@@ -21,6 +21,7 @@ from gate.pace.retry import RetryPolicy
 from gate.report.display import PlainDisplay
 from gate.report.redact import Redactor
 from gate.runref import RunRef
+from gate.wait.names import WorkflowNames
 from gate.wait.policies import LearnsHistory
 from gate.wait.watch import workflow_policies
 from tests.conftest import PROJECT, RUN_ID, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
@@ -29,6 +30,7 @@ from tests.loopkit import Reader, drive
 ENDPOINT = "https://codecatalyst.global.api.aws"
 LIST_URL = f"{ENDPOINT}/v1/spaces/{SPACE}/projects/{PROJECT}/workflowRuns"
 OTHER_WORKFLOW = "a1b2c3d4-5678-90ab-cdef-333333333333"
+OTHER_RUN = "a1b2c3d4-5678-90ab-cdef-444444444444"
 
 
 def past_run(seconds: float, *, status: str = "SUCCEEDED", number: int = 0, **overrides: Any) -> dict[str, Any]:
@@ -112,6 +114,36 @@ def test_the_loader_tells_the_user_what_it_learned(client: CodeCatalystClient) -
     policy(PollContext(elapsed=1.0, polls=1, status="IN_PROGRESS", workflow_id=WORKFLOW_ID))
     assert policy.history is not None and policy.history.durations == (120.0, 300.0)
     assert progress.events == [("history", (2, ""))]
+
+
+class NamedHistory(RecordingProgress):
+    """Records which workflow each history note names, in order with the notes."""
+
+    def history_learned(self, *, durations: Any, note: str, workflow: str | None = None) -> None:
+        self.events.append(("history", (len(durations), workflow)))
+
+
+@responses.activate
+def test_with_runs_gated_by_id_the_history_note_names_the_workflow_getworkflow_named(
+        client: CodeCatalystClient) -> None:
+    """The history may be learned before the loop asked the workflow's name: it is asked then, once, and told
+    first, so the note names the workflow and never its ID."""
+    responses.post(LIST_URL, json={"items": [past_run(120, number=1)]})
+    progress, asked = NamedHistory(), []
+
+    def lookup(workflow_id: str) -> dict[str, Any]:
+        asked.append(workflow_id)
+        return {"name": "Deploy"}
+
+    names = WorkflowNames(lookup, progress=progress)
+    settings = Settings(command="wait", run=RunChoice(run_ids=(RUN_ID, OTHER_RUN)),
+                        project=Project(space=SPACE, project=PROJECT, endpoint=ENDPOINT, token=TOKEN))
+    policies = workflow_policies(settings, Api(client, space=SPACE, project=PROJECT), [RunRef(RUN_ID),
+                                 RunRef(OTHER_RUN)], progress, names=names)
+    policies.for_workflow(WORKFLOW_ID)(PollContext(elapsed=1.0, polls=1, status="IN_PROGRESS",
+                                                   workflow_id=WORKFLOW_ID))
+    assert progress.events[-2:] == [("note", f"workflow {WORKFLOW_ID} is Deploy"), ("history", (1, "Deploy"))]
+    assert names.name(WORKFLOW_ID) == "Deploy" and asked == [WORKFLOW_ID]  # the loop's own ask: no second call
 
 
 @pytest.mark.parametrize(("answer", "note"), [
