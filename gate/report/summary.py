@@ -182,12 +182,13 @@ def throttled_fact(result: Result, runs: tuple[RunSummary, ...]) -> tuple[tuple[
 
 def failures(summary: Summary) -> list[tuple[str, tuple[str, ...]]]:
     """Why the gate did not pass, for an annotation or an issue: each run that did not pass, named with its
-    workflow, and what it came to; with its further lines and its reasons."""
+    workflow, and what it came to; with its further lines, its reasons and its further facts (its attempts)."""
     told = []
     for run in summary.failed:
         said = run.sentence or run.kind
         more = (f"… {run.more_line}",) if run.more_line else ()
-        told.append((f"{run.who}: {said}" if run.run_id else said, (*run.details, *run.reasons, *more)))
+        facts = tuple(f"{label}: {value}" for label, value in run.facts)
+        told.append((f"{run.who}: {said}" if run.run_id else said, (*run.details, *run.reasons, *more, *facts)))
     return told
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from gate.emulator import BROKEN_WORKFLOW_ID, Emulator, ManualClock
+from gate.report.formats.markdown import md
 from tests.acceptance.conftest import TOKEN, clean_env, run_gate, wait_args
+from tests.acceptance.test_action_e2e import our_commands, run_action, runner_env
 from tests.unit.test_junit import SCHEMA
 
 pytestmark = pytest.mark.e2e
@@ -116,3 +118,20 @@ def test_two_failed_runs_of_one_workflow_in_one_gitlab_job_are_each_rerun_on_the
     assert again.returncode == 1, again.stderr
     assert started(emulator) == reruns
     assert {run["attempts"][0]["run-id"]: run["attempts"][1]["run-id"] for run in again.json()["runs"]} == attempts
+
+
+def test_with_several_runs_the_step_summary_and_the_annotation_list_the_attempts(listed_emulator,
+                                                                                 tmp_path: Path) -> None:
+    """The Action with two runs, one of which fails twice: the group summary and the `::error` annotation tell
+    its first failure too, not only its last attempt."""
+    emulator: Emulator = listed_emulator
+    good = emulator.start_run(workflow="MyDemoWorkflow").id
+    broken = emulator.start_run(workflow="BrokenWorkflow").id
+    action = run_action(runner_env(emulator, tmp_path, f"{good},{broken}", **{"rerun-failed": "1"}))
+    assert action.returncode == 1, action.stdout + action.stderr
+    [rerun] = started(emulator)
+    attempts = f"Attempts: 1. run {broken} FAILED"
+    assert f"- run {md(rerun)} \\(workflow BrokenWorkflow\\): Attempts: {md(attempts[10:])}" in action.summary
+    assert f"2\\. run {md(rerun)} FAILED" in action.summary
+    [annotation] = [c for c in our_commands(action.stdout)[0] if c.name == "error"]
+    assert any(line.startswith(attempts) for line in annotation.data.splitlines()), annotation.data

@@ -19,10 +19,11 @@ from gate.pace.pacing import Pacing
 from gate.pace.policy import FixedInterval
 from gate.pace.retry import RetryPolicy
 from gate.pick.idempotency import ClientToken, choose_client_token, rerun_token
-from gate.report.formats import junit, mermaid
-from gate.report.summary import run_summary
+from gate.report.formats import azure, github, junit, markdown, mermaid
+from gate.report.summary import run_summary, summarize
 from gate.result import Result
 from gate.runref import RunRef
+from gate.verdict import combined
 from gate.wait.loop import Rules, wait_for_runs
 from tests.conftest import PROJECT, SPACE, TOKEN, WORKFLOW_ID, FakeClock, RecordingProgress, run_document
 from tests.loopkit import Reader, SamePolicy
@@ -56,7 +57,7 @@ def gate(plan: Plan, run_ids: list[str], *, reruns: int, success: frozenset[str]
     clock = FakeClock()
     pacing = Pacing(clock=clock, deadline=Deadline(clock, timeout), progress=RecordingProgress(),
                     retry=RetryPolicy(settings=RetrySettings(), floor=1.0))
-    return wait_for_runs([RunRef(r) for r in run_ids], reader=Reader(plan.fetch), pacing=pacing,
+    return wait_for_runs([RunRef(r) for r in run_ids], reader=Reader(plan.fetch, lambda _workflow, _left: []), pacing=pacing,
                          policies=SamePolicy(FixedInterval(1.0)),
                          rules=Rules(success_statuses=success, rerun=plan.rerun, reruns=reruns))
 
@@ -142,6 +143,23 @@ def test_every_summary_lists_the_attempts_first_failure_first_and_the_timeline_d
     assert text is not None
     assert [line.split("section ")[1] for line in text.splitlines() if "section" in line] == [
         f"run {FIRST}", f"run {SECOND}"]  # the two share their first 8 characters: whole IDs tell them apart
+
+
+def test_with_several_runs_every_summary_still_lists_each_runs_attempts() -> None:
+    plan = Plan({FIRST: "FAILED", SECOND: "FAILED", OTHER: "FAILED", THIRD: "SUCCEEDED"}, [SECOND, THIRD])
+    result = combined(gate(plan, [FIRST, OTHER], reruns=1))
+    assert len(result.runs) == 2
+    text = markdown.render(summarize(result))
+    for first, last, end in ((FIRST, SECOND, "FAILED"), (OTHER, THIRD, "SUCCEEDED")):  # one never passed, one did
+        told = f"1. run {first} FAILED, 03:25; 2. run {last} {end}, 03:25"
+        [line] = [line for line in text.splitlines() if markdown.md(told) in line]
+        assert line.startswith(f"- {markdown.md(f'run {last}')}") and line.endswith(f"Attempts: {markdown.md(told)}")
+    annotation = github.failure_annotation(result)
+    issue = azure.failure_issue(result)
+    assert annotation is not None and issue is not None
+    for said in (annotation.replace("%0A", "\n"), issue):  # the run that never passed: its first failure named
+        assert f"Attempts: 1. run {FIRST} FAILED, 03:25; 2. run {SECOND} FAILED" in said.replace("%3A", ":")
+        assert f"run {OTHER} FAILED" not in said  # it passed on its rerun: not a reason the gate failed
 
 
 # -- the client tokens ----------------------------------------------------------------------------------------

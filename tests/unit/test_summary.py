@@ -144,6 +144,9 @@ def test_extra_facts_about_a_run_reach_every_renderer(monkeypatch: pytest.Monkey
              if name not in ("annotation", "issue")}
     for name, text in texts.items():
         assert "throttled" in text and "twice" in text, name
+    # Several runs, one failed: every renderer, the annotation and the issue too, tells each run's facts.
+    for name, text in every_rendering(group(result("SUCCEEDED", run_id=OTHER, name="Build"), result())).items():
+        assert "throttled" in text and "twice" in text, name
 
 
 # -- Issue 31: reports that hid or mislabelled ----------------------------------------------------------------

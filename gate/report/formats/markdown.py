@@ -68,8 +68,8 @@ def one_run(summary: Summary, *, timeline: Sequence[str] = ()) -> str:
 
 
 def group(summary: Summary, *, timeline: Sequence[str] = ()) -> str:
-    """Several runs: the verdict, one row per run (the most serious first), the timeline, then why each run that
-    did not pass did not: what it came to, and its status reasons."""
+    """Several runs: the verdict, one row per run (the most serious first), the timeline, each run's further facts
+    (its attempts), then why each run that did not pass did not: what it came to, and its status reasons."""
     lines = [f"### {ICONS.get(summary.kind, '⚠️')} CodeCatalyst workflow runs: {md(summary.heading)} "
              f"({len(summary.runs)} runs, exit code {summary.exit_code})", "",
              "| Run | Workflow | Status | Result | Duration | Against usual | Polls |",
@@ -78,6 +78,9 @@ def group(summary: Summary, *, timeline: Sequence[str] = ()) -> str:
         lines.append(f"| {link(run) or md(run.run_id)} | {md(run.workflow)} | {md(run.status or 'unknown')} "
                      f"| {md(run.kind)} | {_duration(run.duration)} | {md(run.compared() or '')} | {run.polls} |")
     lines += [*(f"\n{md(label)}: {md(value)}" for label, value in summary.facts), *timeline]
+    facts = [f"- {md(run.who)}: {md(label)}: {md(value)}" for run in summary.runs for label, value in run.facts]
+    if facts:  # each run's further facts, its attempts among them: never left out of the group
+        lines += ["", "**About each run**", "", *facts]
     told = []
     for run in summary.failed:
         said, why = "" if run.restates_status else run.sentence, _why(run, indent="  ")
