@@ -35,11 +35,13 @@ def _append(path: Path, text: str) -> None:
 
 def redacted(result: Result, redactor: Redactor) -> Result:
     """The result with the token masked in its free text (the message, the workflow's name, the answer's unchecked
-    fields), whatever a server echoed into it; the space, the project, IDs, times and statuses stay as they are."""
+    fields), whatever a server echoed into it, in every run and every earlier attempt; the space, the project, IDs,
+    times and statuses stay as they are."""
     return dataclasses.replace(result, response=redactor.response(result.response),
                                message=redactor.text(result.message), usual_note=redactor.text(result.usual_note),
                                workflow_name=result.workflow_name and redactor.text(result.workflow_name),
                                runs=tuple(redacted(run, redactor) for run in result.runs),
+                               attempts=tuple(redacted(attempt, redactor) for attempt in result.attempts),
                                phases=tuple(dataclasses.replace(phase, status=redactor.text(phase.status))
                                             for phase in result.phases))
 

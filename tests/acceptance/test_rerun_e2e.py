@@ -135,3 +135,26 @@ def test_with_several_runs_the_step_summary_and_the_annotation_list_the_attempts
     assert f"2\\. run {md(rerun)} FAILED" in action.summary
     [annotation] = [c for c in our_commands(action.stdout)[0] if c.name == "error"]
     assert any(line.startswith(attempts) for line in annotation.data.splitlines()), annotation.data
+
+
+# A hostile endpoint echoes the token in an earlier attempt's reason: the attempts are free
+# text like the last run's, masked wherever they leave the process (the summary's timeline and JUnit's
+# flakyFailure carried them raw before).
+ECHOING = {"workflows": [{"name": "Echo", "timeline": [["IN_PROGRESS", 1]], "history": 3,
+                          "startedFinals": [{"status": "FAILED", "statusReasons": [{"message": f"echo {TOKEN}"}]},
+                                            "SUCCEEDED"]}]}
+
+
+def test_an_earlier_attempt_that_echoes_the_token_is_masked_everywhere(start_emulator, tmp_path: Path) -> None:
+    emulator: Emulator = start_emulator(scenario=ECHOING, step=1)
+    junit, result_file, dotenv = tmp_path / "junit.xml", tmp_path / "result.json", tmp_path / "gate.env"
+    env = runner_env(emulator, tmp_path, "", workflow="Echo", start="true", **{"rerun-failed": "1"},
+                     **{"junit-xml": str(junit)})
+    env.update(CODECATALYST_OUTPUT_FILE=str(result_file), CODECATALYST_DOTENV=str(dotenv))
+    run = run_action(env, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert len(started(emulator)) == 2  # the echoing first attempt failed, the rerun passed
+    assert "<flakyFailure " in junit.read_text(encoding="utf-8")
+    written = [run.stdout, run.stderr, run.outputs_text, run.summary, junit.read_text(encoding="utf-8"),
+               *(p.read_text(encoding="utf-8") for p in (result_file, dotenv) if p.is_file())]
+    assert all(TOKEN not in text for text in written), [TOKEN in text for text in written]
