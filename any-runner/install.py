@@ -74,14 +74,16 @@ def build(target: Path) -> None:
         lend = lends_pip()
         venv.create(staging, with_pip=not lend)
         python = str(interpreter(staging))
-        pip = [sys.executable, "-m", "pip", "--python", python] if lend else [python, "-m", "pip"]
+        # -P and a cwd of our own: `-m` and `-c` would put the caller's folder (the job's workspace: a pull request's
+        # code) first on sys.path, and a `pip/` there would run in place of pip.
+        pip = [sys.executable, "-P", "-m", "pip", "--python", python] if lend else [python, "-P", "-m", "pip"]
         constraints = staging / "constraints.txt"
         constraints.write_text(pins(CONSTRAINTS.read_text(encoding="utf-8")), encoding="utf-8")
         subprocess.run([*pip, "install", *QUIET, "--only-binary=:all:", "--constraint", str(constraints),
-                        *dependencies()], check=True)
+                        *dependencies()], check=True, cwd=staging)
         constraints.unlink()
-        site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                              check=True, capture_output=True, text=True).stdout.strip()
+        site = subprocess.run([python, "-P", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                              check=True, capture_output=True, text=True, cwd=staging).stdout.strip()
         shutil.copytree(ROOT / "gate", Path(site) / "gate", ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
         os.replace(staging, target)
     except BaseException:
