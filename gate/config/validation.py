@@ -164,13 +164,15 @@ def read_bounded(path: Path, *, limit: int) -> str:
 
 
 def validate_output_path(path: Path, *, field: str) -> Path:
-    """A file the gate writes when the wait ends: in a folder that exists, and not a symbolic link (gate.report.files
-    neither follows nor replaces one)."""
+    """A file the gate writes when the wait ends: in a folder that exists, neither a symbolic link (gate.report.files
+    neither follows nor replaces one) nor a folder, which could never be written."""
     if not path.absolute().parent.is_dir():
         raise InputError(field, str(path), "its folder must exist: the file is written when the wait ends")
     if path.is_symlink():
         raise InputError(field, str(path), "it is a symbolic link, which the gate neither follows nor replaces: "
                                            "name the file itself")
+    if path.is_dir():  # an empty path is the current folder: told now, not after the wait
+        raise InputError(field, str(path), "it is a folder: name a file in it")
     return path
 
 

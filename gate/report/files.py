@@ -91,6 +91,13 @@ def replace(tmp: str, path: Path, *, windows: bool = os.name == "nt",
     os.replace(tmp, path)
 
 
+def _is_socket(path: Path) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(path, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
 def _write_in_place(path: Path, data: bytes) -> None:
     """A FIFO or a device, opened without following a link and without blocking (a FIFO with no reader fails at
     once), then written whole. On Windows (no O_NONBLOCK, no fcntl, no FIFOs) a device such as NUL is opened and
@@ -101,8 +108,9 @@ def _write_in_place(path: Path, data: bytes) -> None:
     try:
         fd = os.open(path, flags)
     except OSError as e:
-        if e.errno == errno.ENXIO:
-            raise OSError(errno.ENXIO, "it is a FIFO that nothing reads", str(path)) from None
+        if e.errno == errno.ENXIO:  # a FIFO with no reader, or a socket, which no file can be written to
+            what = "a socket, which takes no file" if _is_socket(path) else "a FIFO that nothing reads"
+            raise OSError(errno.ENXIO, f"it is {what}", str(path)) from None
         raise
     try:
         if sys.platform != "win32" and nonblocking:  # POSIX, as FIFOs are: its reader sets the pace

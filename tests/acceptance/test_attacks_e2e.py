@@ -18,6 +18,7 @@ import pytest
 
 from gate.errors import ExitCode
 from tests.acceptance.conftest import REPO, TOKEN, requests_seen, run_gate, wait_args
+from tests.acceptance.test_action_e2e import run_action, runner_env
 from tests.acceptance.test_network_e2e import assert_readable, network_env
 from tests.netutil import ConnectProxy
 
@@ -245,6 +246,23 @@ def test_m4_a_symbolic_link_is_refused_neither_followed_nor_replaced(start_emula
         assert done.returncode == ExitCode.USAGE, done.stderr
         assert f"{flag}: '{link}' is invalid: it is a symbolic link" in done.stderr
         assert kind(link) == "link" and target.read_text() == "keep me\n"
+    assert requests_seen(emulator) == []  # refused before anything was sent
+
+
+def test_a_folder_or_an_empty_path_is_refused_before_the_wait(start_emulator, tmp_path: Path) -> None:
+    """A path that can never be written was taken, the run waited out, then exit 7 (second review: the Action's
+    `exit-code` output already said 0 by then). click refuses a folder given as a flag; an empty flag and every
+    Action input reach the gate's own rule."""
+    emulator = start_emulator(step=200)
+    run = emulator.start_run(workflow="MyDemoWorkflow")
+    for flag in ("--output-file", "--junit-xml", "--dotenv"):
+        done = run_gate(*wait_args(emulator, run.id, flag, ""), env=network_env())
+        assert done.returncode == ExitCode.USAGE, done.stderr
+        assert f"{flag}: '.' is invalid: it is a folder" in done.stderr
+    env = runner_env(emulator, tmp_path, run.id, **{"junit-xml": str(tmp_path)})
+    action = run_action(env)
+    assert action.returncode == ExitCode.USAGE, action.stderr
+    assert f"input 'junit-xml': '{tmp_path}' is invalid: it is a folder" in action.stdout + action.stderr
     assert requests_seen(emulator) == []  # refused before anything was sent
 
 

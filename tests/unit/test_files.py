@@ -76,3 +76,16 @@ def test_lone_surrogates_are_written_as_escapes(tmp_path: Path) -> None:
     write_atomic(path, '{"r":"a\ud800b \U0001f680"}')
     append(path, "\udfff\n")
     assert path.read_bytes() == '{"r":"a\\ud800b \U0001f680"}\\udfff\n'.encode()
+
+
+@pytest.mark.posix
+def test_a_socket_is_named_as_one_and_kept(tmp_path: Path) -> None:
+    import socket
+
+    path = tmp_path / "gate.sock"
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(path))
+        with pytest.raises(OSError) as caught:
+            write_atomic(path, "{}\n")
+        assert caught.value.errno == errno.ENXIO and caught.value.strerror == "it is a socket, which takes no file"
+        assert stat.S_ISSOCK(os.lstat(path).st_mode)  # never replaced by a regular file
