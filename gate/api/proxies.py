@@ -105,7 +105,8 @@ def choose(url: str, env: Mapping[str, str]) -> Proxy | None:
 
 
 def no_proxy(env: Mapping[str, str]) -> str:
-    names = sorted((name for name in env if name.lower() == "no_proxy"), key=lambda n: n != "no_proxy")
+    names = sorted((name for name in env if name.lower() == "no_proxy" and env[name].strip()),
+                   key=lambda n: n != "no_proxy")  # an empty value is unset, as for the proxies themselves
     return env[names[0]] if names else ""
 
 

@@ -34,6 +34,11 @@ def test_no_proxy_variable_no_proxy() -> None:
     assert choose("https://codecatalyst.example/v1", {"HTTP_PROXY": PROXY}) is None
 
 
+def test_an_empty_no_proxy_is_unset_and_the_other_spelling_holds() -> None:
+    env = {"HTTPS_PROXY": PROXY, "no_proxy": "", "NO_PROXY": "*"}
+    assert choose("https://codecatalyst.example/v1", env) is None  # as requests and Go read it
+
+
 @pytest.mark.parametrize(("host", "port", "entries", "expected"), [
     ("codecatalyst.example", 443, "codecatalyst.example", True),
     ("api.codecatalyst.example", 443, ".codecatalyst.example", True),
