@@ -12,18 +12,15 @@ import dataclasses
 from collections.abc import Mapping
 
 from gate.api.operations import Api
-from gate.clock import Clock, Deadline
+from gate.clock import Clock
 from gate.config.settings import Settings
 from gate.errors import ExitCode, GateError
-from gate.pace.pacing import Pacing
-from gate.pace.policy import FLOOR
-from gate.pace.retry import RetryPolicy, Throttling
-from gate.pick.picker import Picker
-from gate.report.display import Display, DisplayClock
+from gate.pace.retry import Throttling
+from gate.report.display import Display
 from gate.result import START_KEYS, Result
 from gate.runref import RunRef
 from gate.wait.signals import cancel_on_signals
-from gate.wait.watch import look_policy, unjudged
+from gate.wait.watch import pick_under_one_deadline, unjudged
 
 
 def launch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str]) -> Result:
@@ -33,13 +30,8 @@ def launch(settings: Settings, *, api: Api, display: Display, clock: Clock, env:
     throttling = Throttling()  # the gate's, whatever ends it
     try:
         with cancel_on_signals():
-            if project.token_source:
-                display.note(f"token from {project.token_source}")
-            ticking = DisplayClock(clock, display)
-            retry = RetryPolicy(settings=settings.polling.retry, floor=FLOOR, naming=settings.naming)
-            pacing = Pacing(clock=ticking, deadline=Deadline(ticking, settings.polling.timeout), progress=display,
-                            retry=retry, throttling=throttling)
-            picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
+            _, picker = pick_under_one_deadline(settings, api=api, display=display, clock=clock, env=env,
+                                                throttling=throttling)
             [run] = picker.pick(settings.run, naming=settings.naming, picked=known.append)
     except GateError as e:  # the start's own failure: every key, as `wait` writes it
         failed = dataclasses.replace(unjudged(e, known, space=project.space, project=project.project, single=True),

@@ -98,6 +98,20 @@ def workflow_names(settings: Settings, api: Api, pacing: Pacing, env: Mapping[st
         "GetWorkflow", lambda left: api.get_workflow(workflow_id, remaining=left)), progress=pacing.progress)
 
 
+def pick_under_one_deadline(settings: Settings, *, api: Api, display: Display, clock: Clock,
+                            env: Mapping[str, str], throttling: Throttling) -> tuple[Pacing, Picker]:
+    """The gate's one pacing (its deadline, its retry step, the throttling it tallies) and the picker on it, as
+    `wait` and `start` both begin; the token's source told first."""
+    if settings.project.token_source:
+        display.note(f"token from {settings.project.token_source}")
+    ticking = DisplayClock(clock, display)
+    polling = settings.polling
+    retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR, naming=settings.naming)
+    pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display, retry=retry,
+                    throttling=throttling)
+    return pacing, Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
+
+
 def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: Mapping[str, str],
           announce: Announce) -> Result:
     """Pick the runs, wait for them (and for each run that supersedes one, when asked), all under one deadline.
@@ -116,14 +130,9 @@ def watch(settings: Settings, *, api: Api, display: Display, clock: Clock, env: 
 
     try:
         with cancel_on_signals():  # from the first line the gate shows: a signal never waits for the deadline
-            if project.token_source:
-                display.note(f"token from {project.token_source}")
+            pacing, picker = pick_under_one_deadline(settings, api=api, display=display, clock=clock, env=env,
+                                                     throttling=throttling)
             display.tick(clock.now())
-            ticking = DisplayClock(clock, display)
-            retry = RetryPolicy(settings=polling.retry, floor=polling.interval or FLOOR, naming=settings.naming)
-            pacing = Pacing(clock=ticking, deadline=Deadline(ticking, polling.timeout), progress=display,
-                            retry=retry, throttling=throttling)
-            picker = Picker(api=api, pacing=pacing, policy=look_policy(settings), env=env)
 
             def successor(superseded: dict[str, object]) -> str:
                 run_id = picker.successor(superseded)
