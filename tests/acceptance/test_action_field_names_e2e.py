@@ -35,12 +35,15 @@ def from_variables(emulator: Emulator, run_id: str, **more: str) -> dict[str, st
     return {"CODECATALYST_SPACE": SPACE, "CODECATALYST_PROJECT": PROJECT, "CODECATALYST_RUN_ID": run_id,
             "CODECATALYST_ENDPOINT": emulator.base_url, "CODECATALYST_TOKEN": TOKEN, **more}
 
+FULL = "/dev/full"
+
 
 def unwritable(tmp_path: Path) -> str:
-    """A path in a folder that exists (so the inputs pass) where no file can be written, even by root: a folder."""
-    path = tmp_path / "report.xml"
-    path.mkdir()
-    return str(path)
+    """A path the inputs accept where nothing can be written, even by root: /dev/full (a device, written in place,
+    answers every write with ENOSPC). A folder is refused with the inputs now, before anything is sent."""
+    if not Path(FULL).exists():
+        pytest.skip(f"{FULL} is Linux's")
+    return FULL
 
 
 def test_values_from_variables_and_an_unwritable_junit_input_are_named_as_the_action_user_gave_them(
@@ -51,7 +54,7 @@ def test_values_from_variables_and_an_unwritable_junit_input_are_named_as_the_ac
         tmp_path)})
     assert code == 7, text  # the run succeeded; the report could not be written
     assert re.search(r"^::error title=CodeCatalyst gate%3A result not written::input 'junit-xml': could not write "
-                     rf"{re.escape(str(tmp_path))}/report\.xml: ", text, re.M), text
+                     rf"{re.escape(FULL)}: ", text, re.M), text
     assert FLAG.findall(text) == [], text
 
 
@@ -102,12 +105,12 @@ def test_no_output_file_that_cannot_be_written_is_named_by_a_flag(start_emulator
     """Every file the Action writes unwritable at once: each write failure is told in the Action's words."""
     emulator = start_emulator(step=1)
     run_id = emulator.start_run(workflow="MyDemoWorkflow").id
-    folders = {name: tmp_path / name for name in ("output", "summary", "junit.xml")}
+    folders = {name: tmp_path / name for name in ("output", "summary")}  # runner-given: taken as they are
     for folder in folders.values():
         folder.mkdir()
     env = clean_env(GITHUB_ACTIONS="true", GITHUB_OUTPUT=str(folders["output"]),
                     GITHUB_STEP_SUMMARY=str(folders["summary"]), CODECATALYST_RETRY_BASE="0", INPUT_INTERVAL="0.1",
-                    CODECATALYST_JUNIT_XML=str(folders["junit.xml"]), **from_variables(emulator, run_id))
+                    CODECATALYST_JUNIT_XML=unwritable(tmp_path), **from_variables(emulator, run_id))
     done = subprocess.run(ENTRYPOINT, env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
     text = done.stdout + done.stderr
     assert done.returncode == 7, text
