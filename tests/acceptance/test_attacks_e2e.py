@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from gate.errors import ExitCode
-from tests.acceptance.conftest import REPO, TOKEN, requests_seen, run_gate, wait_args
+from tests.acceptance.conftest import TOKEN, requests_seen, run_gate, wait_args
 from tests.acceptance.test_action_e2e import run_action, runner_env
 from tests.acceptance.test_network_e2e import assert_readable, network_env
 from tests.netutil import ConnectProxy
@@ -167,19 +165,16 @@ def test_l2_a_lone_surrogate_in_a_reason_never_overturns_a_passing_verdict(start
                    "--endpoint", emulator.base_url, env=network_env())
     assert got.returncode == 0 and json.loads(got.stdout)["statusReasons"] == [{"message": LONE}], got.stderr
 
-    action_output, action_summary = tmp_path / "action_output", tmp_path / "action_summary"
-    action_output.touch()
-    action_summary.touch()
-    inputs = {"INPUT_SPACE": "ExampleCorp", "INPUT_PROJECT": "MyDemoProject", "INPUT_RUN-ID": run.id,
-              "INPUT_ENDPOINT": emulator.base_url, "INPUT_INTERVAL": "0.1", "GITHUB_OUTPUT": str(action_output),
-              "GITHUB_STEP_SUMMARY": str(action_summary), "GITHUB_ACTIONS": "true"}
-    action = subprocess.run([sys.executable, str(REPO / "entrypoint.py")], env={**network_env(), **inputs},
-                            capture_output=True, text=True, cwd=REPO, timeout=60, check=False)
+    action = run_action(action_env(emulator, tmp_path, run.id), timeout=60)
     assert action.returncode == 0, action.stdout + action.stderr
-    written = action_output.read_text(encoding="utf-8")
-    assert "\nsuccess\n" in written and "\\ud800" in written
-    assert "\\ud800" in action_summary.read_text(encoding="utf-8")
+    assert "\nsuccess\n" in action.outputs_text and "\\ud800" in action.outputs_text
+    assert "\\ud800" in action.summary
 
+
+def action_env(emulator, tmp_path: Path, run_id: str) -> dict[str, str]:
+    """The runner's environment for the Action (test_action_e2e.runner_env), less any proxy this machine sets."""
+    return {**network_env(), **{k: v for k, v in runner_env(emulator, tmp_path, run_id).items()
+                                if k.startswith(("INPUT_", "GITHUB_"))}}
 
 def kind(path: Path) -> str:
     mode = path.lstat().st_mode
@@ -305,16 +300,10 @@ def test_3_mb_of_reasons_keep_the_actions_outputs_and_summary_under_1_mib(start_
     run = emulator.start_run(workflow="MyDemoWorkflow")
     reasons = [{"message": f"reason {i} " + "r" * 1_000_000} for i in range(3)]
     emulator.add_fault({"kind": "schema-violation", "patch": {"statusReasons": reasons}, "count": "always"})
-    output, summary = tmp_path / "github_output", tmp_path / "summary.md"
-    output.touch()
-    summary.touch()
-    inputs = {"INPUT_SPACE": "ExampleCorp", "INPUT_PROJECT": "MyDemoProject", "INPUT_RUN-ID": run.id,
-              "INPUT_ENDPOINT": emulator.base_url, "INPUT_INTERVAL": "0.1", "GITHUB_OUTPUT": str(output),
-              "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"}
-    action = subprocess.run([sys.executable, str(REPO / "entrypoint.py")], env={**network_env(), **inputs},
-                            capture_output=True, text=True, cwd=REPO, timeout=120, check=False)
+    env = action_env(emulator, tmp_path, run.id)
+    action = run_action(env, timeout=120)
     assert action.returncode == 0, action.stderr[-2000:]
+    output, summary = Path(env["GITHUB_OUTPUT"]), Path(env["GITHUB_STEP_SUMMARY"])
     assert output.stat().st_size <= 1024 * 1024 and summary.stat().st_size <= 1024 * 1024
-    assert "*The summary was cut here: it was " in summary.read_text(encoding="utf-8")
-    written = output.read_text(encoding="utf-8")
-    assert "\nsuccess\n" in written and "left the outputs response, status-reasons empty" in action.stdout
+    assert "*The summary was cut here: it was " in action.summary
+    assert "\nsuccess\n" in action.outputs_text and "left the outputs response, status-reasons empty" in action.stdout
